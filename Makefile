@@ -1,0 +1,68 @@
+# `make run` and `make test` set everything up on a fresh clone; see README.md.
+# Each virtualenv is rebuilt only when its requirements change (a stamp file records it).
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+
+# The second interpreter and Django that CI also runs the fast tests on (the upgrade path).
+PYTHON_NEXT ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.12*/bin/python3.12) $(shell command -v python3.12 2>/dev/null))
+DJANGO_NEXT := Django==6.0.10
+VENV_NEXT := .venv-py312-django6
+
+# PostgreSQL for the database tests' second pass (trust auth on this machine and CI's).
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
+
+.PHONY: run test lint pytest pytest-postgres pytest-next migrate clean
+
+$(BIN)/.runtime: requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(BIN)/.test: $(BIN)/.runtime requirements-test.txt
+	$(BIN)/python -m pip install --quiet -r requirements-test.txt
+	touch $@
+
+migrate: $(BIN)/.runtime
+	HELLOWORLD_LOCAL=1 $(BIN)/python manage.py migrate --noinput
+
+# One-dyno mode on embedded defaults: gunicorn, a worker and beat under honcho.
+run: migrate
+	HELLOWORLD_LOCAL=1 PATH="$(CURDIR)/$(BIN):$$PATH" exec $(BIN)/honcho --procfile Procfile.real start --port $(PORT)
+
+test: lint pytest pytest-postgres pytest-next
+
+lint: $(BIN)/.test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+# The whole suite on SQLite (and every broker, through the fixtures).
+pytest: $(BIN)/.test
+	$(BIN)/pytest
+
+# The database-backed tests again on PostgreSQL.
+pytest-postgres: $(BIN)/.test
+	DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/pytest -m database
+
+# The fast tests on the next Python and Django, so the upgrade path stays open.
+pytest-next:
+	@if [ -z "$(PYTHON_NEXT)" ]; then \
+	  if [ -n "$$CI" ]; then echo "Python 3.12 not found (set PYTHON_NEXT)"; exit 1; fi; \
+	  echo "SKIPPED pytest-next: Python 3.12 not found; install it (pyenv install 3.12) or set PYTHON_NEXT=/path/to/python3.12"; \
+	else \
+	  $(MAKE) --no-print-directory $(VENV_NEXT)/bin/.test PYTHON_NEXT=$(PYTHON_NEXT) && \
+	  $(VENV_NEXT)/bin/pytest -m "not slow"; \
+	fi
+
+$(VENV_NEXT)/bin/.test: requirements.txt requirements-test.txt
+	test -x $(VENV_NEXT)/bin/python || $(PYTHON_NEXT) -m venv $(VENV_NEXT)
+	$(VENV_NEXT)/bin/python -m pip install --quiet --upgrade pip
+	$(VENV_NEXT)/bin/python -m pip install --quiet -r requirements-test.txt
+	$(VENV_NEXT)/bin/python -m pip install --quiet "$(DJANGO_NEXT)"
+	touch $@
+
+clean:
+	rm -rf $(VENV) $(VENV_NEXT) var .pytest_cache .ruff_cache

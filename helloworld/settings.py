@@ -1,0 +1,236 @@
+"""Django settings for helloworld: every knob comes from the environment.
+
+One switch tells local from production: `HELLOWORLD_LOCAL=1` (set by `make run` and the
+tests) turns on debug and drops the login requirement. Without it the settings are
+production settings, secure by default, and `SECRET_KEY` must be given.
+"""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from kombu import Queue
+
+from helloworld import brokers
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return default
+    lowered = value.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off"}:
+        return False
+    raise ImproperlyConfigured(f"{name}={value!r} is not a boolean; use 1 or 0.")
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={value!r} is not a whole number.") from None
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+# --- Mode ---------------------------------------------------------------------------------
+LOCAL_MODE = env_bool("HELLOWORLD_LOCAL")
+DEBUG = env_bool("DJANGO_DEBUG", default=LOCAL_MODE)
+
+# Everything the site writes on its own (SQLite database, filesystem broker) lives here.
+DATA_DIR = Path(os.environ.get("HELLOWORLD_DATA_DIR") or BASE_DIR / "var").resolve()
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+SECRET_KEY = os.environ.get("SECRET_KEY", "")
+if not SECRET_KEY:
+    if not LOCAL_MODE:
+        raise ImproperlyConfigured(
+            "SECRET_KEY is not set. In production set it to a long random value "
+            "(python -c 'import secrets; print(secrets.token_urlsafe(50))'); "
+            "for local use set HELLOWORLD_LOCAL=1 (make run does)."
+        )
+    SECRET_KEY = "local-insecure-key-only-for-make-run-never-in-production"  # noqa: S105
+
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"] if LOCAL_MODE else [])
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+
+# --- Applications -------------------------------------------------------------------------
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django_celery_beat",
+    "django_celery_results",
+    "tasks_app",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "helloworld.urls"
+WSGI_APPLICATION = "helloworld.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "tasks_app.context_processors.site",
+            ],
+        },
+    },
+]
+
+# --- Database -----------------------------------------------------------------------------
+# DATABASE_URL (the platform's PostgreSQL add-on sets it); SQLite under DATA_DIR otherwise.
+DATABASES = {
+    "default": dj_database_url.config(
+        default=f"sqlite:///{DATA_DIR / 'db.sqlite3'}",
+        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 600),
+        conn_health_checks=True,
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # web, worker and beat write at once: WAL lets readers run beside the writer, the busy
+    # timeout waits for the lock instead of failing, and IMMEDIATE takes the write lock at
+    # BEGIN so two writers never deadlock upgrading a read lock.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+    }
+    # A file, not Django's shared in-memory default, so that a test worker in another
+    # thread or process sees the same test database.
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test-db.sqlite3")}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# --- Time ---------------------------------------------------------------------------------
+# Stored in UTC, shown in this zone (named on every page).
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
+USE_I18N = True
+USE_TZ = True
+
+# --- Static files -------------------------------------------------------------------------
+STATIC_URL = "static/"
+STATIC_ROOT = DATA_DIR / "staticfiles"
+STATIC_ROOT.mkdir(exist_ok=True)
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        # Hashed, compressed files in production (collectstatic runs in the release step);
+        # plain files served from the source folders while debugging.
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage",
+    },
+}
+
+# --- Security (production) ----------------------------------------------------------------
+if not LOCAL_MODE:
+    # The platform's router terminates TLS and says so in X-Forwarded-Proto.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 60 * 60 * 24 * 365)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+}
+
+# --- Celery -------------------------------------------------------------------------------
+# Read by helloworld/celery.py under the CELERY_ namespace. Each setting that differs from
+# Celery's default says why.
+BROKER = brokers.from_environ(os.environ, DATA_DIR)
+CELERY_BROKER_URL = BROKER.url
+CELERY_BROKER_TRANSPORT_OPTIONS = BROKER.transport_options
+# Worker, web and beat retry the broker at start instead of crashing while it boots.
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+
+# Status pages read results from the database, not the broker; extended results keep the
+# task name, worker and periodic task name with each row.
+CELERY_RESULT_BACKEND = "django-db"
+CELERY_RESULT_EXTENDED = True
+CELERY_CACHE_BACKEND = "django-cache"
+
+# JSON only, everywhere: a pickled message is refused, never executed.
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_RESULT_ACCEPT_CONTENT = ["json"]
+
+# Status pages show STARTED while a task runs, not only PENDING until it ends.
+CELERY_TASK_TRACK_STARTED = True
+# Acknowledge after the task ran, and take one task at a time: a worker that dies (deploy,
+# dyno restart, crash) leaves its task on the broker for another worker instead of losing it.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A few processes fit a small dyno's memory; the CPU count a dyno reports does not.
+CELERY_WORKER_CONCURRENCY = env_int("CELERY_WORKER_CONCURRENCY", 2)
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# Queue names carry a prefix so that two apps can share one broker; a worker started
+# without -Q consumes exactly these three.
+QUEUE_PREFIX = os.environ.get("CELERY_QUEUE_PREFIX", "helloworld")
+QUEUES = {name: f"{QUEUE_PREFIX}.{name}" for name in ("high", "default", "low")}
+CELERY_TASK_QUEUES = [Queue(full_name, routing_key=full_name) for full_name in QUEUES.values()]
+CELERY_TASK_DEFAULT_QUEUE = QUEUES["default"]
+CELERY_TASK_CREATE_MISSING_QUEUES = False
+
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+DJANGO_CELERY_BEAT_TZ_AWARE = True
+
+# --- fetch_url ----------------------------------------------------------------------------
+FETCH_URL_TIMEOUT = float(os.environ.get("FETCH_URL_TIMEOUT", "10"))  # per socket operation
+FETCH_URL_DEADLINE = float(os.environ.get("FETCH_URL_DEADLINE", "30"))  # whole download
+FETCH_URL_MAX_BYTES = env_int("FETCH_URL_MAX_BYTES", 10 * 1024 * 1024)

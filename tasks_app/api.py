@@ -1,0 +1,119 @@
+"""The JSON API: thin views that parse input, call `services` or `status`, and answer JSON.
+
+Errors are JSON too: `{"error": message, "field": name}` with a 4xx status (503 when the
+broker is down), never an HTML page or a stack trace.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import wraps
+
+from django.conf import settings
+from django.http import JsonResponse
+from django.middleware.csrf import CsrfViewMiddleware
+from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from tasks_app import services, status
+from tasks_app.catalog import TaskInputError
+
+
+class ApiError(Exception):
+    def __init__(self, status_code: int, message: str, field: str | None = None):
+        super().__init__(message)
+        self.status_code = status_code
+        self.message = message
+        self.field = field
+
+
+def error_response(status_code: int, message: str, field: str | None = None) -> JsonResponse:
+    body = {"error": message}
+    if field:
+        body["field"] = field
+    return JsonResponse(body, status=status_code)
+
+
+class _CsrfCheck(CsrfViewMiddleware):
+    def _reject(self, request, reason):
+        return reason
+
+
+def _csrf_failure(request) -> str | None:
+    check = _CsrfCheck(lambda req: None)
+    check.process_request(request)
+    return check.process_view(request, None, (), {})
+
+
+def api_view(*methods):
+    """JSON in, JSON out. Session users must pass CSRF; JSON bodies must say they are JSON.
+
+    Requiring `Content-Type: application/json` on writes means a page on another site cannot
+    post here without a CORS preflight, which this site never grants; with a session, the
+    CSRF token is checked as well.
+    """
+
+    def decorator(view):
+        @csrf_exempt
+        @require_http_methods(list(methods))
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if not settings.LOCAL_MODE and not request.user.is_authenticated:
+                return error_response(401, "Log in to use the API.")
+            if request.method not in ("GET", "HEAD", "OPTIONS"):
+                if request.user.is_authenticated:
+                    reason = _csrf_failure(request)
+                    if reason:
+                        return error_response(403, f"CSRF check failed: {reason}")
+                if request.content_type != "application/json":
+                    return error_response(415, "Send the body as JSON with Content-Type: application/json.")
+            try:
+                return view(request, *args, **kwargs)
+            except ApiError as exc:
+                return error_response(exc.status_code, exc.message, exc.field)
+            except TaskInputError as exc:
+                return error_response(400, exc.message, exc.field)
+            except services.BrokerUnavailable as exc:
+                return error_response(503, str(exc))
+
+        return wrapper
+
+    return decorator
+
+
+def json_body(request) -> dict:
+    try:
+        body = json.loads(request.body or b"null")
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ApiError(400, f"The body is not valid JSON: {exc}.") from None
+    if not isinstance(body, dict):
+        raise ApiError(400, 'The body must be a JSON object, such as {"task": "echo", "args": ["hi"]}.')
+    return body
+
+
+def task_url(task_id: str) -> str:
+    return reverse("api-task-detail", args=[task_id])
+
+
+@api_view("POST")
+def task_create(request):
+    body = json_body(request)
+    unknown = sorted(set(body) - {"task", "args", "kwargs", "queue"})
+    if unknown:
+        raise ApiError(400, f"Unknown field {unknown[0]!r}; the fields are task, args, kwargs and queue.", unknown[0])
+    if "task" not in body:
+        raise ApiError(400, "The field 'task' is required.", "task")
+    record = services.enqueue(body["task"], body.get("args"), body.get("kwargs"), body.get("queue"))
+    return JsonResponse(
+        {"id": record.task_id, "state": status.QUEUED, "url": task_url(record.task_id)},
+        status=202,
+    )
+
+
+@api_view("GET")
+def task_detail(request, task_id):
+    found = status.get(task_id)
+    if found is None:
+        raise ApiError(404, f"No task with id {task_id!r} is known to this site.", "id")
+    return JsonResponse(found.as_json())

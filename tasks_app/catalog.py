@@ -1,0 +1,119 @@
+"""Which tasks a person may run, how their JSON arguments bind, and which queue they use.
+
+The form, the API and the CLI all validate through `Entry.bind`, so the same input gets the
+same message everywhere, before anything is sent or saved.
+"""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass, field
+
+from django.conf import settings
+
+from tasks_app import tasks
+
+
+class TaskInputError(ValueError):
+    """Input that cannot become a task; `field` names the part at fault."""
+
+    def __init__(self, message: str, field: str = "task"):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+# The JSON type a parameter annotation asks for, in words a person knows.
+JSON_TYPES = {
+    str: ("a string", (str,)),
+    int: ("a whole number", (int,)),
+    float: ("a number", (int, float)),
+    bool: ("true or false", (bool,)),
+    list: ("a JSON list", (list,)),
+    dict: ("a JSON object", (dict,)),
+}
+
+
+def _json_type_error(name: str, annotation, value) -> str | None:
+    if annotation not in JSON_TYPES:
+        return None  # unannotated: any JSON value
+    words, accepted = JSON_TYPES[annotation]
+    # JSON true/false arrive as bool, which Python also counts as int.
+    if isinstance(value, bool) and annotation is not bool:
+        return f"Argument {name!r} must be {words}, not {str(value).lower()}."
+    if not isinstance(value, accepted):
+        return f"Argument {name!r} must be {words}, not {type(value).__name__} {value!r}."
+    return None
+
+
+@dataclass(frozen=True)
+class Entry:
+    name: str
+    task: object
+    queue: str = "default"
+    example_args: list = field(default_factory=list)
+    example_kwargs: dict = field(default_factory=dict)
+
+    @property
+    def description(self) -> str:
+        doc = inspect.getdoc(self.task.run) or ""
+        return doc.splitlines()[0] if doc else ""
+
+    @property
+    def signature(self) -> inspect.Signature:
+        return inspect.signature(self.task.run)
+
+    def bind(self, args, kwargs) -> tuple[list, dict]:
+        """Check that JSON args and kwargs fit the task's signature; return them unchanged."""
+        if args is None:
+            args = []
+        if kwargs is None:
+            kwargs = {}
+        if not isinstance(args, list):
+            raise TaskInputError("Args must be a JSON list, such as [1, 2].", field="args")
+        if not isinstance(kwargs, dict):
+            raise TaskInputError('Kwargs must be a JSON object, such as {"key": "value"}.', field="kwargs")
+        signature = self.signature
+        parameters = signature.parameters
+        takes_any_keyword = any(p.kind is p.VAR_KEYWORD for p in parameters.values())
+        unknown = [name for name in kwargs if name not in parameters and not takes_any_keyword]
+        if unknown:
+            raise TaskInputError(
+                f"Unknown keyword argument {unknown[0]!r}; {self.name}{signature} takes "
+                f"{', '.join(repr(name) for name in parameters) or 'no arguments'}.",
+                field="kwargs",
+            )
+        try:
+            bound = signature.bind(*args, **kwargs)
+        except TypeError as exc:
+            raise TaskInputError(f"These arguments do not fit {self.name}{signature}: {exc}.", field="args") from None
+        for name, value in bound.arguments.items():
+            parameter = signature.parameters[name]
+            problem = _json_type_error(name, parameter.annotation, value)
+            if problem:
+                raise TaskInputError(problem, field="kwargs" if name in kwargs else "args")
+        return args, kwargs
+
+
+ENTRIES = {
+    entry.name: entry
+    for entry in (
+        Entry("echo", tasks.echo, example_args=["hello"]),
+        Entry("fetch_url", tasks.fetch_url, example_args=["https://example.com/"]),
+    )
+}
+
+
+def get(name) -> Entry:
+    if not isinstance(name, str) or name not in ENTRIES:
+        known = ", ".join(sorted(ENTRIES))
+        raise TaskInputError(f"Unknown task {name!r}; choose one of: {known}.", field="task")
+    return ENTRIES[name]
+
+
+def queue_name(short_name) -> str:
+    """The broker's name for one of the site's queues (`high`, `default`, `low`)."""
+    if not isinstance(short_name, str) or short_name not in settings.QUEUES:
+        known = ", ".join(settings.QUEUES)
+        raise TaskInputError(f"Unknown queue {short_name!r}; choose one of: {known}.", field="queue")
+    return settings.QUEUES[short_name]

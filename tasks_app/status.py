@@ -1,0 +1,106 @@
+"""What the site knows about one task: its own record joined with the worker's result row."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from django_celery_results.models import TaskResult
+
+from tasks_app.models import TaskRecord
+
+QUEUED = "QUEUED"
+FINISHED_STATES = frozenset({"SUCCESS", "FAILURE", "REVOKED"})
+
+
+@dataclass(frozen=True)
+class TaskStatus:
+    task_id: str
+    task_name: str
+    args: object
+    kwargs: object
+    queue: str
+    state: str
+    result: object
+    error: str
+    traceback: str
+    worker: str
+    enqueued_at: datetime | None
+    started_at: datetime | None
+    finished_at: datetime | None
+
+    @property
+    def finished(self) -> bool:
+        return self.state in FINISHED_STATES
+
+    @property
+    def runtime_seconds(self) -> float | None:
+        if self.started_at and self.finished_at:
+            return (self.finished_at - self.started_at).total_seconds()
+        return None
+
+    def as_json(self) -> dict:
+        def iso(moment):
+            return moment.isoformat() if moment else None
+
+        return {
+            "id": self.task_id,
+            "task": self.task_name,
+            "args": self.args,
+            "kwargs": self.kwargs,
+            "queue": self.queue,
+            "state": self.state,
+            "finished": self.finished,
+            "result": self.result,
+            "error": self.error or None,
+            "traceback": self.traceback or None,
+            "worker": self.worker or None,
+            "enqueued_at": iso(self.enqueued_at),
+            "started_at": iso(self.started_at),
+            "finished_at": iso(self.finished_at),
+            "runtime_seconds": self.runtime_seconds,
+        }
+
+
+def _decode(row: TaskResult):
+    if row.result is None:
+        return None
+    if row.content_type == "application/json":
+        return json.loads(row.result)
+    return row.result  # never unpickled: JSON is the only serializer the site accepts
+
+
+def _error_text(payload) -> str:
+    if isinstance(payload, dict) and "exc_type" in payload:
+        message = payload.get("exc_message")
+        if isinstance(message, list | tuple):
+            message = ", ".join(str(part) for part in message)
+        return f"{payload['exc_type']}: {message}"
+    return str(payload)
+
+
+def get(task_id: str) -> TaskStatus | None:
+    """The task's status, or None when the site never saw this id."""
+    record = TaskRecord.objects.filter(task_id=task_id).first()
+    row = TaskResult.objects.filter(task_id=task_id).first()
+    if record is None and row is None:
+        return None
+    payload = _decode(row) if row else None
+    state = row.status if row else QUEUED
+    failed = state == "FAILURE"
+    return TaskStatus(
+        task_id=task_id,
+        task_name=record.task_name if record else row.task_name or "",
+        args=record.args if record else row.task_args,
+        kwargs=record.kwargs if record else row.task_kwargs,
+        queue=record.queue if record else "",
+        state=state,
+        result=None if failed else payload,
+        error=_error_text(payload) if failed else "",
+        traceback=(row.traceback or "") if row else "",
+        worker=(row.worker or "") if row else "",
+        enqueued_at=record.created_at if record else row.date_created,
+        started_at=row.date_started if row else None,
+        finished_at=row.date_done if row and state in FINISHED_STATES else None,
+    )

@@ -1,0 +1,217 @@
+"""Service fixtures: the machine's real PostgreSQL, Redis and RabbitMQ, and real Celery workers.
+
+A test that needs a service asks for its fixture. A missing service skips the test with the
+reason and the command that starts it; with CI set, it fails instead, because CI must never
+pass by skipping.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import pytest
+from celery import Celery
+from celery.contrib.testing.worker import start_worker
+from django.conf import settings
+
+from helloworld import brokers
+from helloworld.celery import app as project_app
+
+IN_CI = bool(os.environ.get("CI"))
+
+
+@dataclass(frozen=True)
+class Service:
+    name: str
+    url: str
+    how_to_start: str
+
+
+POSTGRESQL = Service(
+    "PostgreSQL",
+    os.environ.get("TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test"),
+    "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start",
+)
+REDIS = Service(
+    "Redis",
+    # Database 15 keeps the tests away from a developer's own data in database 0.
+    os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15"),
+    'redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no',
+)
+RABBITMQ = Service(
+    "RabbitMQ",
+    os.environ.get("TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672//"),
+    "rabbitmq-server -detached",
+)
+
+
+def _probe(service: Service) -> str | None:
+    """None when the service answers, else why not."""
+    try:
+        if service is POSTGRESQL:
+            import psycopg
+
+            psycopg.connect(service.url, connect_timeout=3).close()
+        elif service is REDIS:
+            import redis
+
+            client = redis.Redis.from_url(service.url, socket_connect_timeout=3)
+            try:
+                client.ping()
+            finally:
+                client.close()
+        else:
+            from kombu import Connection
+
+            with Connection(service.url, connect_timeout=3) as connection:
+                connection.ensure_connection(max_retries=1)
+    except Exception as exc:
+        return f"{exc.__class__.__name__}: {exc}"
+    return None
+
+
+def _host(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.hostname}:{parts.port}" if parts.port else str(parts.hostname)
+
+
+_probed: dict[str, str | None] = {}
+
+
+def require(service: Service) -> str:
+    """The service's URL, or skip (fail in CI) with what is missing and how to start it."""
+    if service.name not in _probed:
+        _probed[service.name] = _probe(service)
+    problem = _probed[service.name]
+    if problem:
+        message = (
+            f"{service.name} is not reachable at {_host(service.url)} ({problem}). "
+            f"Start it with: {service.how_to_start}"
+        )
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    return service.url
+
+
+@pytest.fixture(scope="session")
+def postgresql_url() -> str:
+    return require(POSTGRESQL)
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    return require(REDIS)
+
+
+@pytest.fixture(scope="session")
+def rabbitmq_url() -> str:
+    return require(RABBITMQ)
+
+
+@pytest.fixture(scope="session")
+def database_server():
+    """When DATABASE_URL names PostgreSQL, the server must answer before a test database is made."""
+    if settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        require(POSTGRESQL)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(database_server, django_db_setup):
+    """pytest-django's test database, made once the server it lives on has answered."""
+    yield
+
+
+def pytest_collection_modifyitems(config, items):
+    # Every test that touches the database runs again on PostgreSQL (make test's second pass).
+    for item in items:
+        if {"db", "transactional_db", "django_db_setup"} & set(item.fixturenames):
+            item.add_marker(pytest.mark.database)
+
+
+# --- Brokers and workers -------------------------------------------------------------------
+
+BROKER_KINDS = ["filesystem", "redis", "rabbitmq"]
+
+
+# Session-scoped so that each broker's app and worker start once: the tests are grouped by
+# broker, and a worker takes seconds to stop.
+@pytest.fixture(scope="session", params=BROKER_KINDS)
+def broker(request) -> brokers.Broker:
+    """Each broker in turn: the embedded filesystem one, then the machine's Redis and RabbitMQ."""
+    if request.param == "filesystem":
+        return brokers.filesystem(settings.DATA_DIR)
+    url = require(REDIS if request.param == "redis" else RABBITMQ)
+    return brokers.from_environ({"CELERY_BROKER_URL": url}, settings.DATA_DIR)
+
+
+@pytest.fixture(scope="session")
+def celery_app(broker):
+    """A Celery app configured exactly like the project's, on the broker under test.
+
+    It becomes the current app, so the project's @shared_task tasks (and `services`) send
+    through it; the project's own app is current again afterwards.
+    """
+    app = Celery("helloworld", set_as_current=False)
+    app.config_from_object("django.conf:settings", namespace="CELERY")
+    app.conf.broker_url = broker.url
+    app.conf.broker_transport_options = broker.transport_options
+    app.set_current()
+    app.set_default()
+    purge_queues(app)
+    try:
+        yield app
+    finally:
+        purge_queues(app)
+        app.close()
+        project_app.set_current()
+        project_app.set_default()
+
+
+def purge_queues(app) -> int:
+    """Empty the project's queues on the app's broker; returns how many messages were dropped."""
+    dropped = 0
+    with app.connection_for_write() as connection:
+        channel = connection.default_channel
+        for queue in app.amqp.queues.values():
+            bound = queue(channel)
+            bound.declare()
+            dropped += bound.purge() or 0
+    return dropped
+
+
+@pytest.fixture(scope="session")
+def _session_worker(celery_app, django_db_setup):
+    with start_worker(
+        celery_app,
+        pool="threads",
+        concurrency=2,
+        perform_ping_check=False,
+        shutdown_timeout=30,
+        loglevel="WARNING",
+    ) as worker:
+        yield worker
+
+
+@pytest.fixture
+def celery_worker(_session_worker, transactional_db):
+    """A real worker (Celery's embedded test worker, thread pool) consuming the project's queues.
+
+    The database is transactional because the worker writes results from its own thread.
+    """
+    return _session_worker
+
+
+def wait_for(predicate, timeout: float = 20.0, interval: float = 0.1, message: str = "condition"):
+    """Poll until `predicate()` returns something truthy; return it, or fail saying what never happened."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            pytest.fail(f"Timed out after {timeout:g}s waiting for {message}")
+        time.sleep(interval)

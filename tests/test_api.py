@@ -1,0 +1,92 @@
+"""The JSON API's contract: what it accepts, and the clear 4xx/503 it gives for everything else."""
+
+import json
+
+import pytest
+from celery import Celery
+
+from helloworld.celery import app as project_app
+from tasks_app.models import TaskRecord
+
+pytestmark = pytest.mark.django_db
+
+
+def post(client, body, content_type="application/json"):
+    data = body if isinstance(body, str | bytes) else json.dumps(body)
+    return client.post("/api/tasks/", data=data, content_type=content_type)
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "message"),
+    [
+        ({"task": "nope"}, "task", "Unknown task 'nope'; choose one of: echo, fetch_url."),
+        ({"args": ["x"]}, "task", "The field 'task' is required."),
+        ({"task": ["echo"]}, "task", "Unknown task ['echo']"),
+        ({"task": "echo", "args": "hello"}, "args", "Args must be a JSON list"),
+        ({"task": "echo", "args": ["a"], "kwargs": []}, "kwargs", "Kwargs must be a JSON object"),
+        ({"task": "echo"}, "args", "These arguments do not fit echo(value): missing a required argument: 'value'."),
+        ({"task": "echo", "args": [1, 2]}, "args", "These arguments do not fit echo(value): too many positional"),
+        ({"task": "echo", "kwargs": {"valu": 1}}, "kwargs", "Unknown keyword argument 'valu'; echo(value) takes"),
+        ({"task": "fetch_url", "args": [5]}, "args", "Argument 'url' must be a string, not int 5."),
+        ({"task": "fetch_url", "kwargs": {"url": True}}, "kwargs", "Argument 'url' must be a string, not true."),
+        ({"task": "echo", "args": [1], "queue": "urgent"}, "queue", "Unknown queue 'urgent'; choose one of: high"),
+        ({"task": "echo", "args": [1], "priority": 9}, "priority", "Unknown field 'priority'"),
+    ],
+)
+def test_invalid_input_is_a_400_naming_the_field_and_nothing_is_recorded(client, body, field, message):
+    response = post(client, body)
+    assert response.status_code == 400, response.content
+    error = response.json()
+    assert error["field"] == field
+    assert error["error"].startswith(message) or message in error["error"]
+    assert not TaskRecord.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ("{not json", "The body is not valid JSON"),
+        ("null", "The body must be a JSON object"),
+        ('["echo"]', "The body must be a JSON object"),
+        (b"\xff\xfe", "The body is not valid JSON"),
+    ],
+)
+def test_a_body_that_is_not_a_json_object_is_a_400(client, data, message):
+    response = post(client, data)
+    assert response.status_code == 400
+    assert response.json()["error"].startswith(message)
+
+
+def test_a_body_not_sent_as_json_is_a_415(client):
+    response = post(client, "task=echo", content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 415
+    assert "Content-Type: application/json" in response.json()["error"]
+
+
+def test_get_on_the_create_endpoint_is_a_405(client):
+    assert client.get("/api/tasks/").status_code == 405
+
+
+def test_an_unknown_task_id_is_a_404_not_an_eternal_pending(client):
+    response = client.get("/api/tasks/00000000-0000-0000-0000-000000000000/")
+    assert response.status_code == 404
+    assert response.json() == {
+        "error": "No task with id '00000000-0000-0000-0000-000000000000' is known to this site.",
+        "field": "id",
+    }
+
+
+def test_a_broker_that_is_down_is_a_503_within_seconds_and_leaves_no_record(client):
+    # A real connection attempt to a port where nothing listens.
+    app = Celery("helloworld", set_as_current=False)
+    app.config_from_object("django.conf:settings", namespace="CELERY")
+    app.conf.broker_url = "amqp://guest:guest@127.0.0.1:1//"
+    app.set_current()
+    try:
+        response = post(client, {"task": "echo", "args": ["lost?"]})
+    finally:
+        app.close()
+        project_app.set_current()
+    assert response.status_code == 503
+    assert response.json()["error"].startswith("The task broker is not reachable, so the task was not queued")
+    assert not TaskRecord.objects.exists()

@@ -1,0 +1,63 @@
+"""Broker selection from the environment (helloworld/brokers.py)."""
+
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from helloworld import brokers
+
+
+def test_no_variable_means_the_embedded_filesystem_broker(tmp_path):
+    broker = brokers.from_environ({}, tmp_path)
+    assert broker.kind == "filesystem"
+    assert broker.url == "filesystem://localhost//"
+    options = broker.transport_options
+    assert options["data_folder_in"] == options["data_folder_out"]
+    for name in ("data_folder_in", "processed_folder", "control_folder"):
+        folder = Path(options[name])
+        assert folder.is_dir()
+        assert folder.parent == tmp_path / "broker"
+    assert options["store_processed"] is False
+
+
+@pytest.mark.parametrize(
+    ("environ", "expected_source"),
+    [
+        ({"REDISTOGO_URL": "redis://togo:6379"}, "REDISTOGO_URL"),
+        ({"REDISTOGO_URL": "redis://togo:6379", "REDISCLOUD_URL": "redis://cloud:6379"}, "REDISCLOUD_URL"),
+        ({"REDISCLOUD_URL": "redis://cloud:6379", "REDIS_URL": "redis://heroku:6379"}, "REDIS_URL"),
+        ({"REDIS_URL": "redis://heroku:6379", "CLOUDAMQP_URL": "amqps://u:p@cloudamqp/vh"}, "CLOUDAMQP_URL"),
+        ({"CLOUDAMQP_URL": "amqps://u:p@cloudamqp/vh", "CELERY_BROKER_URL": "amqp://x@y//"}, "CELERY_BROKER_URL"),
+    ],
+)
+def test_the_first_variable_in_the_documented_order_wins(tmp_path, environ, expected_source):
+    broker = brokers.from_environ(environ, tmp_path)
+    assert broker.source == expected_source
+    assert broker.url == environ[expected_source]
+
+
+def test_blank_variables_are_ignored(tmp_path):
+    broker = brokers.from_environ({"CELERY_BROKER_URL": "  ", "REDIS_URL": "redis://h:6379/0"}, tmp_path)
+    assert broker.source == "REDIS_URL"
+
+
+@pytest.mark.parametrize(
+    ("url", "kind", "display"),
+    [
+        ("amqps://user:s3cret@rabbit.example.com/vhost", "rabbitmq", "rabbitmq at rabbit.example.com"),
+        ("amqp://guest:guest@127.0.0.1:5672//", "rabbitmq", "rabbitmq at 127.0.0.1:5672"),
+        ("rediss://:s3cret@redis.example.com:6380/0", "redis", "redis at redis.example.com:6380"),
+        ("redis://h:s3cret@localhost:6379", "redis", "redis at localhost:6379"),
+    ],
+)
+def test_display_names_kind_and_host_but_never_the_password(tmp_path, url, kind, display):
+    broker = brokers.from_environ({"CELERY_BROKER_URL": url}, tmp_path)
+    assert broker.kind == kind
+    assert broker.display == display
+    assert "s3cret" not in broker.display and "guest" not in broker.display
+
+
+def test_an_unsupported_scheme_is_a_clear_configuration_error(tmp_path):
+    with pytest.raises(ImproperlyConfigured, match=r"Unsupported broker URL scheme sqs://.*amqp://"):
+        brokers.from_environ({"CELERY_BROKER_URL": "sqs://key@region"}, tmp_path)
