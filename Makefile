@@ -31,7 +31,7 @@ migrate: $(BIN)/.runtime
 
 # One-dyno mode on embedded defaults: gunicorn, a worker and beat under honcho.
 run: migrate
-	HELLOWORLD_LOCAL=1 PATH="$(CURDIR)/$(BIN):$$PATH" exec $(BIN)/honcho --procfile Procfile.real start --port $(PORT)
+	HELLOWORLD_LOCAL=1 PATH="$(CURDIR)/$(BIN):$$PATH" exec $(BIN)/python -m helloworld.procfile --procfile Procfile.real start --port $(PORT)
 
 test: lint pytest pytest-postgres pytest-next
 

@@ -69,7 +69,7 @@ def test_one_dyno_mode_on_embedded_defaults_runs_tasks_and_stops_on_ctrl_c(site_
     log_path = tmp_path / "honcho.log"
     with open(log_path, "w") as log:
         honcho = subprocess.Popen(
-            [str(BIN / "honcho"), "--procfile", "Procfile.real", "start", "--port", str(port)],
+            [sys.executable, "-m", "helloworld.procfile", "--procfile", "Procfile.real", "start", "--port", str(port)],
             cwd=ROOT,
             env=site_env,
             stdout=log,
@@ -128,3 +128,4 @@ def test_one_dyno_mode_on_embedded_defaults_runs_tasks_and_stops_on_ctrl_c(site_
     for process in ("web", "worker", "beat"):
         assert f"{process}.1 stopped" in log, log
     assert "Warm shutdown" in log  # the worker finished its tasks rather than dropping them
+    assert "SIGKILL" not in log, log  # every process stopped on its own
