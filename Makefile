@@ -14,7 +14,7 @@ VENV_NEXT := .venv-py312-django6
 # PostgreSQL for the database tests' second pass (trust auth on this machine and CI's).
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 
-.PHONY: run test lint pytest pytest-postgres pytest-next migrate clean
+.PHONY: run test lint pytest pytest-postgres pytest-next migrate clean chromium
 
 $(BIN)/.runtime: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -40,8 +40,17 @@ lint: $(BIN)/.test
 	$(BIN)/ruff format --check .
 
 # The whole suite on SQLite (and every broker, through the fixtures).
-pytest: $(BIN)/.test
+pytest: $(BIN)/.test chromium
 	$(BIN)/pytest
+
+# The browser tests drive Debian's Chromium (Playwright cannot download its own browsers here).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "Chromium is missing and this is not root: run 'sudo apt-get install chromium' for the browser tests"; \
+	  fi; }
 
 # The database-backed tests again on PostgreSQL.
 pytest-postgres: $(BIN)/.test

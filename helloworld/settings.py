@@ -227,7 +227,7 @@ CELERY_TASK_DEFAULT_QUEUE = QUEUES["default"]
 CELERY_TASK_CREATE_MISSING_QUEUES = False
 
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_BEAT_SCHEDULER = "tasks_app.scheduler:DatabaseScheduler"
 DJANGO_CELERY_BEAT_TZ_AWARE = True
 
 # --- fetch_url ----------------------------------------------------------------------------

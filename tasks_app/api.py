@@ -13,10 +13,11 @@ from django.conf import settings
 from django.http import JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from tasks_app import services, status
+from tasks_app import schedules, services, status
 from tasks_app.catalog import TaskInputError
 
 
@@ -117,3 +118,18 @@ def task_detail(request, task_id):
     if found is None:
         raise ApiError(404, f"No task with id {task_id!r} is known to this site.", "id")
     return JsonResponse(found.as_json())
+
+
+@api_view("GET")
+def schedule_preview(request):
+    """What a schedule line means, and its next five runs: the form shows this as a person types."""
+    tz = services.site_time_zone()
+    spec = services.parse_schedule(request.GET.get("text", ""))
+    return JsonResponse(
+        {
+            "text": schedules.text_of(spec, tz=tz),
+            "description": schedules.describe(spec, tz=tz),
+            "time_zone": str(tz),
+            "next_runs": [run.isoformat() for run in schedules.next_runs(spec, tz=tz, after=timezone.now(), count=5)],
+        }
+    )

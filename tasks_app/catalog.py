@@ -7,11 +7,12 @@ same message everywhere, before anything is sent or saved.
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.conf import settings
 
-from tasks_app import tasks
+from tasks_app import safe_http, tasks
 
 
 class TaskInputError(ValueError):
@@ -53,6 +54,8 @@ class Entry:
     queue: str = "default"
     example_args: list = field(default_factory=list)
     example_kwargs: dict = field(default_factory=dict)
+    # Checks argument values beyond their JSON type: returns (parameter, problem) or None.
+    check: Callable[[dict], tuple[str, str] | None] | None = None
 
     @property
     def description(self) -> str:
@@ -92,14 +95,38 @@ class Entry:
             problem = _json_type_error(name, parameter.annotation, value)
             if problem:
                 raise TaskInputError(problem, field="kwargs" if name in kwargs else "args")
+        bound.apply_defaults()
+        problem = self.check(bound.arguments) if self.check else None
+        if problem:
+            name, message = problem
+            raise TaskInputError(message, field="kwargs" if name in kwargs else "args")
         return args, kwargs
+
+
+def _check_url(arguments: dict) -> tuple[str, str] | None:
+    try:
+        safe_http.check_url(arguments["url"])
+    except safe_http.FetchError as exc:
+        return "url", str(exc)
+    return None
+
+
+LONG_TASK_MAX_SECONDS = 600
+
+
+def _check_seconds(arguments: dict) -> tuple[str, str] | None:
+    seconds = arguments["seconds"]
+    if not 1 <= seconds <= LONG_TASK_MAX_SECONDS:
+        return "seconds", f"Argument 'seconds' must be from 1 to {LONG_TASK_MAX_SECONDS}, not {seconds}."
+    return None
 
 
 ENTRIES = {
     entry.name: entry
     for entry in (
         Entry("echo", tasks.echo, example_args=["hello"]),
-        Entry("fetch_url", tasks.fetch_url, example_args=["https://example.com/"]),
+        Entry("fetch_url", tasks.fetch_url, example_args=["https://example.com/"], check=_check_url),
+        Entry("long_task", tasks.long_task, queue="low", example_args=[10], check=_check_seconds),
     )
 }
 
@@ -117,3 +144,11 @@ def queue_name(short_name) -> str:
         known = ", ".join(settings.QUEUES)
         raise TaskInputError(f"Unknown queue {short_name!r}; choose one of: {known}.", field="queue")
     return settings.QUEUES[short_name]
+
+
+def by_task_name(registered_name: str) -> Entry | None:
+    """The entry for a Celery task name such as `tasks_app.tasks.echo`, if a person may run it."""
+    for entry in ENTRIES.values():
+        if entry.task.name == registered_name:
+            return entry
+    return None

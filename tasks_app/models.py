@@ -14,6 +14,8 @@ class TaskRecord(models.Model):
     args = models.JSONField(default=list)
     kwargs = models.JSONField(default=dict)
     queue = models.CharField(max_length=200)
+    # Set when a periodic task's "run now" sent it; beat's own runs are found by their result rows.
+    periodic_task_name = models.CharField(max_length=255, blank=True, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
@@ -21,3 +23,13 @@ class TaskRecord(models.Model):
 
     def __str__(self):
         return f"{self.task_name} {self.task_id}"
+
+
+class BeatHeartbeat(models.Model):
+    """The last time each running beat ticked, so pages can say whether a beat is alive."""
+
+    node = models.CharField(max_length=255, unique=True)  # host and pid of the beat process
+    last_tick = models.DateTimeField()
+
+    def __str__(self):
+        return f"{self.node} at {self.last_tick:%Y-%m-%d %H:%M:%S}"

@@ -1,12 +1,19 @@
-"""Enqueue (and later schedule, retry, revoke): the one place the form, the API and the CLI call."""
+"""Enqueue, schedule and act on periodic tasks: the one place the form, the API and the CLI call."""
 
 from __future__ import annotations
 
+import json
+import secrets
+
 from celery import uuid
+from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
+from django_celery_beat.models import PeriodicTask
 from kombu.exceptions import OperationalError
 
-from tasks_app import catalog
+from tasks_app import catalog, schedules
+from tasks_app.catalog import TaskInputError
 from tasks_app.models import TaskRecord
 
 
@@ -14,23 +21,93 @@ class BrokerUnavailable(Exception):
     """The broker did not take the task; nothing was recorded."""
 
 
-def enqueue(task, args=None, kwargs=None, queue=None) -> TaskRecord:
-    """Validate, record and send one task; returns the record, whose task_id is the Celery id.
+def site_time_zone():
+    return timezone.get_default_timezone()
 
-    The record and the publish share one transaction: if the broker refuses the message the
-    record is rolled back, so no page ever claims a task is queued that no broker holds.
-    """
-    entry = catalog.get(task)
-    args, kwargs = entry.bind(args, kwargs)
-    queue_name = catalog.queue_name(queue or entry.queue)
+
+def _send(entry: catalog.Entry, args: list, kwargs: dict, queue_name: str, periodic_task_name: str = "") -> TaskRecord:
+    """Record and publish in one transaction: if the broker refuses the message the record is
+    rolled back, so no page ever claims a task is queued that no broker holds."""
     # delay_on_commit would return no id; the status page needs it now, so make it here.
     task_id = uuid()
+    headers = {"periodic_task_name": periodic_task_name} if periodic_task_name else None
     try:
         with transaction.atomic():
             record = TaskRecord.objects.create(
-                task_id=task_id, task_name=entry.name, args=args, kwargs=kwargs, queue=queue_name
+                task_id=task_id,
+                task_name=entry.name,
+                args=args,
+                kwargs=kwargs,
+                queue=queue_name,
+                periodic_task_name=periodic_task_name,
             )
-            entry.task.apply_async(args, kwargs, task_id=task_id, queue=queue_name)
+            entry.task.apply_async(args, kwargs, task_id=task_id, queue=queue_name, headers=headers)
     except OperationalError as exc:
         raise BrokerUnavailable(f"The task broker is not reachable, so the task was not queued: {exc}") from exc
     return record
+
+
+def enqueue(task, args=None, kwargs=None, queue=None) -> TaskRecord:
+    """Validate, record and send one task; the record's task_id is the Celery task id."""
+    entry = catalog.get(task)
+    args, kwargs = entry.bind(args, kwargs)
+    return _send(entry, args, kwargs, catalog.queue_name(queue or entry.queue))
+
+
+def parse_schedule(text) -> schedules.Spec:
+    if not isinstance(text, str):
+        raise TaskInputError("The schedule must be text, such as 'every 5 minutes'.", field="schedule")
+    try:
+        return schedules.parse(text, tz=site_time_zone(), now=timezone.now())
+    except schedules.ScheduleError as exc:
+        raise TaskInputError(exc.message, field="schedule") from None
+
+
+def _periodic_name(entry: catalog.Entry, name) -> str:
+    if name is None or (isinstance(name, str) and not name.strip()):
+        return f"{entry.name} {secrets.token_hex(3)}"
+    if not isinstance(name, str) or len(name.strip()) > 200:
+        raise TaskInputError("The name must be text of at most 200 characters.", field="name")
+    return name.strip()
+
+
+def schedule(task, args=None, kwargs=None, queue=None, schedule_text="", name=None) -> PeriodicTask:
+    """Validate everything, then create the schedule row (reusing an identical one) and the
+    PeriodicTask in one transaction; beat's DatabaseScheduler notices the change."""
+    entry = catalog.get(task)
+    args, kwargs = entry.bind(args, kwargs)
+    queue_name = catalog.queue_name(queue or entry.queue)
+    spec = parse_schedule(schedule_text)
+    periodic_name = _periodic_name(entry, name)
+    with transaction.atomic():
+        if PeriodicTask.objects.filter(name=periodic_name).exists():
+            raise TaskInputError(f"A periodic task named {periodic_name!r} already exists.", field="name")
+        field, row = schedules.save_schedule(spec, tz=site_time_zone())
+        return PeriodicTask.objects.create(
+            name=periodic_name,
+            task=entry.task.name,
+            args=json.dumps(args),
+            kwargs=json.dumps(kwargs),
+            queue=queue_name,
+            one_off=isinstance(spec, schedules.ClockedSpec),
+            **{field: row},
+        )
+
+
+def run_now(periodic: PeriodicTask) -> TaskRecord:
+    """Send a periodic task's task at once, as a run of that periodic task."""
+    entry = catalog.by_task_name(periodic.task)
+    if entry is None:
+        raise TaskInputError(f"{periodic.task!r} is not a task this site runs.", field="task")
+    args, kwargs = entry.bind(json.loads(periodic.args or "[]"), json.loads(periodic.kwargs or "{}"))
+    queue_name = periodic.queue or settings.CELERY_TASK_DEFAULT_QUEUE
+    return _send(entry, args, kwargs, queue_name, periodic_task_name=periodic.name)
+
+
+def set_enabled(periodic: PeriodicTask, enabled: bool) -> None:
+    periodic.enabled = enabled
+    periodic.save()  # save(), not update(): django-celery-beat's signal tells beat it changed
+
+
+def delete(periodic: PeriodicTask) -> None:
+    periodic.delete()

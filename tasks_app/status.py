@@ -6,11 +6,13 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.utils import timezone
 from django_celery_results.models import TaskResult
 
 from tasks_app.models import TaskRecord
 
 QUEUED = "QUEUED"
+PROGRESS = "PROGRESS"
 FINISHED_STATES = frozenset({"SUCCESS", "FAILURE", "REVOKED"})
 
 
@@ -29,6 +31,7 @@ class TaskStatus:
     enqueued_at: datetime | None
     started_at: datetime | None
     finished_at: datetime | None
+    progress: dict | None = None  # {"percent": 0-100, "message": str} while a task reports it
 
     @property
     def finished(self) -> bool:
@@ -42,7 +45,8 @@ class TaskStatus:
 
     def as_json(self) -> dict:
         def iso(moment):
-            return moment.isoformat() if moment else None
+            # In the site's zone, offset included: unambiguous, and the wall time a page shows.
+            return timezone.localtime(moment).isoformat() if moment else None
 
         return {
             "id": self.task_id,
@@ -60,6 +64,7 @@ class TaskStatus:
             "started_at": iso(self.started_at),
             "finished_at": iso(self.finished_at),
             "runtime_seconds": self.runtime_seconds,
+            "progress": self.progress,
         }
 
 
@@ -69,6 +74,22 @@ def _decode(row: TaskResult):
     if row.content_type == "application/json":
         return json.loads(row.result)
     return row.result  # never unpickled: JSON is the only serializer the site accepts
+
+
+def _progress(state: str, payload) -> dict | None:
+    if state == PROGRESS and isinstance(payload, dict):
+        percent = payload.get("percent")
+        if isinstance(percent, int | float) and not isinstance(percent, bool):
+            return {"percent": max(0, min(100, percent)), "message": str(payload.get("message", ""))}
+    return None
+
+
+def _decoded_args(text: str | None, default):
+    """django-celery-results stores a worker's view of the args as JSON text."""
+    try:
+        return json.loads(text) if text else default
+    except ValueError:
+        return text
 
 
 def _error_text(payload) -> str:
@@ -89,18 +110,27 @@ def get(task_id: str) -> TaskStatus | None:
     payload = _decode(row) if row else None
     state = row.status if row else QUEUED
     failed = state == "FAILURE"
+    progress = _progress(state, payload)
     return TaskStatus(
         task_id=task_id,
         task_name=record.task_name if record else row.task_name or "",
-        args=record.args if record else row.task_args,
-        kwargs=record.kwargs if record else row.task_kwargs,
+        args=record.args if record else _decoded_args(row.task_args, []),
+        kwargs=record.kwargs if record else _decoded_args(row.task_kwargs, {}),
         queue=record.queue if record else "",
         state=state,
-        result=None if failed else payload,
+        result=None if failed or progress else payload,
         error=_error_text(payload) if failed else "",
         traceback=(row.traceback or "") if row else "",
         worker=(row.worker or "") if row else "",
         enqueued_at=record.created_at if record else row.date_created,
         started_at=row.date_started if row else None,
         finished_at=row.date_done if row and state in FINISHED_STATES else None,
+        progress=progress,
     )
+
+
+def states(task_ids) -> dict[str, str]:
+    """Each task's state in one query (QUEUED where no worker has reported yet)."""
+    task_ids = list(task_ids)
+    found = dict(TaskResult.objects.filter(task_id__in=task_ids).values_list("task_id", "status"))
+    return {task_id: found.get(task_id, QUEUED) for task_id in task_ids}

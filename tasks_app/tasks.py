@@ -1,9 +1,14 @@
 """The tasks themselves. Each stays thin and calls a library module for the real work."""
 
+import time
+
 from celery import shared_task
 from django.conf import settings
 
 from tasks_app import safe_http
+
+# The custom state a task reports while it runs; status pages show its percent and message.
+PROGRESS = "PROGRESS"
 
 
 @shared_task
@@ -22,3 +27,16 @@ def fetch_url(url: str) -> dict:
         max_bytes=settings.FETCH_URL_MAX_BYTES,
     )
     return summary.as_dict()
+
+
+@shared_task(bind=True)
+def long_task(self, seconds: int = 10) -> dict:
+    """Work for a number of seconds, reporting progress as it goes."""
+    steps = max(1, min(seconds * 4, 100))  # several updates a second, at most a hundred
+    for step in range(1, steps + 1):
+        time.sleep(seconds / steps)
+        self.update_state(
+            state=PROGRESS,
+            meta={"percent": round(100 * step / steps), "message": f"Step {step} of {steps}"},
+        )
+    return {"seconds": seconds, "steps": steps}

@@ -1,9 +1,147 @@
-from django.shortcuts import render
+"""Pages: thin views that parse input, call `services`, `status` or `periodic`, and render."""
 
-from tasks_app import catalog
+from __future__ import annotations
+
+import json
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods, require_POST
+from django_celery_beat.models import PeriodicTask
+
+from tasks_app import catalog, monitoring, periodic, services, status
+from tasks_app.forms import TaskForm
 from tasks_app.models import TaskRecord
 
+TASKS_PER_PAGE = 20
 
+
+def _recent_tasks(request):
+    page = Paginator(TaskRecord.objects.all(), TASKS_PER_PAGE).get_page(request.GET.get("page"))
+    found = status.states(record.task_id for record in page)
+    for record in page:
+        record.state = found[record.task_id]
+    return page
+
+
+def _warn_if_nobody_will_run_it(request, scheduled: bool) -> None:
+    if not monitoring.any_worker_alive():
+        messages.warning(
+            request,
+            "No worker is running right now. The task is queued and will run when a worker starts "
+            "(make run starts one; on the platform: heroku ps:scale worker=1).",
+        )
+    if scheduled and monitoring.live_beat() is None:
+        messages.warning(
+            request,
+            "No beat is running right now, so nothing will be sent on schedule until one starts "
+            "(make run starts one; on the platform: heroku ps:scale beat=1).",
+        )
+
+
+@require_http_methods(["GET", "POST"])
 def home(request):
-    recent = TaskRecord.objects.all()[:20]
-    return render(request, "tasks_app/home.html", {"recent": recent, "entries": catalog.ENTRIES.values()})
+    form = TaskForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if form.is_scheduled:
+                task = services.schedule(
+                    data["task"], data["args"], data["kwargs"], data["queue"], data["schedule"], data["name"]
+                )
+                _warn_if_nobody_will_run_it(request, scheduled=True)
+                return redirect("periodic-detail", pk=task.pk)
+            record = services.enqueue(data["task"], data["args"], data["kwargs"], data["queue"])
+            _warn_if_nobody_will_run_it(request, scheduled=False)
+            return redirect("task-status", task_id=record.task_id)
+        except catalog.TaskInputError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        except services.BrokerUnavailable as exc:
+            form.add_error(None, f"{exc} Nothing was saved; try again in a moment.")
+            return render(request, "tasks_app/home.html", _home_context(request, form), status=503)
+    return render(request, "tasks_app/home.html", _home_context(request, form), status=400 if form.errors else 200)
+
+
+def _home_context(request, form):
+    return {
+        "form": form,
+        "examples": {
+            entry.name: {"args": entry.example_args, "kwargs": entry.example_kwargs, "queue": entry.queue}
+            for entry in catalog.ENTRIES.values()
+        },
+        "recent": _recent_tasks(request),
+        "periodic": [periodic.summarize(task) for task in PeriodicTask.objects.exclude(task="celery.backend_cleanup")],
+    }
+
+
+def task_status(request, task_id):
+    found = status.get(task_id)
+    if found is None:
+        return render(request, "tasks_app/task_unknown.html", {"task_id": task_id}, status=404)
+    context = {
+        "status": found,
+        "args_json": json.dumps(found.args),
+        "kwargs_json": json.dumps(found.kwargs),
+        "result_json": json.dumps(found.result, indent=2),
+    }
+    return render(request, "tasks_app/task_status.html", context)
+
+
+def periodic_list(request):
+    tasks = PeriodicTask.objects.exclude(task="celery.backend_cleanup").order_by("name")
+    return render(request, "tasks_app/periodic_list.html", {"summaries": [periodic.summarize(t) for t in tasks]})
+
+
+def periodic_detail(request, pk):
+    task = get_object_or_404(PeriodicTask, pk=pk)
+    runs = Paginator(TaskRecord.objects.filter(periodic_task_name=task.name), TASKS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    found = status.states(record.task_id for record in runs)
+    for record in runs:
+        record.state = found[record.task_id]
+    context = {"summary": periodic.summarize(task, count=5), "runs": runs}
+    return render(request, "tasks_app/periodic_detail.html", context)
+
+
+@require_POST
+def periodic_enable(request, pk, enabled):
+    task = get_object_or_404(PeriodicTask, pk=pk)
+    services.set_enabled(task, enabled)
+    messages.success(request, f"{task.name} is {'enabled' if enabled else 'disabled'}.")
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = reverse("periodic-detail", args=[pk])
+    return redirect(back)
+
+
+CONFIRMABLE = {
+    "run": ("Run now", "Send {name} to a worker now, once, besides its schedule?"),
+    "delete": ("Delete", "Delete {name}? Its schedule stops; the runs it made stay in the task list."),
+}
+
+
+@require_http_methods(["GET", "POST"])
+def periodic_confirm(request, pk, action):
+    if action not in CONFIRMABLE:
+        raise Http404("No such action.")
+    task = get_object_or_404(PeriodicTask, pk=pk)
+    if request.method == "GET":
+        verb, question = CONFIRMABLE[action]
+        context = {"task": task, "verb": verb, "question": question.format(name=task.name), "action": action}
+        return render(request, "tasks_app/periodic_confirm.html", context)
+    if action == "delete":
+        services.delete(task)
+        messages.success(request, f"Deleted {task.name}.")
+        return redirect("periodic-list")
+    try:
+        record = services.run_now(task)
+    except (catalog.TaskInputError, services.BrokerUnavailable) as exc:
+        messages.error(request, str(exc))
+        return redirect("periodic-detail", pk=pk)
+    _warn_if_nobody_will_run_it(request, scheduled=False)
+    return redirect("task-status", task_id=record.task_id)

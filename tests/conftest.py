@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import pytest
-from celery import Celery
+from celery import Celery, beat
 from celery.contrib.testing.worker import start_worker
 from django.conf import settings
 
@@ -203,6 +203,18 @@ def celery_worker(_session_worker, transactional_db):
     The database is transactional because the worker writes results from its own thread.
     """
     return _session_worker
+
+
+@pytest.fixture
+def celery_beat(celery_app, transactional_db):
+    """A real beat (Celery's embedded service, in a thread) with the project's database scheduler."""
+    service = beat.EmbeddedService(celery_app, thread=True, scheduler_cls=celery_app.conf.beat_scheduler)
+    service.start()
+    try:
+        yield service
+    finally:
+        service.stop()
+        service.join(timeout=10)
 
 
 def wait_for(predicate, timeout: float = 20.0, interval: float = 0.1, message: str = "condition"):

@@ -1,0 +1,47 @@
+// A task's status page follows the task: it asks the JSON API once a second until the task
+// has finished, and updates the page in place (text only, never markup).
+(function () {
+  "use strict";
+  var root = document.getElementById("task-status");
+  if (!root || root.dataset.finished === "true") return;
+  var zone = root.dataset.timeZone;
+
+  function field(name) { return document.querySelector('[data-field="' + name + '"]'); }
+  function when(iso) { return iso ? iso.slice(0, 19).replace("T", " ") + " " + zone : "—"; }
+  function set(name, text) { var element = field(name); if (element) element.textContent = text; }
+
+  function render(task) {
+    var state = field("state");
+    state.textContent = task.state;
+    state.className = "state state-" + task.state.toLowerCase();
+    document.title = task.task + " " + task.state + " · helloworld";
+    set("enqueued_at", when(task.enqueued_at));
+    set("started_at", when(task.started_at));
+    set("finished_at", when(task.finished_at));
+    set("runtime", task.runtime_seconds === null ? "—" : task.runtime_seconds.toFixed(3) + " s");
+    set("worker", task.worker || "—");
+    var percent = task.state === "SUCCESS" ? 100 : (task.progress ? task.progress.percent : null);
+    if (percent !== null) {
+      field("progress-box").hidden = false;
+      field("progress").value = percent;
+      set("progress-text", percent + "%" + (task.progress && task.state !== "SUCCESS" ? " " + task.progress.message : ""));
+    }
+    if (task.state === "SUCCESS") set("result", JSON.stringify(task.result, null, 2));
+    if (task.error) {
+      field("error-box").hidden = false;
+      set("error", task.error);
+      set("traceback", task.traceback || "");
+    }
+  }
+
+  function poll() {
+    fetch(root.dataset.url, {headers: {"Accept": "application/json"}, credentials: "same-origin"})
+      .then(function (response) { return response.json(); })
+      .then(function (task) {
+        render(task);
+        if (!task.finished) setTimeout(poll, 1000);
+      })
+      .catch(function () { setTimeout(poll, 3000); });  // a restarting server: keep asking, more slowly
+  }
+  setTimeout(poll, 500);
+})();

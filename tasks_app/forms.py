@@ -1,0 +1,91 @@
+"""The TaskForm: validates everything (task, JSON arguments, queue, schedule) and writes nothing."""
+
+from __future__ import annotations
+
+import json
+
+from django import forms
+from django.conf import settings
+
+from tasks_app import catalog, services
+from tasks_app.catalog import TaskInputError
+
+MAX_JSON_CHARS = 10_000
+
+
+def _task_choices():
+    return [(entry.name, f"{entry.name} — {entry.description}") for entry in catalog.ENTRIES.values()]
+
+
+def _queue_choices():
+    return [(short, f"{short} ({full})") for short, full in settings.QUEUES.items()]
+
+
+class TaskForm(forms.Form):
+    task = forms.ChoiceField(choices=_task_choices)
+    args = forms.CharField(
+        required=False,
+        max_length=MAX_JSON_CHARS,
+        widget=forms.Textarea(attrs={"rows": 2, "spellcheck": "false"}),
+        help_text='A JSON list, such as ["hello"].',
+    )
+    kwargs = forms.CharField(
+        required=False,
+        max_length=MAX_JSON_CHARS,
+        widget=forms.Textarea(attrs={"rows": 2, "spellcheck": "false"}),
+        help_text='A JSON object, such as {"seconds": 5}.',
+    )
+    queue = forms.ChoiceField(choices=_queue_choices, initial="default")
+    schedule = forms.CharField(
+        required=False,
+        max_length=200,
+        help_text="Empty to run now; or a crontab line (*/15 * * * *, @daily), "
+        "an interval (every 5 minutes), or a time (at 2026-12-01 09:30).",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    name = forms.CharField(
+        required=False,
+        max_length=200,
+        label="Name (scheduled tasks)",
+        help_text="Optional; the task's name and a short unique suffix otherwise.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        first = next(iter(catalog.ENTRIES.values()))
+        self.fields["args"].initial = json.dumps(first.example_args)
+        self.fields["kwargs"].initial = json.dumps(first.example_kwargs)
+
+    def _json_field(self, name: str, kind: type, example: str):
+        text = self.cleaned_data[name].strip()
+        if not text:
+            return kind()
+        try:
+            value = json.loads(text)
+        except ValueError as exc:
+            raise forms.ValidationError(f"This is not valid JSON ({exc}). Write {example}.") from None
+        if not isinstance(value, kind):
+            raise forms.ValidationError(f"This must be {example}, not {type(value).__name__}.")
+        return value
+
+    def clean_args(self):
+        return self._json_field("args", list, 'a JSON list, such as ["hello"] or [] for none')
+
+    def clean_kwargs(self):
+        return self._json_field("kwargs", dict, 'a JSON object, such as {"seconds": 5} or {} for none')
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        try:
+            catalog.get(cleaned["task"]).bind(cleaned["args"], cleaned["kwargs"])
+            if cleaned["schedule"].strip():
+                cleaned["schedule_spec"] = services.parse_schedule(cleaned["schedule"])
+        except TaskInputError as exc:
+            self.add_error(exc.field if exc.field in self.fields else None, exc.message)
+        return cleaned
+
+    @property
+    def is_scheduled(self) -> bool:
+        return bool(self.cleaned_data.get("schedule", "").strip())

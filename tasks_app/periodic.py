@@ -1,0 +1,43 @@
+"""What a page shows about a periodic task: its schedule in its own words and in plain
+language, and when it runs next."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.utils import timezone
+from django_celery_beat.models import PeriodicTask
+
+from tasks_app import schedules
+
+
+@dataclass(frozen=True)
+class PeriodicSummary:
+    task: PeriodicTask
+    schedule_text: str
+    description: str
+    next_runs: list[datetime]
+
+    @property
+    def next_run(self) -> datetime | None:
+        return self.next_runs[0] if self.next_runs else None
+
+
+def summarize(task: PeriodicTask, count: int = 1, now: datetime | None = None) -> PeriodicSummary:
+    # A crontab row carries its own zone (the admin can set one); everything else is the site's.
+    tz = task.crontab.timezone if task.crontab_id else timezone.get_default_timezone()
+    now = now or timezone.now()
+    spec = schedules.from_periodic_task(task)
+    if spec is None:
+        return PeriodicSummary(task, str(task.schedule), str(task.schedule), [])
+    upcoming: list[datetime] = []
+    if task.enabled:
+        after = now
+        if isinstance(spec, schedules.IntervalSpec):
+            # Beat counts an interval from the last run, or from when the row was last saved;
+            # one that is overdue goes out on beat's next tick.
+            period = timedelta(**{spec.period: spec.every})
+            after = max(task.last_run_at or task.date_changed or now, now - period)
+        upcoming = schedules.next_runs(spec, tz=tz, after=after, count=count)
+    return PeriodicSummary(task, schedules.text_of(spec, tz=tz), schedules.describe(spec, tz=tz), upcoming)
