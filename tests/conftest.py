@@ -128,7 +128,7 @@ def django_db_setup(database_server, django_db_setup):
 def pytest_collection_modifyitems(config, items):
     # Every test that touches the database runs again on PostgreSQL (make test's second pass).
     for item in items:
-        if {"db", "transactional_db", "django_db_setup"} & set(item.fixturenames):
+        if item.get_closest_marker("django_db") or {"db", "transactional_db"} & set(item.fixturenames):
             item.add_marker(pytest.mark.database)
 
 
