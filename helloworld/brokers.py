@@ -1,4 +1,4 @@
-"""Which message broker the environment asks for, and the transport options that suit it.
+"""Which message broker the environment asks for, and the settings its providers recommend.
 
 This is the only module that knows the broker environment variables. Settings ask it once
 (`from_environ`) and copy the answer into the `CELERY_BROKER_*` settings; pages and the
@@ -7,6 +7,7 @@ health endpoint show `Broker.display`, which never contains a password.
 
 from __future__ import annotations
 
+import ssl
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -32,6 +33,11 @@ KINDS_BY_SCHEME = {
     "filesystem": "filesystem",
 }
 
+# Longer than any task may run or wait on the broker (long_task's 600 s, fetch_url's retries):
+# Redis hands an unacknowledged task to another worker only after this.
+REDIS_VISIBILITY_TIMEOUT = 2 * 60 * 60
+CERT_REQS = {"none": ssl.CERT_NONE, "optional": ssl.CERT_OPTIONAL, "required": ssl.CERT_REQUIRED}
+
 
 @dataclass(frozen=True)
 class Broker:
@@ -39,6 +45,11 @@ class Broker:
     kind: str  # "rabbitmq", "redis" or "filesystem"
     source: str  # the environment variable that named it, or "default"
     transport_options: dict = field(default_factory=dict)
+    # Celery's own broker settings (CELERY_BROKER_POOL_LIMIT, ...); None keeps Celery's default.
+    pool_limit: int | None = None
+    heartbeat: float | None = None
+    connection_timeout: float | None = None
+    use_ssl: dict | None = None
 
     @property
     def display(self) -> str:
@@ -85,12 +96,69 @@ def filesystem(data_dir: Path) -> Broker:
     return Broker(url="filesystem://localhost//", kind="filesystem", source="default", transport_options=options)
 
 
+def _number(environ, name: str, default: float | None) -> float | None:
+    value = environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return float(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={value!r} is not a number.") from None
+
+
+def rabbitmq(url: str, source: str, environ) -> Broker:
+    """CloudAMQP's advice: one pooled connection per process (plans limit connections), no AMQP
+    heartbeats (its servers use TCP keep-alive), a 30 s connection timeout (slow DNS)."""
+    return Broker(
+        url=url,
+        kind="rabbitmq",
+        source=source,
+        # Publisher confirms: a publish the broker did not take raises instead of vanishing.
+        transport_options={"confirm_publish": True},
+        pool_limit=int(_number(environ, "CELERY_BROKER_POOL_LIMIT", 1)),
+        heartbeat=_number(environ, "CELERY_BROKER_HEARTBEAT", None) or None,
+        connection_timeout=_number(environ, "CELERY_BROKER_CONNECTION_TIMEOUT", 30),
+    )
+
+
+def redis(url: str, source: str, environ) -> Broker:
+    """Heroku Data for Redis serves TLS (rediss://) with a self-signed certificate, so on that
+    add-on (REDIS_URL) certificates are not checked unless REDIS_SSL_CERT_REQS says so."""
+    use_ssl = None
+    if urlsplit(url).scheme == "rediss":
+        default = "none" if source == "REDIS_URL" else "required"
+        wanted = environ.get("REDIS_SSL_CERT_REQS", "").strip().lower() or default
+        if wanted not in CERT_REQS:
+            raise ImproperlyConfigured(f"REDIS_SSL_CERT_REQS={wanted!r}; use none, optional or required.")
+        use_ssl = {"ssl_cert_reqs": CERT_REQS[wanted]}
+    return Broker(
+        url=url,
+        kind="redis",
+        source=source,
+        transport_options={
+            "visibility_timeout": REDIS_VISIBILITY_TIMEOUT,
+            # Fail a publish within seconds when Redis is gone, instead of hanging a request.
+            "socket_timeout": 10,
+            "socket_connect_timeout": 5,
+            "retry_on_timeout": True,
+            # Small plans allow 20 to 40 connections for all dynos together.
+            "max_connections": int(_number(environ, "REDIS_MAX_CONNECTIONS", 10)),
+            "health_check_interval": 25,
+        },
+        pool_limit=int(_number(environ, "CELERY_BROKER_POOL_LIMIT", 2)),
+        connection_timeout=_number(environ, "CELERY_BROKER_CONNECTION_TIMEOUT", 10),
+        use_ssl=use_ssl,
+    )
+
+
 def from_environ(environ, data_dir: Path) -> Broker:
     for name in URL_VARIABLES:
         url = environ.get(name, "").strip()
         if url:
             kind = kind_of(url)
-            if kind == "filesystem":
-                return filesystem(data_dir)
-            return Broker(url=url, kind=kind, source=name)
+            if kind == "rabbitmq":
+                return rabbitmq(url, name, environ)
+            if kind == "redis":
+                return redis(url, name, environ)
+            return filesystem(data_dir)
     return filesystem(data_dir)

@@ -192,6 +192,15 @@ LOGGING = {
 BROKER = brokers.from_environ(os.environ, DATA_DIR)
 CELERY_BROKER_URL = BROKER.url
 CELERY_BROKER_TRANSPORT_OPTIONS = BROKER.transport_options
+# Each provider's advice (see helloworld/brokers.py); None keeps Celery's default.
+if BROKER.pool_limit is not None:
+    CELERY_BROKER_POOL_LIMIT = BROKER.pool_limit
+if BROKER.connection_timeout is not None:
+    CELERY_BROKER_CONNECTION_TIMEOUT = BROKER.connection_timeout
+if BROKER.kind == "rabbitmq":
+    CELERY_BROKER_HEARTBEAT = BROKER.heartbeat
+if BROKER.use_ssl is not None:
+    CELERY_BROKER_USE_SSL = BROKER.use_ssl
 # Worker, web and beat retry the broker at start instead of crashing while it boots.
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
@@ -216,6 +225,12 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # A few processes fit a small dyno's memory; the CPU count a dyno reports does not.
 CELERY_WORKER_CONCURRENCY = env_int("CELERY_WORKER_CONCURRENCY", 2)
+# The platform sends SIGTERM to every process of a dyno and SIGKILL 30 s later. The Procfile
+# starts workers with REMAP_SIGTERM=SIGQUIT, Celery's switch for this: pool processes ignore
+# SIGTERM, and the worker makes a soft shutdown, giving running tasks this long to finish
+# before it cancels them and hands them back to the broker (acks_late) for another worker.
+# Room is left for the cold shutdown itself (about 5 s) inside the platform's 30.
+CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT = float(os.environ.get("CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT", "15"))
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # Queue names carry a prefix so that two apps can share one broker; a worker started
@@ -228,9 +243,16 @@ CELERY_TASK_CREATE_MISSING_QUEUES = False
 
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "tasks_app.scheduler:DatabaseScheduler"
+# Save each run time as soon as it is sent (not every 3 minutes), so that a beat taking over
+# from a crashed one knows what was already sent.
+CELERY_BEAT_SYNC_EVERY = 1
 DJANGO_CELERY_BEAT_TZ_AWARE = True
 
 # --- fetch_url ----------------------------------------------------------------------------
 FETCH_URL_TIMEOUT = float(os.environ.get("FETCH_URL_TIMEOUT", "10"))  # per socket operation
 FETCH_URL_DEADLINE = float(os.environ.get("FETCH_URL_DEADLINE", "30"))  # whole download
 FETCH_URL_MAX_BYTES = env_int("FETCH_URL_MAX_BYTES", 10 * 1024 * 1024)
+# fetch_url refuses loopback, private, link-local (cloud metadata), shared and other non-public
+# addresses. For local development only: comma-separated networks it may fetch from anyway, e.g.
+# "127.0.0.0/8,::1/128" for a server on this machine. Empty by default; never set it on a platform.
+FETCH_URL_ALLOWED_NETWORKS = env_list("FETCH_URL_ALLOWED_NETWORKS", [])

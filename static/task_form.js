@@ -45,7 +45,7 @@
       .then(function (body) {
         if (ticket !== latest) return;  // a newer keystroke has asked since
         if (body.error) { show([body.error], true); return; }
-        var lines = [body.description + " Next runs:"];
+        var lines = [body.description + ". Next runs:"];
         body.next_runs.forEach(function (iso) {
           lines.push(iso.slice(0, 16).replace("T", " ") + " " + body.time_zone);
         });

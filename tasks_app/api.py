@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from functools import wraps
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.http import JsonResponse
@@ -17,7 +18,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from tasks_app import schedules, services, status
+from tasks_app import beat_lease, monitoring, schedules, services, status
 from tasks_app.catalog import TaskInputError
 
 
@@ -47,7 +48,7 @@ def _csrf_failure(request) -> str | None:
     return check.process_view(request, None, (), {})
 
 
-def api_view(*methods):
+def api_view(*methods, public=False):
     """JSON in, JSON out. Session users must pass CSRF; JSON bodies must say they are JSON.
 
     Requiring `Content-Type: application/json` on writes means a page on another site cannot
@@ -60,7 +61,7 @@ def api_view(*methods):
         @require_http_methods(list(methods))
         @wraps(view)
         def wrapper(request, *args, **kwargs):
-            if not settings.LOCAL_MODE and not request.user.is_authenticated:
+            if not (public or settings.LOCAL_MODE or request.user.is_authenticated):
                 return error_response(401, "Log in to use the API.")
             if request.method not in ("GET", "HEAD", "OPTIONS"):
                 if request.user.is_authenticated:
@@ -133,3 +134,34 @@ def schedule_preview(request):
             "next_runs": [run.isoformat() for run in schedules.next_runs(spec, tz=tz, after=timezone.now(), count=5)],
         }
     )
+
+
+# Public, like any platform health check: it names no secret (the broker's host, never its password).
+@api_view("GET", public=True)
+def health(request):
+    """Is the broker reachable, which workers consume which queues, is a beat alive and who leads."""
+    problem = monitoring.broker_problem()
+    beat = monitoring.live_beat()
+    lease = beat_lease.leader()
+    body = {
+        "status": "ok" if problem is None else "broker unreachable",
+        "broker": {
+            "kind": settings.BROKER.kind,
+            "display": settings.BROKER.display,
+            "reachable": problem is None,
+            "error": redact(problem, settings.BROKER.url) if problem else None,
+        },
+        "workers": monitoring.workers() if problem is None else {},
+        "beat": {
+            "alive": beat is not None,
+            "last_tick": timezone.localtime(beat.last_tick).isoformat() if beat else None,
+            "leader": lease.holder if lease else None,
+        },
+    }
+    return JsonResponse(body, status=200 if problem is None else 503)
+
+
+def redact(text: str, url: str) -> str:
+    """An error message with the broker's password taken out, should a library echo the URL."""
+    password = urlsplit(url).password
+    return text.replace(password, "********") if password else text

@@ -30,6 +30,19 @@ class BeatHeartbeat(models.Model):
 
     node = models.CharField(max_length=255, unique=True)  # host and pid of the beat process
     last_tick = models.DateTimeField()
+    is_leader = models.BooleanField(default=False)
 
     def __str__(self):
         return f"{self.node} at {self.last_tick:%Y-%m-%d %H:%M:%S}"
+
+
+class BeatLease(models.Model):
+    """Which beat may send: the holder renews the lease as it ticks; a lease left to expire
+    (a crashed beat) passes to the next beat that asks."""
+
+    name = models.CharField(max_length=100, unique=True)
+    holder = models.CharField(max_length=255)
+    expires_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"{self.name}: {self.holder} until {self.expires_at:%H:%M:%S}"

@@ -1,30 +1,14 @@
-"""Celery signal handlers: worker process set-up, and recording the runs that beat sends."""
+"""Celery signal handlers: recording the runs that beat sends."""
 
 import logging
-import signal
 
-from celery.signals import before_task_publish, worker_process_init
+from celery.signals import before_task_publish
 from django.db import DatabaseError
 
 from tasks_app import catalog
 from tasks_app.models import TaskRecord
 
 logger = logging.getLogger(__name__)
-
-
-@worker_process_init.connect
-def leave_shutdown_to_the_parent(**kwargs):
-    """Pool processes ignore SIGTERM; the worker's main process decides how they stop.
-
-    honcho (`make run`, one-dyno mode) signals each process's whole group, and the platform
-    signals every process in a dyno, so a prefork child gets SIGTERM at the same moment as
-    its parent. Celery resets that signal to its default in children, which kills the running
-    task at once and can wedge the parent's warm shutdown (celery/celery#4795). Ignoring it
-    lets the parent's warm shutdown run as designed: stop taking tasks, let the children
-    finish theirs, close the pool. A cold shutdown still ends them (the platform's SIGKILL),
-    and acks_late puts their unfinished tasks back on the broker.
-    """
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
 
 
 @before_task_publish.connect

@@ -13,4 +13,5 @@ urlpatterns = [
     path("api/tasks/", api.task_create, name="api-task-create"),
     path("api/tasks/<str:task_id>/", api.task_detail, name="api-task-detail"),
     path("api/schedules/preview/", api.schedule_preview, name="api-schedule-preview"),
+    path("api/health/", api.health, name="api-health"),
 ]

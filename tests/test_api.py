@@ -1,6 +1,7 @@
 """The JSON API's contract: what it accepts, and the clear 4xx/503 it gives for everything else."""
 
 import json
+import time
 
 import pytest
 from celery import Celery
@@ -90,3 +91,31 @@ def test_a_broker_that_is_down_is_a_503_within_seconds_and_leaves_no_record(clie
     assert response.status_code == 503
     assert response.json()["error"].startswith("The task broker is not reachable, so the task was not queued")
     assert not TaskRecord.objects.exists()
+
+
+@pytest.mark.parametrize("broker", ["rabbitmq"], indirect=True)
+def test_health_names_the_broker_its_workers_and_beat(client, celery_worker, broker):
+    body = client.get("/api/health/").json()
+    assert body["status"] == "ok"
+    assert body["broker"]["reachable"] is True
+    assert body["workers"] == {celery_worker.hostname: ["helloworld.default", "helloworld.high", "helloworld.low"]}
+    assert body["beat"] == {"alive": False, "last_tick": None, "leader": None}
+
+
+def test_health_is_a_503_when_the_broker_is_unreachable(client):
+    app = Celery("helloworld", set_as_current=False)
+    app.config_from_object("django.conf:settings", namespace="CELERY")
+    app.conf.broker_url = "amqp://guest:s3cret@127.0.0.1:1//"
+    app.set_current()
+    try:
+        started = time.monotonic()
+        response = client.get("/api/health/")
+    finally:
+        app.close()
+        project_app.set_current()
+    assert time.monotonic() - started < 10
+    assert response.status_code == 503
+    body = response.json()
+    assert body["broker"]["reachable"] is False
+    assert body["broker"]["error"]
+    assert "s3cret" not in response.content.decode()
