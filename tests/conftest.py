@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 import pytest
 from celery import Celery, beat
 from celery.contrib.testing.worker import start_worker
+from celery.worker import state as worker_state
 from django.conf import settings
 
 from helloworld import brokers
@@ -197,12 +198,16 @@ def _session_worker(celery_app, django_db_setup):
 
 
 @pytest.fixture
-def celery_worker(_session_worker, transactional_db):
+def celery_worker(_session_worker, celery_app, transactional_db):
     """A real worker (Celery's embedded test worker, thread pool) consuming the project's queues.
 
     The database is transactional because the worker writes results from its own thread.
+    Afterwards the worker is let finish what it runs and the queues are emptied, so that no
+    task of this test runs after its database is gone.
     """
-    return _session_worker
+    yield _session_worker
+    purge_queues(celery_app)
+    wait_for(lambda: not worker_state.active_requests, timeout=30, message="the worker to finish its tasks")
 
 
 @pytest.fixture
@@ -213,8 +218,9 @@ def celery_beat(celery_app, transactional_db):
     try:
         yield service
     finally:
-        service.stop()
-        service.join(timeout=10)
+        service.service.stop(wait=False)
+        service.join(timeout=15)
+        assert not service.is_alive(), "beat did not stop within 15 s"
 
 
 def wait_for(predicate, timeout: float = 20.0, interval: float = 0.1, message: str = "condition"):

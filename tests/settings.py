@@ -1,9 +1,17 @@
-"""Test settings: the project's own settings in local mode, with a data directory of their own."""
+"""Test settings: the project's own settings in local mode, with a data directory of their own.
 
+Each test run gets a fresh data directory (SQLite test database, filesystem broker), so that
+nothing a previous run left in the broker's folders reaches this run's workers.
+"""
+
+import atexit
 import os
-from pathlib import Path
+import shutil
+import tempfile
 
 os.environ.setdefault("HELLOWORLD_LOCAL", "1")
-os.environ.setdefault("HELLOWORLD_DATA_DIR", str(Path(__file__).resolve().parent.parent / "var" / "test"))
+if "HELLOWORLD_DATA_DIR" not in os.environ:
+    os.environ["HELLOWORLD_DATA_DIR"] = tempfile.mkdtemp(prefix="helloworld-tests-")
+    atexit.register(shutil.rmtree, os.environ["HELLOWORLD_DATA_DIR"], ignore_errors=True)
 
 from helloworld.settings import *  # noqa: F403

@@ -58,13 +58,15 @@ def test_falsy_results_are_results(client, celery_worker, falsy):
     assert client.get(f"/api/tasks/{record.task_id}/").json()["result"] == falsy
 
 
-def test_a_failing_task_reports_the_error(client, celery_worker, broker):
-    # Nothing listens on port 1: the download fails in the worker, not at the door.
+def test_a_failing_task_reports_the_error(client, celery_worker, broker, settings):
+    # Nothing listens on port 1: the download fails in the worker, not at the door. Loopback is
+    # refused unless allow-listed, as in local development.
+    settings.FETCH_URL_ALLOWED_NETWORKS = ["127.0.0.0/8"]
     response = post_task(client, {"task": "fetch_url", "args": ["http://127.0.0.1:1/"]})
     body = wait_until_finished(client, response.json()["url"])
     assert body["state"] == "FAILURE"
     assert body["result"] is None
-    assert body["error"].startswith("FetchError: Could not fetch http://127.0.0.1:1/: ConnectionError")
+    assert body["error"].startswith("FetchError: Could not fetch http://127.0.0.1:1/: ConnectionRefusedError")
     assert "Traceback" in body["traceback"]
 
 
@@ -88,7 +90,9 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def local_site():
+def local_site(settings):
+    # fetch_url refuses loopback unless it is allow-listed, as in local development.
+    settings.FETCH_URL_ALLOWED_NETWORKS = ["127.0.0.0/8"]
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
