@@ -15,8 +15,10 @@ from urllib.parse import urlsplit
 import pytest
 from celery import Celery, beat
 from celery.contrib.testing.worker import start_worker
+from celery.signals import task_postrun
 from celery.worker import state as worker_state
 from django.conf import settings
+from django.db import connections
 
 from helloworld import brokers
 from helloworld.celery import app as project_app
@@ -184,17 +186,30 @@ def purge_queues(app) -> int:
     return dropped
 
 
+def _close_task_thread_connections(**kwargs):
+    # A real worker's Django fix-up closes the database connections its tasks opened; the
+    # embedded worker's threads would keep theirs, and PostgreSQL then refuses to drop the
+    # test database at the end ("being accessed by other users").
+    connections.close_all()
+
+
 @pytest.fixture(scope="session")
 def _session_worker(celery_app, django_db_setup):
-    with start_worker(
-        celery_app,
-        pool="threads",
-        concurrency=2,
-        perform_ping_check=False,
-        shutdown_timeout=30,
-        loglevel="WARNING",
-    ) as worker:
-        yield worker
+    task_postrun.connect(_close_task_thread_connections, weak=False)
+    try:
+        # Threads, not the solo pool: solo in an embedded thread held every second message on
+        # RabbitMQ for ten seconds (acks_late with a prefetch of one).
+        with start_worker(
+            celery_app,
+            pool="threads",
+            concurrency=2,
+            perform_ping_check=False,
+            shutdown_timeout=30,
+            loglevel="WARNING",
+        ) as worker:
+            yield worker
+    finally:
+        task_postrun.disconnect(_close_task_thread_connections)
 
 
 @pytest.fixture
