@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -151,27 +152,31 @@ def broker(request) -> brokers.Broker:
     return brokers.from_environ({"CELERY_BROKER_URL": url}, settings.DATA_DIR)
 
 
-@pytest.fixture(scope="session")
-def celery_app(broker):
-    """A Celery app configured exactly like the project's, on the broker under test.
-
-    It becomes the current app, so the project's @shared_task tasks (and `services`) send
-    through it; the project's own app is current again afterwards.
-    """
+@contextmanager
+def app_on_broker(url: str, transport_options: dict | None = None):
+    """A Celery app configured exactly like the project's but on `url`, made the current app
+    (so the project's @shared_task tasks and `services` send through it) until the block ends."""
     app = Celery("helloworld", set_as_current=False)
     app.config_from_object("django.conf:settings", namespace="CELERY")
-    app.conf.broker_url = broker.url
-    app.conf.broker_transport_options = broker.transport_options
+    app.conf.broker_url = url
+    app.conf.broker_transport_options = transport_options or {}
     app.set_current()
     app.set_default()
-    purge_queues(app)
     try:
         yield app
     finally:
-        purge_queues(app)
         app.close()
         project_app.set_current()
         project_app.set_default()
+
+
+@pytest.fixture(scope="session")
+def celery_app(broker):
+    """The project's Celery app on the broker under test, with its queues emptied before and after."""
+    with app_on_broker(broker.url, broker.transport_options) as app:
+        purge_queues(app)
+        yield app
+        purge_queues(app)
 
 
 def purge_queues(app) -> int:

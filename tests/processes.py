@@ -42,7 +42,8 @@ def http(method: str, url: str, body=None) -> tuple[int, dict]:
 
 
 def site_env(tmp_path: Path, local: bool = True, **extra: str) -> dict[str, str]:
-    """A clean environment: no broker or database variables but those given, and its own data."""
+    """A clean environment: no broker or database variables but those given, its own data
+    directory (where the default SQLite database and filesystem broker live), its own queues."""
     env = {
         key: value
         for key, value in os.environ.items()

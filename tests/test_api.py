@@ -4,12 +4,13 @@ import json
 import time
 
 import pytest
-from celery import Celery
 
-from helloworld.celery import app as project_app
 from tasks_app.models import TaskRecord
+from tests.conftest import app_on_broker
 
 pytestmark = pytest.mark.django_db
+
+NOWHERE = "amqp://guest:s3cret@127.0.0.1:1//"
 
 
 def post(client, body, content_type="application/json"):
@@ -78,16 +79,8 @@ def test_an_unknown_task_id_is_a_404_not_an_eternal_pending(client):
 
 
 def test_a_broker_that_is_down_is_a_503_within_seconds_and_leaves_no_record(client):
-    # A real connection attempt to a port where nothing listens.
-    app = Celery("helloworld", set_as_current=False)
-    app.config_from_object("django.conf:settings", namespace="CELERY")
-    app.conf.broker_url = "amqp://guest:guest@127.0.0.1:1//"
-    app.set_current()
-    try:
+    with app_on_broker(NOWHERE):  # a real connection attempt to a port where nothing listens
         response = post(client, {"task": "echo", "args": ["lost?"]})
-    finally:
-        app.close()
-        project_app.set_current()
     assert response.status_code == 503
     assert response.json()["error"].startswith("The task broker is not reachable, so the task was not queued")
     assert not TaskRecord.objects.exists()
@@ -103,16 +96,9 @@ def test_health_names_the_broker_its_workers_and_beat(client, celery_worker, bro
 
 
 def test_health_is_a_503_when_the_broker_is_unreachable(client):
-    app = Celery("helloworld", set_as_current=False)
-    app.config_from_object("django.conf:settings", namespace="CELERY")
-    app.conf.broker_url = "amqp://guest:s3cret@127.0.0.1:1//"
-    app.set_current()
-    try:
-        started = time.monotonic()
+    started = time.monotonic()
+    with app_on_broker(NOWHERE):
         response = client.get("/api/health/")
-    finally:
-        app.close()
-        project_app.set_current()
     assert time.monotonic() - started < 10
     assert response.status_code == 503
     body = response.json()
