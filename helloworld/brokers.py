@@ -33,8 +33,10 @@ KINDS_BY_SCHEME = {
     "filesystem": "filesystem",
 }
 
-# Longer than any task may run or wait on the broker (long_task's 600 s, fetch_url's retries):
-# Redis hands an unacknowledged task to another worker only after this.
+# Redis hands an unacknowledged task to another worker only after this: a task whose worker
+# was SIGKILLed (a crash, an out-of-memory kill) runs again this long after it started. It must
+# stay longer than any task may run or wait (long_task's 600 s, fetch_url's retries), or a task
+# still running would be handed to a second worker. REDIS_VISIBILITY_TIMEOUT overrides it.
 REDIS_VISIBILITY_TIMEOUT = 2 * 60 * 60
 CERT_REQS = {"none": ssl.CERT_NONE, "optional": ssl.CERT_OPTIONAL, "required": ssl.CERT_REQUIRED}
 
@@ -136,7 +138,7 @@ def redis(url: str, source: str, environ) -> Broker:
         kind="redis",
         source=source,
         transport_options={
-            "visibility_timeout": REDIS_VISIBILITY_TIMEOUT,
+            "visibility_timeout": int(_number(environ, "REDIS_VISIBILITY_TIMEOUT", REDIS_VISIBILITY_TIMEOUT)),
             # Fail a publish within seconds when Redis is gone, instead of hanging a request.
             "socket_timeout": 10,
             "socket_connect_timeout": 5,

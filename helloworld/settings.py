@@ -208,6 +208,10 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # task name, worker and periodic task name with each row.
 CELERY_RESULT_BACKEND = "django-db"
 CELERY_RESULT_EXTENDED = True
+# Result rows are kept this long: Celery's default day loses a Friday task's status by Monday;
+# a week keeps status pages useful and the table small. Beat's scheduler installs Celery's
+# `celery.backend_cleanup` (daily, 04:00), which deletes older rows in a single DELETE.
+CELERY_RESULT_EXPIRES = float(os.environ.get("CELERY_RESULT_EXPIRES_DAYS", "7")) * 24 * 60 * 60  # seconds
 CELERY_CACHE_BACKEND = "django-cache"
 
 # JSON only, everywhere: a pickled message is refused, never executed.

@@ -6,11 +6,11 @@ broker is down), never an HTML page or a stack trace.
 
 from __future__ import annotations
 
-import json
 from functools import wraps
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.urls import reverse
@@ -18,8 +18,13 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from tasks_app import beat_lease, monitoring, schedules, services, status
+from tasks_app import beat_lease, catalog, monitoring, schedules, services, status
 from tasks_app.catalog import TaskInputError
+
+TOO_BIG = (
+    f"The body is larger than {catalog.MAX_BODY_BYTES // 1024} KiB ({catalog.MAX_BODY_BYTES} bytes), "
+    f"the most this API reads; args and kwargs may take {catalog.MAX_ARGUMENTS_BYTES // 1024} KiB each."
+)
 
 
 class ApiError(Exception):
@@ -70,6 +75,8 @@ def api_view(*methods, public=False):
                         return error_response(403, f"CSRF check failed: {reason}")
                 if request.content_type != "application/json":
                     return error_response(415, "Send the body as JSON with Content-Type: application/json.")
+                if _declared_length(request) > catalog.MAX_BODY_BYTES:
+                    return error_response(413, TOO_BIG)
             try:
                 return view(request, *args, **kwargs)
             except ApiError as exc:
@@ -78,17 +85,29 @@ def api_view(*methods, public=False):
                 return error_response(400, exc.message, exc.field)
             except services.BrokerUnavailable as exc:
                 return error_response(503, str(exc))
+            except RequestDataTooBig:  # Django's own cap (DATA_UPLOAD_MAX_MEMORY_SIZE), should it be lower
+                return error_response(413, TOO_BIG)
 
         return wrapper
 
     return decorator
 
 
-def json_body(request) -> dict:
+def _declared_length(request) -> int:
     try:
-        body = json.loads(request.body or b"null")
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ApiError(400, f"The body is not valid JSON: {exc}.") from None
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
+
+
+def json_body(request) -> dict:
+    raw = request.body  # RequestDataTooBig (413) beyond DATA_UPLOAD_MAX_MEMORY_SIZE
+    if len(raw) > catalog.MAX_BODY_BYTES:  # a body sent without an honest Content-Length
+        raise ApiError(413, TOO_BIG)
+    try:
+        body = catalog.parse_json(raw or b"null", field=None, subject="The body")
+    except TaskInputError as exc:
+        raise ApiError(400, exc.message) from None
     if not isinstance(body, dict):
         raise ApiError(400, 'The body must be a JSON object, such as {"task": "echo", "args": ["hi"]}.')
     return body
@@ -103,7 +122,9 @@ def task_create(request):
     body = json_body(request)
     unknown = sorted(set(body) - {"task", "args", "kwargs", "queue"})
     if unknown:
-        raise ApiError(400, f"Unknown field {unknown[0]!r}; the fields are task, args, kwargs and queue.", unknown[0])
+        name = unknown[0]
+        message = f"Unknown field {catalog.short_repr(name)}; the fields are task, args, kwargs and queue."
+        raise ApiError(400, message, name[:100])
     if "task" not in body:
         raise ApiError(400, "The field 'task' is required.", "task")
     record = services.enqueue(body["task"], body.get("args"), body.get("kwargs"), body.get("queue"))
@@ -115,6 +136,7 @@ def task_create(request):
 
 @api_view("GET")
 def task_detail(request, task_id):
+    catalog.check_text(task_id, "id", "The task id", max_chars=255)
     found = status.get(task_id)
     if found is None:
         raise ApiError(404, f"No task with id {task_id!r} is known to this site.", "id")
@@ -125,7 +147,8 @@ def task_detail(request, task_id):
 def schedule_preview(request):
     """What a schedule line means, and its next five runs: the form shows this as a person types."""
     tz = services.site_time_zone()
-    spec = services.parse_schedule(request.GET.get("text", ""))
+    text = catalog.check_text(request.GET.get("text", ""), "schedule", "The schedule")
+    spec = services.parse_schedule(text)
     return JsonResponse(
         {
             "text": schedules.text_of(spec, tz=tz),

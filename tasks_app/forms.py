@@ -38,14 +38,14 @@ class TaskForm(forms.Form):
     queue = forms.ChoiceField(choices=_queue_choices, initial="default")
     schedule = forms.CharField(
         required=False,
-        max_length=200,
+        max_length=catalog.MAX_TEXT_CHARS,
         help_text="Empty to run now; or a crontab line (*/15 * * * *, @daily), "
         "an interval (every 5 minutes), or a time (at 2026-12-01 09:30).",
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
     name = forms.CharField(
         required=False,
-        max_length=200,
+        max_length=catalog.MAX_TEXT_CHARS,
         label="Name (scheduled tasks)",
         help_text="Optional; the task's name and a short unique suffix otherwise.",
     )
@@ -61,12 +61,24 @@ class TaskForm(forms.Form):
         if not text:
             return kind()
         try:
-            value = json.loads(text)
-        except ValueError as exc:
-            raise forms.ValidationError(f"This is not valid JSON ({exc}). Write {example}.") from None
+            value = catalog.parse_json(text, field=name)
+        except TaskInputError as exc:
+            raise forms.ValidationError(f"{exc.message} Write {example}.") from None
         if not isinstance(value, kind):
             raise forms.ValidationError(f"This must be {example}, not {type(value).__name__}.")
         return value
+
+    def _text_field(self, name: str, subject: str) -> str:
+        try:
+            return catalog.check_text(self.cleaned_data[name], name, subject)
+        except TaskInputError as exc:
+            raise forms.ValidationError(exc.message) from None
+
+    def clean_schedule(self):
+        return self._text_field("schedule", "The schedule")
+
+    def clean_name(self):
+        return self._text_field("name", "The name")
 
     def clean_args(self):
         return self._json_field("args", list, 'a JSON list, such as ["hello"] or [] for none')

@@ -79,7 +79,12 @@ def _home_context(request, form):
 
 
 def task_status(request, task_id):
-    found = status.get(task_id)
+    try:
+        catalog.check_text(task_id, "id", "The task id", max_chars=255)
+    except catalog.TaskInputError:
+        found = None  # not an id this site could have made (a NUL would upset PostgreSQL)
+    else:
+        found = status.get(task_id)
     if found is None:
         return render(request, "tasks_app/task_unknown.html", {"task_id": task_id}, status=404)
     context = {

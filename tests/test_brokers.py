@@ -1,5 +1,6 @@
 """Broker selection from the environment (helloworld/brokers.py)."""
 
+import ssl
 from pathlib import Path
 
 import pytest
@@ -61,3 +62,29 @@ def test_display_names_kind_and_host_but_never_the_password(tmp_path, url, kind,
 def test_an_unsupported_scheme_is_a_clear_configuration_error(tmp_path):
     with pytest.raises(ImproperlyConfigured, match=r"Unsupported broker URL scheme sqs://.*amqp://"):
         brokers.from_environ({"CELERY_BROKER_URL": "sqs://key@region"}, tmp_path)
+
+
+def test_redis_visibility_timeout_outlasts_any_task_and_can_be_set(tmp_path):
+    default = brokers.from_environ({"REDIS_URL": "redis://h:6379"}, tmp_path)
+    assert default.transport_options["visibility_timeout"] == 7200
+    broker = brokers.from_environ({"REDIS_URL": "redis://h:6379", "REDIS_VISIBILITY_TIMEOUT": "1800"}, tmp_path)
+    assert broker.transport_options["visibility_timeout"] == 1800
+
+
+def test_rabbitmq_gets_cloudamqps_advice_and_publisher_confirms(tmp_path):
+    broker = brokers.from_environ({"CLOUDAMQP_URL": "amqps://u:p@host/vh"}, tmp_path)
+    assert (broker.pool_limit, broker.heartbeat, broker.connection_timeout) == (1, None, 30)
+    assert broker.transport_options == {"confirm_publish": True}
+
+
+@pytest.mark.parametrize(
+    ("environ", "expected"),
+    [
+        ({"REDIS_URL": "rediss://:p@h:6380"}, ssl.CERT_NONE),  # Heroku's self-signed certificate
+        ({"REDISCLOUD_URL": "rediss://:p@h:6380"}, ssl.CERT_REQUIRED),
+        ({"REDIS_URL": "rediss://:p@h:6380", "REDIS_SSL_CERT_REQS": "required"}, ssl.CERT_REQUIRED),
+    ],
+)
+def test_rediss_certificate_checks(tmp_path, environ, expected):
+    assert brokers.from_environ(environ, tmp_path).use_ssl == {"ssl_cert_reqs": expected}
+    assert brokers.from_environ({"REDIS_URL": "redis://h:6379"}, tmp_path).use_ssl is None

@@ -127,3 +127,9 @@ def test_the_schedule_preview_explains_a_line_and_its_next_runs(client):
     bad = client.get("/api/schedules/preview/", {"text": "*/15 * *"})
     assert bad.status_code == 400
     assert bad.json()["field"] == "schedule"
+
+
+def test_an_id_with_control_characters_is_a_404_not_a_database_error(client):
+    response = client.get("/tasks/abc%00def/")
+    assert response.status_code == 404
+    assert "This site has never sent a task with the id" in response.content.decode()

@@ -1,0 +1,299 @@
+"""Nothing accepted is lost: real workers killed or stopped mid-task, a broker that goes away
+while the site is up, and results kept only as long as the retention says.
+
+What each broker does with a task a worker held but never acknowledged (acks_late):
+- RabbitMQ requeues it the moment the worker's connection closes, SIGKILL or not.
+- Redis (kombu's ack emulation) requeues it at once on a clean stop (SIGTERM: the worker
+  restores its unacked messages as it closes), but after SIGKILL only when a consumer sweeps
+  the `unacked` index and finds it older than the transport's `visibility_timeout` (2 hours
+  here). The SIGKILL test ages the entry in the index instead of waiting two hours.
+"""
+
+import json
+import re
+import signal
+import subprocess
+import time
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+from celery.contrib.testing.worker import start_worker
+from celery.signals import task_postrun
+from django.conf import settings
+from django.db import connections
+from django.utils import timezone
+from django_celery_results.models import TaskResult
+
+from helloworld import brokers
+from helloworld.celery import app as project_app
+from tasks_app.models import TaskRecord
+from tests import processes
+from tests.conftest import RABBITMQ, REDIS, app_on_broker, require, wait_for
+
+pytestmark = pytest.mark.slow
+
+WORKER = ["celery", "--app", "helloworld", "worker", "--loglevel", "INFO"]
+KINDS = ["rabbitmq", "redis"]
+
+
+def broker_url(kind: str) -> str:
+    if kind == "redis":
+        return require(REDIS).rsplit("/", 1)[0] + "/12"  # a database of its own
+    return require(RABBITMQ)
+
+
+def site(tmp_path, kind: str) -> tuple[dict, str]:
+    """A released site on the broker, its workers started exactly as the Procfile's `worker`."""
+    database_url = f"sqlite:///{tmp_path}/db.sqlite3"
+    env = processes.site_env(
+        tmp_path, DATABASE_URL=database_url, CELERY_BROKER_URL=broker_url(kind), REMAP_SIGTERM="SIGQUIT"
+    )
+    processes.release(env)
+    return env, database_url
+
+
+def ready(worker: processes.Processes) -> None:
+    wait_for(lambda: "ready." in worker.log, timeout=30, message="the worker to be ready")
+
+
+def successes(log: str, task: str) -> list[str]:
+    return re.findall(rf"Task tasks_app\.tasks\.{task}\[([0-9a-f-]+)\] succeeded", log)
+
+
+def age_unacked(url: str, task_id: str) -> int:
+    """Make the Redis transport's record of `task_id` (delivered, never acknowledged) look older
+    than the visibility timeout, as it would two hours later; returns how many entries were aged."""
+    import redis
+
+    client = redis.Redis.from_url(url)
+    try:
+        aged = 0
+        for tag, payload in client.hgetall("unacked").items():
+            if task_id.encode() in payload:
+                client.zadd("unacked_index", {tag: time.time() - brokers.REDIS_VISIBILITY_TIMEOUT - 60})
+                aged += 1
+        return aged
+    finally:
+        client.close()
+
+
+# --- 1. SIGKILL in the middle of a task ------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_task_whose_worker_is_killed_runs_again_to_success_exactly_once(tmp_path, kind):
+    env, database_url = site(tmp_path, kind)
+    with processes.started([*WORKER, "--hostname", "killed@%h"], env, tmp_path / "killed.log") as killed:
+        ready(killed)
+        task_id = processes.enqueue(env, "long_task", [6])
+        wait_for(
+            lambda: processes.task_state(database_url, task_id) == "PROGRESS",
+            message="the long task to report progress",
+        )
+        killed.kill_leftovers()  # SIGKILL to the worker and every pool process: a crash
+        killed.popen.wait(timeout=10)
+        assert not killed.leftovers()
+    assert processes.task_state(database_url, task_id) == "PROGRESS"  # nobody told the database
+    assert not successes(killed.log, "long_task")
+    if kind == "redis":
+        # A new worker does not get it back: it stays in kombu's `unacked` hash until it is
+        # older than the 2 h visibility timeout. Then (aged here) the next worker's start restores it.
+        with processes.started([*WORKER, "--hostname", "early@%h"], env, tmp_path / "early.log") as early:
+            ready(early)
+            time.sleep(3)
+            assert processes.task_state(database_url, task_id) == "PROGRESS"
+            early.stop(signal.SIGTERM, within=30)
+        assert not successes(early.log, "long_task")
+        assert age_unacked(broker_url(kind), task_id) == 1
+    started_at = time.monotonic()
+    with processes.started([*WORKER, "--hostname", "after@%h"], env, tmp_path / "after.log") as after:
+        wait_for(
+            lambda: processes.task_state(database_url, task_id) == "SUCCESS",
+            timeout=60,
+            message="the task to run again to success",
+        )
+        recovered_in = time.monotonic() - started_at
+        time.sleep(2)  # a second delivery would show by now
+        after.stop(signal.SIGTERM, within=30)
+    ran = Counter(successes(killed.log, "long_task") + successes(after.log, "long_task"))
+    assert ran == {task_id: 1}
+    assert processes.task_state(database_url, task_id) == "SUCCESS"
+    print(f"{kind}: redelivered and finished {recovered_in:.1f} s after the new worker started")
+
+
+# --- 2. SIGTERM (the platform's stop) in the middle of tasks ---------------------------------
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_worker_stopped_mid_task_exits_in_time_and_every_task_it_held_completes(tmp_path, kind):
+    env, database_url = site(tmp_path, kind)
+    with processes.started([*WORKER, "--hostname", "stopped@%h"], env, tmp_path / "stopped.log") as stopped:
+        ready(stopped)
+        sent = processes.manage(
+            env,
+            "shell",
+            "--no-imports",
+            "-c",
+            "from tasks_app import services\n"
+            "ids = [services.enqueue('long_task', [3]).task_id for _ in range(2)]\n"
+            "ids += [services.enqueue('echo', [n]).task_id for n in range(5)]\n"
+            "print(' '.join(ids))",
+        )
+        ids = sent.strip().splitlines()[-1].split()
+        long_ids, echo_ids = ids[:2], ids[2:]
+        wait_for(
+            lambda: all(processes.task_state(database_url, i) == "PROGRESS" for i in long_ids),
+            message="both long tasks to run",
+        )
+        took = stopped.stop(signal.SIGTERM, within=30)  # the whole group, as the platform does
+    assert took < 30
+    print(f"{kind}: the worker stopped {took:.1f} s after SIGTERM")
+    with processes.started([*WORKER, "--hostname", "next@%h"], env, tmp_path / "next.log") as after:
+        wait_for(
+            lambda: all(processes.task_state(database_url, i) == "SUCCESS" for i in ids),
+            timeout=60,
+            message="every task to succeed",
+        )
+        time.sleep(1)
+        after.stop(signal.SIGTERM, within=30)
+    ran = Counter(
+        successes(stopped.log, "long_task")
+        + successes(after.log, "long_task")
+        + successes(stopped.log, "echo")
+        + successes(after.log, "echo")
+    )
+    assert ran == dict.fromkeys(ids, 1), ran
+    print(
+        f"{kind}: finished before the stop {successes(stopped.log, 'long_task')} long, "
+        f"{len(successes(stopped.log, 'echo'))} echo; after: {len(successes(after.log, 'long_task'))} long, "
+        f"{len(successes(after.log, 'echo'))} echo (of {len(long_ids)} long, {len(echo_ids)} echo)"
+    )
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_task_still_running_when_the_soft_shutdown_ends_is_handed_back_and_runs_again(tmp_path, kind):
+    """Past the 15 s soft shutdown the worker cancels the task; acks_late hands it back."""
+    env, database_url = site(tmp_path, kind)
+    with processes.started([*WORKER, "--hostname", "cut@%h"], env, tmp_path / "cut.log") as cut:
+        ready(cut)
+        task_id = processes.enqueue(env, "long_task", [18])
+        wait_for(lambda: processes.task_state(database_url, task_id) == "PROGRESS", message="the task to run")
+        took = cut.stop(signal.SIGTERM, within=30)
+    assert took < 30
+    assert not successes(cut.log, "long_task")
+    with processes.started([*WORKER, "--hostname", "again@%h"], env, tmp_path / "again.log") as again:
+        wait_for(
+            lambda: processes.task_state(database_url, task_id) == "SUCCESS",
+            timeout=60,
+            message="the cancelled task to run again to success",
+        )
+        again.stop(signal.SIGTERM, within=30)
+    assert Counter(successes(again.log, "long_task")) == {task_id: 1}
+    print(f"{kind}: stopped {took:.1f} s after SIGTERM, the cut task ran again to success")
+
+
+# --- 3. The broker goes away while the site is up ------------------------------------------------
+
+
+def start_redis(port: int) -> subprocess.Popen:
+    server = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+    def answers():
+        import redis
+
+        client = redis.Redis(port=port, socket_connect_timeout=1)
+        try:
+            return client.ping()
+        except redis.ConnectionError:
+            assert server.poll() is None, "redis-server exited"
+            return False
+        finally:
+            client.close()
+
+    wait_for(answers, timeout=10, message="the private redis-server to answer")
+    return server
+
+
+def stop_redis(server: subprocess.Popen) -> None:
+    server.terminate()
+    server.wait(timeout=10)
+
+
+def _close_connections(**kwargs):
+    connections.close_all()
+
+
+def post(client, body):
+    return client.post("/api/tasks/", data=json.dumps(body), content_type="application/json")
+
+
+def test_while_redis_is_down_a_task_is_refused_with_a_503_and_accepted_again_once_it_is_back(client, transactional_db):
+    port = processes.free_port()
+    url = f"redis://127.0.0.1:{port}/0"
+    options = brokers.from_environ({"CELERY_BROKER_URL": url}, settings.DATA_DIR).transport_options
+    server = start_redis(port)
+    try:
+        with app_on_broker(url, options) as app:
+            assert post(client, {"task": "echo", "args": ["before"]}).status_code == 202  # a pooled connection
+            stop_redis(server)
+            started_at = time.monotonic()
+            response = post(client, {"task": "echo", "args": ["while down"]})
+            refused_in = time.monotonic() - started_at
+            assert response.status_code == 503, response.content
+            assert response["Content-Type"] == "application/json"
+            assert response.json()["error"].startswith("The task broker is not reachable")
+            assert refused_in < 10, refused_in
+            assert not TaskRecord.objects.filter(args=["while down"]).exists()
+            print(f"503 after {refused_in:.2f} s with the broker down")
+
+            server = start_redis(port)
+            response = post(client, {"task": "echo", "args": ["after"]})
+            assert response.status_code == 202, response.content
+            task_id = response.json()["id"]
+            task_postrun.connect(_close_connections, weak=False)
+            try:
+                with start_worker(app, pool="threads", concurrency=1, perform_ping_check=False, loglevel="WARNING"):
+                    wait_for(
+                        lambda: TaskResult.objects.filter(task_id=task_id, status="SUCCESS").exists(),
+                        timeout=30,
+                        message="a worker to run the task sent after the broker came back",
+                    )
+            finally:
+                task_postrun.disconnect(_close_connections)
+    finally:
+        if server.poll() is None:
+            stop_redis(server)
+
+
+# --- 4. Result retention ----------------------------------------------------------------------
+
+
+def test_results_are_kept_a_week_by_default():
+    assert settings.CELERY_RESULT_EXPIRES == 7 * 24 * 60 * 60
+    assert project_app.backend.expires == 7 * 24 * 60 * 60  # what backend_cleanup deletes by
+
+
+def test_backend_cleanup_deletes_results_older_than_the_retention_and_keeps_the_rest(db):
+    now = timezone.now()
+    for name, age in {"old": timedelta(days=8), "recent": timedelta(days=6), "new": timedelta(0)}.items():
+        TaskResult.objects.create(task_id=name, status="SUCCESS", date_done=now)
+        TaskResult.objects.filter(task_id=name).update(date_done=now - age)  # date_done is auto_now
+    project_app.tasks["celery.backend_cleanup"].apply().get()
+    assert sorted(TaskResult.objects.values_list("task_id", flat=True)) == ["new", "recent"]
+
+
+def test_beat_schedules_the_cleanup_when_results_expire(transactional_db):
+    """django-celery-beat's scheduler writes the cleanup as a periodic task row at start."""
+    from django_celery_beat.models import PeriodicTask
+
+    from tasks_app.scheduler import DatabaseScheduler
+
+    DatabaseScheduler(app=project_app, lazy=True).install_default_entries({})
+    cleanup = PeriodicTask.objects.get(name="celery.backend_cleanup")
+    assert cleanup.task == "celery.backend_cleanup"
+    assert (cleanup.crontab.minute, cleanup.crontab.hour) == ("0", "4")
