@@ -7,7 +7,7 @@ import socket
 import time
 from datetime import UTC, datetime
 
-from django.db import DatabaseError
+from django.db import DatabaseError, connections
 from django_celery_beat.schedulers import DatabaseScheduler as BaseDatabaseScheduler
 
 from tasks_app import beat_lease, monitoring
@@ -71,3 +71,4 @@ class DatabaseScheduler(BaseDatabaseScheduler):
         super().close()
         if self.leading:
             beat_lease.release(self.node)  # hand over at once rather than after the lease expires
+        connections.close_all()  # beat may run in a thread (worker --beat) that outlives it

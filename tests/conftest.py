@@ -192,22 +192,25 @@ def purge_queues(app) -> int:
 
 
 def _close_task_thread_connections(**kwargs):
-    # A real worker's Django fix-up closes the database connections its tasks opened; the
-    # embedded worker's threads would keep theirs, and PostgreSQL then refuses to drop the
-    # test database at the end ("being accessed by other users").
     connections.close_all()
 
 
-@pytest.fixture(scope="session")
-def _session_worker(celery_app, django_db_setup):
+@contextmanager
+def embedded_worker(app, concurrency: int = 2):
+    """Celery's embedded test worker on the thread pool.
+
+    Threads, not the solo pool: solo in an embedded thread held every second message on
+    RabbitMQ for ten seconds (acks_late with a prefetch of one). A real worker's Django fix-up
+    closes the database connections its tasks opened; the embedded worker's threads would keep
+    theirs, and PostgreSQL then refuses to drop the test database ("being accessed by other
+    users"), so each task's connections are closed after it.
+    """
     task_postrun.connect(_close_task_thread_connections, weak=False)
     try:
-        # Threads, not the solo pool: solo in an embedded thread held every second message on
-        # RabbitMQ for ten seconds (acks_late with a prefetch of one).
         with start_worker(
-            celery_app,
+            app,
             pool="threads",
-            concurrency=2,
+            concurrency=concurrency,
             perform_ping_check=False,
             shutdown_timeout=30,
             loglevel="WARNING",
@@ -215,6 +218,12 @@ def _session_worker(celery_app, django_db_setup):
             yield worker
     finally:
         task_postrun.disconnect(_close_task_thread_connections)
+
+
+@pytest.fixture(scope="session")
+def _session_worker(celery_app, django_db_setup):
+    with embedded_worker(celery_app) as worker:
+        yield worker
 
 
 @pytest.fixture

@@ -18,10 +18,7 @@ from collections import Counter
 from datetime import timedelta
 
 import pytest
-from celery.contrib.testing.worker import start_worker
-from celery.signals import task_postrun
 from django.conf import settings
-from django.db import connections
 from django.utils import timezone
 from django_celery_results.models import TaskResult
 
@@ -29,7 +26,7 @@ from helloworld import brokers
 from helloworld.celery import app as project_app
 from tasks_app.models import TaskRecord
 from tests import processes
-from tests.conftest import RABBITMQ, REDIS, app_on_broker, require, wait_for
+from tests.conftest import RABBITMQ, REDIS, app_on_broker, embedded_worker, require, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -224,10 +221,6 @@ def stop_redis(server: subprocess.Popen) -> None:
     server.wait(timeout=10)
 
 
-def _close_connections(**kwargs):
-    connections.close_all()
-
-
 def post(client, body):
     return client.post("/api/tasks/", data=json.dumps(body), content_type="application/json")
 
@@ -255,16 +248,12 @@ def test_while_redis_is_down_a_task_is_refused_with_a_503_and_accepted_again_onc
             response = post(client, {"task": "echo", "args": ["after"]})
             assert response.status_code == 202, response.content
             task_id = response.json()["id"]
-            task_postrun.connect(_close_connections, weak=False)
-            try:
-                with start_worker(app, pool="threads", concurrency=1, perform_ping_check=False, loglevel="WARNING"):
-                    wait_for(
-                        lambda: TaskResult.objects.filter(task_id=task_id, status="SUCCESS").exists(),
-                        timeout=30,
-                        message="a worker to run the task sent after the broker came back",
-                    )
-            finally:
-                task_postrun.disconnect(_close_connections)
+            with embedded_worker(app, concurrency=1):
+                wait_for(
+                    lambda: TaskResult.objects.filter(task_id=task_id, status="SUCCESS").exists(),
+                    timeout=30,
+                    message="a worker to run the task sent after the broker came back",
+                )
     finally:
         if server.poll() is None:
             stop_redis(server)
@@ -283,8 +272,12 @@ def test_backend_cleanup_deletes_results_older_than_the_retention_and_keeps_the_
     for name, age in {"old": timedelta(days=8), "recent": timedelta(days=6), "new": timedelta(0)}.items():
         TaskResult.objects.create(task_id=name, status="SUCCESS", date_done=now)
         TaskResult.objects.filter(task_id=name).update(date_done=now - age)  # date_done is auto_now
+        record = TaskRecord.objects.create(task_id=name, task_name="echo", args=[name], queue="helloworld.default")
+        TaskRecord.objects.filter(pk=record.pk).update(created_at=now - age)  # created_at is auto_now_add
     project_app.tasks["celery.backend_cleanup"].apply().get()
     assert sorted(TaskResult.objects.values_list("task_id", flat=True)) == ["new", "recent"]
+    # The site's own records go with them: an expired task is unknown, never "queued" for ever.
+    assert sorted(TaskRecord.objects.values_list("task_id", flat=True)) == ["new", "recent"]
 
 
 def test_beat_schedules_the_cleanup_when_results_expire(transactional_db):
