@@ -66,6 +66,16 @@ def home(request):
     return render(request, "tasks_app/home.html", _home_context(request, form), status=400 if form.errors else 200)
 
 
+def _periodic_tasks():
+    """The site's periodic tasks (not Celery's own result cleanup), with their schedule rows in
+    the same query: summarizing each reads its crontab, interval or clocked row."""
+    return (
+        PeriodicTask.objects.exclude(task="celery.backend_cleanup")
+        .select_related("crontab", "interval", "clocked")
+        .order_by("name")
+    )
+
+
 def _home_context(request, form):
     return {
         "form": form,
@@ -74,7 +84,7 @@ def _home_context(request, form):
             for entry in catalog.ENTRIES.values()
         },
         "recent": _recent_tasks(request),
-        "periodic": [periodic.summarize(task) for task in PeriodicTask.objects.exclude(task="celery.backend_cleanup")],
+        "periodic": [periodic.summarize(task) for task in _periodic_tasks()],
     }
 
 
@@ -97,8 +107,8 @@ def task_status(request, task_id):
 
 
 def periodic_list(request):
-    tasks = PeriodicTask.objects.exclude(task="celery.backend_cleanup").order_by("name")
-    return render(request, "tasks_app/periodic_list.html", {"summaries": [periodic.summarize(t) for t in tasks]})
+    summaries = [periodic.summarize(task) for task in _periodic_tasks()]
+    return render(request, "tasks_app/periodic_list.html", {"summaries": summaries})
 
 
 def periodic_detail(request, pk):

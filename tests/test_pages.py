@@ -133,3 +133,10 @@ def test_an_id_with_control_characters_is_a_404_not_a_database_error(client):
     response = client.get("/tasks/abc%00def/")
     assert response.status_code == 404
     assert "This site has never sent a task with the id" in response.content.decode()
+
+
+def test_the_periodic_list_reads_schedule_rows_in_the_same_query(client, django_assert_max_num_queries):
+    for n in range(5):
+        services.schedule("echo", [n], schedule_text=["@daily", "every 5 minutes"][n % 2], name=f"p{n}")
+    with django_assert_max_num_queries(3):  # the rows and their schedules in one query, however many
+        assert client.get("/periodic/").status_code == 200
