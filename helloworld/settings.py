@@ -244,6 +244,10 @@ QUEUES = {name: f"{QUEUE_PREFIX}.{name}" for name in ("high", "default", "low")}
 CELERY_TASK_QUEUES = [Queue(full_name, routing_key=full_name) for full_name in QUEUES.values()]
 CELERY_TASK_DEFAULT_QUEUE = QUEUES["default"]
 CELERY_TASK_CREATE_MISSING_QUEUES = False
+# Remote control (inspect, revoke, purge) and events on exchanges of the app's own too: with
+# Celery's shared default, one app's `inspect` would list the other app's workers.
+CELERY_CONTROL_EXCHANGE = QUEUE_PREFIX
+CELERY_EVENT_EXCHANGE = f"{QUEUE_PREFIX}.celeryev"
 
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "tasks_app.scheduler:DatabaseScheduler"
@@ -251,6 +255,17 @@ CELERY_BEAT_SCHEDULER = "tasks_app.scheduler:DatabaseScheduler"
 # from a crashed one knows what was already sent.
 CELERY_BEAT_SYNC_EVERY = 1
 DJANGO_CELERY_BEAT_TZ_AWARE = True
+
+# --- Who may do what (tasks_app/access.py, tasks_app/ratelimit.py) ---------------------------
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+# Per user and minute, on enqueue (each task of a bulk request counts) and on creating periodic
+# tasks; 0 turns a limit off. Local mode has no users and so no limits.
+RATE_LIMITS_PER_MINUTE = {
+    "enqueue": env_int("RATE_LIMIT_ENQUEUE_PER_MINUTE", 60),
+    "schedule": env_int("RATE_LIMIT_SCHEDULE_PER_MINUTE", 10),
+}
 
 # --- fetch_url ----------------------------------------------------------------------------
 FETCH_URL_TIMEOUT = float(os.environ.get("FETCH_URL_TIMEOUT", "10"))  # per socket operation

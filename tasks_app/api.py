@@ -18,8 +18,9 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from tasks_app import beat_lease, catalog, monitoring, schedules, services, status
+from tasks_app import access, beat_lease, catalog, monitoring, schedules, services, status
 from tasks_app.catalog import TaskInputError
+from tasks_app.ratelimit import RateLimited
 
 TOO_BIG = (
     f"The body is larger than {catalog.MAX_BODY_BYTES // 1024} KiB ({catalog.MAX_BODY_BYTES} bytes), "
@@ -53,12 +54,14 @@ def _csrf_failure(request) -> str | None:
     return check.process_view(request, None, (), {})
 
 
-def api_view(*methods, public=False):
-    """JSON in, JSON out. Session users must pass CSRF; JSON bodies must say they are JSON.
+def api_view(*methods, public=False, staff=False):
+    """JSON in, JSON out. A user comes from an API token or the session; session users must
+    pass CSRF; JSON bodies must say they are JSON. `staff` views refuse other users (403).
 
     Requiring `Content-Type: application/json` on writes means a page on another site cannot
     post here without a CORS preflight, which this site never grants; with a session, the
-    CSRF token is checked as well.
+    CSRF token is checked as well. A token is not a cookie a browser sends by itself, so
+    token requests need no CSRF token.
     """
 
     def decorator(view):
@@ -66,10 +69,18 @@ def api_view(*methods, public=False):
         @require_http_methods(list(methods))
         @wraps(view)
         def wrapper(request, *args, **kwargs):
+            try:
+                by_token = access.token_user(request)
+            except access.BadToken as exc:
+                return _unauthorized(str(exc))
+            if by_token is not None:
+                request.user = by_token
             if not (public or settings.LOCAL_MODE or request.user.is_authenticated):
-                return error_response(401, "Log in to use the API.")
+                return _unauthorized("Log in, or send an API token as 'Authorization: Bearer <token>'.")
+            if staff and not access.is_open(request.user):
+                return error_response(403, "Only staff may do this.")
             if request.method not in ("GET", "HEAD", "OPTIONS"):
-                if request.user.is_authenticated:
+                if request.user.is_authenticated and by_token is None:
                     reason = _csrf_failure(request)
                     if reason:
                         return error_response(403, f"CSRF check failed: {reason}")
@@ -85,12 +96,22 @@ def api_view(*methods, public=False):
                 return error_response(400, exc.message, exc.field)
             except services.BrokerUnavailable as exc:
                 return error_response(503, str(exc))
+            except RateLimited as exc:
+                response = error_response(429, exc.message)
+                response["Retry-After"] = str(exc.retry_after)
+                return response
             except RequestDataTooBig:  # Django's own cap (DATA_UPLOAD_MAX_MEMORY_SIZE), should it be lower
                 return error_response(413, TOO_BIG)
 
         return wrapper
 
     return decorator
+
+
+def _unauthorized(message: str) -> JsonResponse:
+    response = error_response(401, message)
+    response["WWW-Authenticate"] = 'Bearer realm="api"'
+    return response
 
 
 def _declared_length(request) -> int:
@@ -127,7 +148,9 @@ def task_create(request):
         raise ApiError(400, message, name[:100])
     if "task" not in body:
         raise ApiError(400, "The field 'task' is required.", "task")
-    record = services.enqueue(body["task"], body.get("args"), body.get("kwargs"), body.get("queue"))
+    record = services.enqueue(
+        body["task"], body.get("args"), body.get("kwargs"), body.get("queue"), owner=access.owner_of(request)
+    )
     return JsonResponse(
         {"id": record.task_id, "state": status.QUEUED, "url": task_url(record.task_id)},
         status=202,
@@ -138,7 +161,8 @@ def task_create(request):
 def task_detail(request, task_id):
     catalog.check_text(task_id, "id", "The task id", max_chars=255)
     found = status.get(task_id)
-    if found is None:
+    # Another user's task is as unknown as a made-up id: a 403 would confirm that it exists.
+    if found is None or not access.may_view_task(request.user, found.owner_id):
         raise ApiError(404, f"No task with id {task_id!r} is known to this site.", "id")
     return JsonResponse(found.as_json())
 

@@ -1,3 +1,7 @@
+import hashlib
+import secrets
+
+from django.conf import settings
 from django.db import models
 
 
@@ -17,9 +21,14 @@ class TaskRecord(models.Model):
     # Set when a periodic task's "run now" sent it; beat's own runs are found by their result rows.
     periodic_task_name = models.CharField(max_length=255, blank=True, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # Who started it (None: local mode, beat, or the CLI). Only they and staff may see it.
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="tasks"
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["owner", "-created_at"], name="taskrecord_owner_recent")]
 
     def __str__(self):
         return f"{self.task_name} {self.task_id}"
@@ -46,3 +55,51 @@ class BeatLease(models.Model):
 
     def __str__(self):
         return f"{self.name}: {self.holder} until {self.expires_at:%H:%M:%S}"
+
+
+class ApiToken(models.Model):
+    """A user's key to the API, issued and revoked (deleted) by an admin.
+
+    Only a hash is stored: the key is shown once, when it is issued, and a leaked database
+    leaks no usable key.
+    """
+
+    PREFIX = "hw_"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100, help_text="What the token is for, e.g. 'deploy script'.")
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    hint = models.CharField(max_length=12, editable=False, help_text="The key's first characters.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    def __str__(self):
+        return f"{self.name} ({self.hint}…) for {self.user}"
+
+    @staticmethod
+    def hash(key: str) -> str:
+        return hashlib.sha256(key.encode()).hexdigest()
+
+    def issue(self) -> str:
+        """Give this token a new random key; returns the key (the only time it is known)."""
+        key = self.PREFIX + secrets.token_urlsafe(30)
+        self.key_hash = self.hash(key)
+        self.hint = key[:8]
+        return key
+
+
+class RateWindow(models.Model):
+    """How many of an action a user did in one fixed window of time (see tasks_app.ratelimit)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    action = models.CharField(max_length=20)
+    window_start = models.DateTimeField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "action", "window_start"], name="ratewindow_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.user_id} {self.action} x{self.count} from {self.window_start:%H:%M}"

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 from kombu.exceptions import OperationalError
 
-from tasks_app import catalog, schedules
+from tasks_app import catalog, ratelimit, schedules
 from tasks_app.catalog import TaskInputError
 from tasks_app.models import TaskRecord
 
@@ -25,14 +25,18 @@ def site_time_zone():
     return timezone.get_default_timezone()
 
 
-def _send(entry: catalog.Entry, args: list, kwargs: dict, queue_name: str, periodic_task_name: str = "") -> TaskRecord:
+def _send(
+    entry: catalog.Entry, args: list, kwargs: dict, queue_name: str, periodic_task_name: str = "", owner=None
+) -> TaskRecord:
     """Record and publish in one transaction: if the broker refuses the message the record is
-    rolled back, so no page ever claims a task is queued that no broker holds."""
+    rolled back (and the owner's rate-limit count with it), so no page ever claims a task is
+    queued that no broker holds."""
     # delay_on_commit would return no id; the status page needs it now, so make it here.
     task_id = uuid()
     headers = {"periodic_task_name": periodic_task_name} if periodic_task_name else None
     try:
         with transaction.atomic():
+            ratelimit.take(owner, "enqueue")
             record = TaskRecord.objects.create(
                 task_id=task_id,
                 task_name=entry.name,
@@ -40,6 +44,7 @@ def _send(entry: catalog.Entry, args: list, kwargs: dict, queue_name: str, perio
                 kwargs=kwargs,
                 queue=queue_name,
                 periodic_task_name=periodic_task_name,
+                owner=owner,
             )
             entry.task.apply_async(args, kwargs, task_id=task_id, queue=queue_name, headers=headers)
     except OperationalError as exc:
@@ -47,11 +52,15 @@ def _send(entry: catalog.Entry, args: list, kwargs: dict, queue_name: str, perio
     return record
 
 
-def enqueue(task, args=None, kwargs=None, queue=None) -> TaskRecord:
-    """Validate, record and send one task; the record's task_id is the Celery task id."""
+def enqueue(task, args=None, kwargs=None, queue=None, owner=None) -> TaskRecord:
+    """Validate, record and send one task; the record's task_id is the Celery task id.
+
+    `owner` is the user who asked (None for local mode and the CLI): it may see the task, and
+    its rate limit counts it (ratelimit.RateLimited when over).
+    """
     entry = catalog.get(task)
     args, kwargs = entry.bind(args, kwargs)
-    return _send(entry, args, kwargs, catalog.queue_name(queue or entry.queue))
+    return _send(entry, args, kwargs, catalog.queue_name(queue or entry.queue), owner=owner)
 
 
 def parse_schedule(text) -> schedules.Spec:
@@ -71,15 +80,17 @@ def _periodic_name(entry: catalog.Entry, name) -> str:
     return name.strip()
 
 
-def schedule(task, args=None, kwargs=None, queue=None, schedule_text="", name=None) -> PeriodicTask:
+def schedule(task, args=None, kwargs=None, queue=None, schedule_text="", name=None, owner=None) -> PeriodicTask:
     """Validate everything, then create the schedule row (reusing an identical one) and the
-    PeriodicTask in one transaction; beat's DatabaseScheduler notices the change."""
+    PeriodicTask in one transaction; beat's DatabaseScheduler notices the change. `owner`'s
+    rate limit counts it."""
     entry = catalog.get(task)
     args, kwargs = entry.bind(args, kwargs)
     queue_name = catalog.queue_name(queue or entry.queue)
     spec = parse_schedule(schedule_text)
     periodic_name = _periodic_name(entry, name)
     with transaction.atomic():
+        ratelimit.take(owner, "schedule")
         if PeriodicTask.objects.filter(name=periodic_name).exists():
             raise TaskInputError(f"A periodic task named {periodic_name!r} already exists.", field="name")
         field, row = schedules.save_schedule(spec, tz=site_time_zone())
@@ -94,14 +105,14 @@ def schedule(task, args=None, kwargs=None, queue=None, schedule_text="", name=No
         )
 
 
-def run_now(periodic: PeriodicTask) -> TaskRecord:
+def run_now(periodic: PeriodicTask, owner=None) -> TaskRecord:
     """Send a periodic task's task at once, as a run of that periodic task."""
     entry = catalog.by_task_name(periodic.task)
     if entry is None:
         raise TaskInputError(f"{periodic.task!r} is not a task this site runs.", field="task")
     args, kwargs = entry.bind(json.loads(periodic.args or "[]"), json.loads(periodic.kwargs or "{}"))
     queue_name = periodic.queue or settings.CELERY_TASK_DEFAULT_QUEUE
-    return _send(entry, args, kwargs, queue_name, periodic_task_name=periodic.name)
+    return _send(entry, args, kwargs, queue_name, periodic_task_name=periodic.name, owner=owner)
 
 
 def set_enabled(periodic: PeriodicTask, enabled: bool) -> None:

@@ -32,6 +32,7 @@ class TaskStatus:
     started_at: datetime | None
     finished_at: datetime | None
     progress: dict | None = None  # {"percent": 0-100, "message": str} while a task reports it
+    owner_id: int | None = None  # who started it (tasks_app.access decides who may see it)
 
     @property
     def finished(self) -> bool:
@@ -126,6 +127,7 @@ def get(task_id: str) -> TaskStatus | None:
         started_at=row.date_started if row else None,
         finished_at=row.date_done if row and state in FINISHED_STATES else None,
         progress=progress,
+        owner_id=record.owner_id if record else None,
     )
 
 

@@ -272,7 +272,9 @@ def test_backend_cleanup_deletes_results_older_than_the_retention_and_keeps_the_
     for name, age in {"old": timedelta(days=8), "recent": timedelta(days=6), "new": timedelta(0)}.items():
         TaskResult.objects.create(task_id=name, status="SUCCESS", date_done=now)
         TaskResult.objects.filter(task_id=name).update(date_done=now - age)  # date_done is auto_now
-        record = TaskRecord.objects.create(task_id=name, task_name="echo", args=[name], queue="helloworld.default")
+        record = TaskRecord.objects.create(
+            task_id=name, task_name="echo", args=[name], queue=settings.QUEUES["default"]
+        )
         TaskRecord.objects.filter(pk=record.pk).update(created_at=now - age)  # created_at is auto_now_add
     project_app.tasks["celery.backend_cleanup"].apply().get()
     assert sorted(TaskResult.objects.values_list("task_id", flat=True)) == ["new", "recent"]

@@ -5,6 +5,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from django.conf import settings
 
 from tasks_app import services, status
 from tests.conftest import wait_for
@@ -36,7 +37,7 @@ def test_echo_posted_to_the_api_succeeds_with_its_value(client, celery_app, cele
     assert body["state"] == "SUCCESS", body
     assert body["result"] == value
     assert body["args"] == [value]
-    assert body["queue"] == "helloworld.default"
+    assert body["queue"] == settings.QUEUES["default"]
     # The embedded test worker reports the machine name; a real one reports its full node name.
     assert body["worker"] and body["worker"] in celery_worker.hostname
     assert body["started_at"] and body["finished_at"]
