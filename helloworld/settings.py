@@ -206,13 +206,20 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
 # Status pages read results from the database, not the broker; extended results keep the
 # task name, worker and periodic task name with each row.
-CELERY_RESULT_BACKEND = "django-db"
+CELERY_RESULT_BACKEND = "tasks_app.results_backend:DatabaseBackend"  # django-db, outage-proof
 CELERY_RESULT_EXTENDED = True
 # Result rows are kept this long: Celery's default day loses a Friday task's status by Monday;
 # a week keeps status pages useful and the table small. Beat's scheduler installs Celery's
 # `celery.backend_cleanup` (daily, 04:00), which deletes older rows in a single DELETE.
 CELERY_RESULT_EXPIRES = float(os.environ.get("CELERY_RESULT_EXPIRES_DAYS", "7")) * 24 * 60 * 60  # seconds
 CELERY_CACHE_BACKEND = "django-cache"
+# A database restart or failover while a task finishes must not lose its result: the worker
+# retries the write 20 times with backoff (0.2 s doubling to 10 s, full jitter: about 80 s in
+# all on average), then logs the lost write. Meanwhile that pool slot runs nothing else.
+CELERY_RESULT_BACKEND_ALWAYS_RETRY = True
+CELERY_RESULT_BACKEND_BASE_SLEEP_BETWEEN_RETRIES_MS = 200
+CELERY_RESULT_BACKEND_MAX_SLEEP_BETWEEN_RETRIES_MS = 10_000
+CELERY_RESULT_BACKEND_MAX_RETRIES = 20
 
 # JSON only, everywhere: a pickled message is refused, never executed.
 CELERY_TASK_SERIALIZER = "json"

@@ -24,8 +24,11 @@ def production(settings):
     settings.RATE_LIMITS_PER_MINUTE = {"enqueue": 0, "schedule": 0}
 
 
+PASSWORD = "a long enough password 1"
+
+
 def make_user(name: str, staff: bool = False) -> User:
-    return User.objects.create_user(name, password="a long enough password 1", is_staff=staff)
+    return User.objects.create_user(name, password=PASSWORD, is_staff=staff)
 
 
 def logged_in(user: User, **client_options) -> Client:
@@ -78,7 +81,7 @@ def test_pages_send_anonymous_visitors_to_the_login_page(client, path):
 def test_the_login_page_logs_a_user_in_and_back_to_the_form(client, alice):
     page = client.get("/accounts/login/?next=/")
     assert page.status_code == 200 and b'name="password"' in page.content
-    response = client.post("/accounts/login/", {"username": "alice", "password": "a long enough password 1", "next": "/"})
+    response = client.post("/accounts/login/", {"username": "alice", "password": PASSWORD, "next": "/"})
     assert response.status_code == 302 and response["Location"] == "/"
     assert b"alice" in client.get("/").content
 
@@ -229,7 +232,7 @@ def test_a_session_user_must_still_pass_csrf(alice):
 
 
 def test_an_admin_issues_a_token_shown_once_and_revokes_it(alice):
-    admin = User.objects.create_superuser("root", password="a long enough password 1")
+    admin = User.objects.create_superuser("root", password=PASSWORD)
     client = logged_in(admin)
     response = client.post("/admin/tasks_app/apitoken/add/", {"user": alice.pk, "name": "deploy"}, follow=True)
     assert response.status_code == 200
