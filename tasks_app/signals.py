@@ -1,12 +1,9 @@
-"""Celery signal handlers: recording the runs that beat sends, forgetting expired tasks."""
+"""Celery signal handlers: recording the runs that beat sends."""
 
 import logging
-from datetime import timedelta
 
-from celery.signals import before_task_publish, task_postrun
-from django.conf import settings
+from celery.signals import before_task_publish
 from django.db import DatabaseError
-from django.utils import timezone
 
 from tasks_app import catalog
 from tasks_app.models import TaskRecord
@@ -39,18 +36,3 @@ def record_periodic_run(sender=None, body=None, headers=None, routing_key=None, 
     except DatabaseError:
         # Never stop beat from sending: the run still gets its result row from the worker.
         logger.warning("Could not record periodic run %s of %s", headers["id"], periodic_task_name, exc_info=True)
-
-
-FORGET_BATCH = 5000
-
-
-@task_postrun.connect
-def forget_expired_records(sender=None, **kwargs):
-    """Celery's daily `celery.backend_cleanup` deletes expired result rows; delete our records of
-    the same tasks with them, or their status pages would fall back to QUEUED for ever. In
-    batches, so that no single transaction holds the table for long."""
-    if getattr(sender, "name", None) != "celery.backend_cleanup":
-        return
-    cutoff = timezone.now() - timedelta(seconds=settings.CELERY_RESULT_EXPIRES)
-    while ids := list(TaskRecord.objects.filter(created_at__lt=cutoff).values_list("id", flat=True)[:FORGET_BATCH]):
-        TaskRecord.objects.filter(id__in=ids).delete()

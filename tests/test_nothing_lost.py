@@ -17,11 +17,14 @@ from datetime import timedelta
 
 import pytest
 from django.conf import settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_celery_results.models import TaskResult
 
 from helloworld import brokers
 from helloworld.celery import app as project_app
+from tasks_app import results_backend
 from tasks_app.models import TaskRecord
 from tests import processes
 from tests.conftest import RABBITMQ, REDIS, require, wait_for
@@ -196,16 +199,22 @@ def test_results_are_kept_a_week_by_default():
     assert project_app.backend.expires == 7 * 24 * 60 * 60  # what backend_cleanup deletes by
 
 
-def test_backend_cleanup_deletes_results_older_than_the_retention_and_keeps_the_rest(db):
+def test_backend_cleanup_deletes_results_older_than_the_retention_and_keeps_the_rest(db, monkeypatch):
+    monkeypatch.setattr(results_backend, "CLEANUP_BATCH", 2)  # three expired rows: two batches
     now = timezone.now()
-    for name, age in {"old": timedelta(days=8), "recent": timedelta(days=6), "new": timedelta(0)}.items():
+    ages = {"old": timedelta(days=8), "older": timedelta(days=9), "oldest": timedelta(days=30)}
+    for name, age in {**ages, "recent": timedelta(days=6), "new": timedelta(0)}.items():
         TaskResult.objects.create(task_id=name, status="SUCCESS", date_done=now)
         TaskResult.objects.filter(task_id=name).update(date_done=now - age)  # date_done is auto_now
         record = TaskRecord.objects.create(
             task_id=name, task_name="echo", args=[name], queue=settings.QUEUES["default"]
         )
         TaskRecord.objects.filter(pk=record.pk).update(created_at=now - age)  # created_at is auto_now_add
-    project_app.tasks["celery.backend_cleanup"].apply().get()
+    with CaptureQueriesContext(connection) as queries:
+        project_app.tasks["celery.backend_cleanup"].apply().get()
+    table = TaskResult._meta.db_table
+    deletes = [query["sql"] for query in queries if query["sql"].startswith(f'DELETE FROM "{table}"')]
+    assert len(deletes) == 2, deletes  # in batches, never one statement over the whole table
     assert sorted(TaskResult.objects.values_list("task_id", flat=True)) == ["new", "recent"]
     # The site's own records go with them: an expired task is unknown, never "queued" for ever.
     assert sorted(TaskRecord.objects.values_list("task_id", flat=True)) == ["new", "recent"]
