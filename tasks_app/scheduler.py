@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from django.db import DatabaseError, connections
 from django_celery_beat.schedulers import DatabaseScheduler as BaseDatabaseScheduler
 
-from tasks_app import beat_lease, monitoring
+from tasks_app import beat_lease, beat_shutdown, monitoring
 
 logger = logging.getLogger(__name__)
 
@@ -27,6 +27,7 @@ class DatabaseScheduler(BaseDatabaseScheduler):
         self.node = f"{os.environ.get('DYNO') or socket.gethostname()}:{os.getpid()}"
         self.leading = None  # not known until the first tick asks
         self._last_check = float("-inf")
+        self._stop_handlers_installed = False
         super().__init__(*args, **kwargs)
 
     def setup_schedule(self):
@@ -40,6 +41,10 @@ class DatabaseScheduler(BaseDatabaseScheduler):
         monitoring.forget_old_beats()
 
     def tick(self, *args, **kwargs):
+        if not self._stop_handlers_installed:  # on the first tick: beat's loop is running, in this thread
+            beat_shutdown.install()
+            self._stop_handlers_installed = True
+        beat_shutdown.stop_if_requested()
         now = time.monotonic()
         if now - self._last_check >= CHECK_EVERY_SECONDS:
             self._last_check = now
