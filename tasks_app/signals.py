@@ -1,6 +1,7 @@
 """Celery signal handlers: recording the runs that beat sends, forgetting expired tasks."""
 
 import logging
+import time
 from datetime import timedelta
 
 from celery.signals import before_task_publish, task_postrun
@@ -8,7 +9,7 @@ from django.conf import settings
 from django.db import DatabaseError
 from django.utils import timezone
 
-from tasks_app import catalog
+from tasks_app import catalog, queues
 from tasks_app.models import TaskRecord
 
 logger = logging.getLogger(__name__)
@@ -39,6 +40,14 @@ def record_periodic_run(sender=None, body=None, headers=None, routing_key=None, 
     except DatabaseError:
         # Never stop beat from sending: the run still gets its result row from the worker.
         logger.warning("Could not record periodic run %s of %s", headers["id"], periodic_task_name, exc_info=True)
+
+
+@before_task_publish.connect
+def stamp_sent_at(headers=None, **kwargs):
+    """Stamp every task message (beat's included) with when it was sent: the Redis transport
+    keeps no time of its own, and the dashboard tells the oldest waiting task's age from this."""
+    if headers is not None:
+        headers.setdefault(queues.SENT_AT_HEADER, time.time())
 
 
 FORGET_BATCH = 5000
