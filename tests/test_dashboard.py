@@ -1,12 +1,16 @@
 """The dashboard against the real brokers: tasks waiting with no worker, then a worker that drains
 them and is listed, then gone; purge from the page; beat; counts; who may see and do what."""
 
+import signal
+import urllib.request
+
 import pytest
 from celery.worker import state as worker_state
 from django.contrib.auth import get_user_model
 from django_celery_results.models import TaskResult
 
 from tasks_app import services, status
+from tests import processes
 from tests.conftest import embedded_worker, wait_for
 from tests.own_queues import app_with_own_queues
 
@@ -184,3 +188,32 @@ def test_staff_get_a_confirmation_and_the_purge_needs_csrf(production, db):
     assert client.get("/dashboard/queues/default/purge/").status_code == 200
     assert client.post("/dashboard/queues/default/purge/").status_code == 403  # no CSRF token
     assert client.get("/dashboard/queues/default/purge/?anything=1").status_code == 200
+
+
+@pytest.mark.slow
+def test_on_make_run_the_dashboard_shows_the_worker_and_beat_and_the_queues(tmp_path):
+    """`make run` for real (honcho on Procfile.real, embedded defaults), read over HTTP."""
+    env = processes.site_env(tmp_path)
+    processes.manage(env, "migrate", "--noinput")
+    processes.schedule(env, "echo", ["tick"], "every 1 hour", "hourly")
+    port = processes.free_port()
+    base = f"http://127.0.0.1:{port}"
+    with processes.honcho("Procfile.real", [], env, port, tmp_path / "honcho.log") as running:
+        processes.wait_for_site(base, running)
+
+        def ready():
+            data = processes.http("GET", f"{base}/api/dashboard/")[1]
+            alive = [worker for worker in data["workers"] if worker["state"] == "alive"]
+            return data if alive and data["beat"]["alive"] and data["beat"]["seen_latest_schedule_change"] else None
+
+        data = wait_for(ready, timeout=60, message="a worker and a leading beat on the dashboard")
+        assert data["broker"] == "filesystem"
+        assert [queue["depth"] for queue in data["queues"]] == [0, 0, 0]
+        [worker] = data["workers"]
+        assert worker["name"].startswith("celery@") and worker["concurrency"] == 2
+        assert len(worker["queues"]) == 3
+        assert data["beat"]["leader"] == data["beat"]["beats"][0]["node"]
+        with urllib.request.urlopen(f"{base}/dashboard/", timeout=10) as response:
+            page = response.read().decode()
+        assert worker["name"] in page and "alive" in page
+        running.stop(signal.SIGINT, within=30)
