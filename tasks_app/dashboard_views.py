@@ -57,4 +57,10 @@ def purge_confirm(request, queue):
         f"Dropped {purged.dropped} task{'' if purged.dropped == 1 else 's'} from {purged.queue}; "
         "each one's status page says it was dropped.",
     )
+    if purged.more_left:
+        messages.warning(
+            request,
+            f"{purged.queue} may hold more tasks: one purge stops after {queues.PURGE_LIMIT} tasks or "
+            f"{queues.PURGE_SECONDS:g} seconds. Empty it again to drop the rest.",
+        )
     return redirect("dashboard")

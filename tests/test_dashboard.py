@@ -86,6 +86,18 @@ def test_purge_from_the_page_states_the_count_and_marks_each_dropped_task(own_ap
     assert dashboard(client)["counts"]["hour"]["REVOKED"] == 3
 
 
+@pytest.mark.parametrize("broker", ["filesystem"], indirect=True)
+def test_a_purge_cut_short_says_more_may_remain(own_app, client, monkeypatch):
+    from tasks_app import queues
+
+    monkeypatch.setattr(queues, "PURGE_LIMIT", 1)
+    services.enqueue("echo", ["a"])
+    services.enqueue("echo", ["b"])
+    page = client.post("/dashboard/queues/default/purge/", follow=True).content.decode()
+    assert "Dropped 1 task from" in page and "may hold more tasks" in page and "Empty it again" in page
+    assert depths(dashboard(client))["default"] == 1
+
+
 def test_an_unknown_queue_has_no_purge_page(client, db):
     assert client.get("/dashboard/queues/nope/purge/").status_code == 404
     assert client.post("/dashboard/queues/nope/purge/").status_code == 404

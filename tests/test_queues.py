@@ -59,6 +59,19 @@ def test_purge_drops_every_task_of_one_queue_and_marks_each_on_its_status_page(o
     assert by_name(queues.states())["high"].depth == 1
 
 
+@pytest.mark.parametrize("broker", ["filesystem"], indirect=True)
+def test_one_purge_stops_at_its_limit_and_says_more_remain(own_app, monkeypatch):
+    monkeypatch.setattr(queues, "PURGE_LIMIT", 2)
+    sent = [services.enqueue("echo", [n]).task_id for n in range(3)]
+    first = queues.purge("default", by="alice")
+    assert (first.dropped, first.more_left) == (2, True)
+    assert by_name(queues.states())["default"].depth == 1
+    monkeypatch.setattr(queues, "PURGE_LIMIT", 5)
+    second = queues.purge("default", by="alice")
+    assert (second.dropped, second.more_left) == (1, False)
+    assert sorted(first.task_ids + second.task_ids) == sorted(sent)
+
+
 def test_an_unknown_queue_cannot_be_purged(own_app):
     with pytest.raises(KeyError):
         queues.purge("nope", by="alice")
