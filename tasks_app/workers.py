@@ -5,6 +5,8 @@ every worker started with `-E` and a process that listens all the time; a broadc
 within a second needs neither. Each dashboard refresh asks the live workers and records each
 answer in WorkerSeen; a worker that stops answering is shown as gone from its last answer until
 FORGET_AFTER, then dropped, so a scaled-down dyno is visible for a while and not kept for ever.
+Recording what was observed is the one write a GET of the dashboard makes; it changes nothing
+that a person set.
 """
 
 from __future__ import annotations

@@ -75,3 +75,9 @@ def test_one_purge_stops_at_its_limit_and_says_more_remain(own_app, monkeypatch)
 def test_an_unknown_queue_cannot_be_purged(own_app):
     with pytest.raises(KeyError):
         queues.purge("nope", by="alice")
+
+
+def test_queues_no_task_or_worker_ever_used_show_as_empty(own_app):
+    # On RabbitMQ they are not even declared yet: a passive declare is refused, which means empty.
+    found = queues.states()
+    assert [(state.depth, state.oldest_age_seconds, state.error) for state in found] == [(0, None, "")] * 3
