@@ -40,6 +40,9 @@ class BeatHeartbeat(models.Model):
     node = models.CharField(max_length=255, unique=True)  # host and pid of the beat process
     last_tick = models.DateTimeField()
     is_leader = models.BooleanField(default=False)
+    # The latest schedule change (django-celery-beat's PeriodicTasks.last_update) the leader has
+    # loaded: older than the latest change means it still sends the old schedule.
+    schedule_seen_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self):
         return f"{self.node} at {self.last_tick:%Y-%m-%d %H:%M:%S}"
@@ -103,3 +106,26 @@ class RateWindow(models.Model):
 
     def __str__(self):
         return f"{self.user_id} {self.action} x{self.count} from {self.window_start:%H:%M}"
+
+
+class WorkerSeen(models.Model):
+    """A worker as it last answered the dashboard's inspect broadcast.
+
+    Remote control only hears from workers that are alive; kept here, one that stops answering
+    is shown as gone (since its last answer) for a while instead of vanishing without a trace,
+    and is forgotten after that (tasks_app.workers.FORGET_AFTER).
+    """
+
+    name = models.CharField(max_length=255, unique=True)  # Celery's node name, e.g. worker.1@host
+    queues = models.JSONField(default=list)
+    concurrency = models.PositiveIntegerField(null=True, blank=True)
+    running = models.PositiveIntegerField(default=0)
+    processed = models.PositiveBigIntegerField(default=0)  # tasks done since the worker started
+    started_at = models.DateTimeField(null=True, blank=True)
+    last_seen = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return f"{self.name} at {self.last_seen:%Y-%m-%d %H:%M:%S}"

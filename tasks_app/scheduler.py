@@ -70,7 +70,9 @@ class DatabaseScheduler(BaseDatabaseScheduler):
                 holder = current.holder if current else "another beat"
                 logger.info("beat %s is not the leader (%s leads): it stands by and sends nothing", self.node, holder)
         self.leading = leading
-        monitoring.record_beat_tick(self.node, is_leader=leading)
+        # Which schedule change the leader has loaded, for the dashboard (standing by, it loads none).
+        seen = self._last_timestamp if leading and self._last_timestamp != EPOCH else None
+        monitoring.record_beat_tick(self.node, is_leader=leading, schedule_seen_at=seen)
 
     def close(self):
         super().close()

@@ -1,11 +1,12 @@
-"""Celery signal handlers: recording the runs that beat sends."""
+"""Celery signal handlers: recording the runs that beat sends, stamping each message with its send time."""
 
 import logging
+import time
 
 from celery.signals import before_task_publish
 from django.db import DatabaseError
 
-from tasks_app import catalog
+from tasks_app import catalog, queues
 from tasks_app.models import TaskRecord
 
 logger = logging.getLogger(__name__)
@@ -36,3 +37,11 @@ def record_periodic_run(sender=None, body=None, headers=None, routing_key=None, 
     except DatabaseError:
         # Never stop beat from sending: the run still gets its result row from the worker.
         logger.warning("Could not record periodic run %s of %s", headers["id"], periodic_task_name, exc_info=True)
+
+
+@before_task_publish.connect
+def stamp_sent_at(headers=None, **kwargs):
+    """Stamp every task message (beat's included) with when it was sent: the Redis transport
+    keeps no time of its own, and the dashboard tells the oldest waiting task's age from this."""
+    if headers is not None:
+        headers.setdefault(queues.SENT_AT_HEADER, time.time())

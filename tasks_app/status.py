@@ -110,7 +110,7 @@ def get(task_id: str) -> TaskStatus | None:
         return None
     payload = _decode(row) if row else None
     state = row.status if row else QUEUED
-    failed = state == "FAILURE"
+    failed = state in ("FAILURE", "REVOKED")  # a revoked task's "error" says why (who dropped it, when)
     progress = _progress(state, payload)
     return TaskStatus(
         task_id=task_id,

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tasks_app import api, views
+from tasks_app import api, dashboard_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -14,4 +14,7 @@ urlpatterns = [
     path("api/tasks/<str:task_id>/", api.task_detail, name="api-task-detail"),
     path("api/schedules/preview/", api.schedule_preview, name="api-schedule-preview"),
     path("api/health/", api.health, name="api-health"),
+    path("dashboard/", dashboard_views.dashboard_page, name="dashboard"),
+    path("dashboard/queues/<str:queue>/purge/", dashboard_views.purge_confirm, name="dashboard-purge"),
+    path("api/dashboard/", dashboard_views.dashboard_api, name="api-dashboard"),
 ]
