@@ -12,7 +12,7 @@ from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 from kombu.exceptions import OperationalError
 
-from tasks_app import catalog, ratelimit, schedules
+from tasks_app import catalog, publishing, ratelimit, schedules
 from tasks_app.catalog import TaskInputError
 from tasks_app.models import TaskRecord
 
@@ -61,6 +61,54 @@ def enqueue(task, args=None, kwargs=None, queue=None, owner=None) -> TaskRecord:
     entry = catalog.get(task)
     args, kwargs = entry.bind(args, kwargs)
     return _send(entry, args, kwargs, catalog.queue_name(queue or entry.queue), owner=owner)
+
+
+def _prepare(position: int, spec) -> tuple[catalog.Entry, publishing.Outgoing]:
+    """One task of a bulk request, validated as `enqueue` validates; errors name its position."""
+    try:
+        entry = catalog.get(spec.get("task"))
+        args, kwargs = entry.bind(spec.get("args"), spec.get("kwargs"))
+        queue_name = catalog.queue_name(spec.get("queue") or entry.queue)
+    except TaskInputError as exc:
+        raise TaskInputError(f"Task {position}: {exc.message}", field=f"tasks[{position}].{exc.field}") from None
+    return entry, publishing.Outgoing(entry.task, args, kwargs, uuid(), queue_name)
+
+
+def enqueue_many(specs, owner=None) -> list[TaskRecord]:
+    """Validate every task first (all or nothing), then record them all and publish them all in
+    as few broker round trips as the broker allows (see `publishing`); records in request order.
+
+    `specs` are dicts with `task` and optional `args`, `kwargs`, `queue`, as `enqueue` takes them;
+    a TaskInputError's field says which one is at fault (`tasks[3].args`). The records, the
+    owner's rate-limit count (one per task) and the publishing share one transaction: if the
+    broker fails or does not confirm every message, nothing stays recorded as queued. Messages
+    the broker took before it failed may still run; their result rows then show them.
+    """
+    prepared = [_prepare(position, spec) for position, spec in enumerate(specs)]
+    outgoing = [message for _entry, message in prepared]
+    try:
+        with transaction.atomic():
+            ratelimit.take(owner, "enqueue", cost=len(outgoing))
+            records = TaskRecord.objects.bulk_create(
+                TaskRecord(
+                    task_id=message.task_id,
+                    task_name=entry.name,
+                    args=message.args,
+                    kwargs=message.kwargs,
+                    queue=message.queue,
+                    owner=owner,
+                )
+                for entry, message in prepared
+            )
+            publishing.publish_many(outgoing)
+    except OperationalError as exc:
+        raise BrokerUnavailable(f"The task broker is not reachable, so no task was queued: {exc}") from exc
+    except publishing.PublishFailed as exc:
+        raise BrokerUnavailable(
+            f"The task broker failed while the tasks were being sent, so none is recorded as queued: {exc}. "
+            "Tasks it took before it failed may still run; their status pages show them when they do."
+        ) from exc
+    return records
 
 
 def parse_schedule(text) -> schedules.Spec:

@@ -11,6 +11,7 @@ urlpatterns = [
     path("periodic/<int:pk>/disable/", views.periodic_enable, {"enabled": False}, name="periodic-disable"),
     path("periodic/<int:pk>/<str:action>/", views.periodic_confirm, name="periodic-confirm"),
     path("api/tasks/", api.task_create, name="api-task-create"),
+    path("api/tasks/bulk/", api.task_bulk_create, name="api-task-bulk-create"),
     path("api/tasks/<str:task_id>/", api.task_detail, name="api-task-detail"),
     path("api/schedules/preview/", api.schedule_preview, name="api-schedule-preview"),
     path("api/health/", api.health, name="api-health"),
