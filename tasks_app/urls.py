@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tasks_app import api, views
+from tasks_app import api, api_periodic, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -15,4 +15,7 @@ urlpatterns = [
     path("api/tasks/<str:task_id>/", api.task_detail, name="api-task-detail"),
     path("api/schedules/preview/", api.schedule_preview, name="api-schedule-preview"),
     path("api/health/", api.health, name="api-health"),
+    path("api/periodic/", api_periodic.periodic_collection, name="api-periodic-list"),
+    path("api/periodic/<int:pk>/", api_periodic.periodic_item, name="api-periodic-detail"),
+    path("api/periodic/<int:pk>/run/", api_periodic.periodic_run, name="api-periodic-run"),
 ]
