@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tasks_app import api, api_periodic, views
+from tasks_app import api, api_docs, api_periodic, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -10,6 +10,7 @@ urlpatterns = [
     path("periodic/<int:pk>/enable/", views.periodic_enable, {"enabled": True}, name="periodic-enable"),
     path("periodic/<int:pk>/disable/", views.periodic_enable, {"enabled": False}, name="periodic-disable"),
     path("periodic/<int:pk>/<str:action>/", views.periodic_confirm, name="periodic-confirm"),
+    path("api/", api_docs.page, name="api-docs"),
     path("api/tasks/", api.task_create, name="api-task-create"),
     path("api/tasks/bulk/", api.task_bulk_create, name="api-task-bulk-create"),
     path("api/tasks/<str:task_id>/", api.task_detail, name="api-task-detail"),
