@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from celery import current_app
+from kombu.common import maybe_declare
 from kombu.exceptions import KombuError, OperationalError
 
 from helloworld import brokers
@@ -64,6 +65,10 @@ def publish_many(messages: Sequence[Outgoing], app=None) -> None:
         connection.ensure_connection(**app.conf.task_publish_retry_policy)
         producer = connection.Producer()
         confirms = _Confirms(producer.channel) if wants_confirms else None
+        # Declare each queue once here, not once per message as apply_async would (declare=[] below):
+        # a fifth of the time of a large batch went to those repeated checks.
+        for name in {message.queue for message in messages}:
+            maybe_declare(app.amqp.queues[name], producer.channel)
         try:
             # max_size counts Redis commands: one LPUSH per message, so all of them in one pipeline.
             with producer.batch(max_size=len(messages)):
@@ -74,6 +79,7 @@ def publish_many(messages: Sequence[Outgoing], app=None) -> None:
                         task_id=message.task_id,
                         queue=message.queue,
                         producer=producer,
+                        declare=[],
                     )
             if confirms:
                 confirms.wait(connection, len(messages))
