@@ -149,6 +149,16 @@ def test_delete_removes_it_and_then_it_is_unknown(client):
     }
 
 
+def test_a_delete_needs_no_content_type_but_one_with_a_form_body_is_refused(client):
+    task = make()
+    response = client.delete(
+        f"/api/periodic/{task.pk}/", data="confirm=1", content_type="application/x-www-form-urlencoded"
+    )
+    assert response.status_code == 415
+    assert PeriodicTask.objects.filter(pk=task.pk).exists()
+    assert client.delete(f"/api/periodic/{task.pk}/").status_code == 204
+
+
 # --- Change ---------------------------------------------------------------------------------
 
 
