@@ -23,8 +23,9 @@ from django.db.models import Q
 from tasks_app import catalog
 from tasks_app.catalog import TaskInputError
 
-DEFAULT_LIMIT = 50
-MAX_LIMIT = 500
+# As the task list's pages (tasks_app/task_list.py on the ops branch), so every list reads alike.
+DEFAULT_LIMIT = 25
+MAX_LIMIT = 100
 
 
 @dataclass(frozen=True)
