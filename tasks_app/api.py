@@ -159,11 +159,10 @@ def check_fields(body: dict, allowed: tuple[str, ...], required: tuple[str, ...]
     unknown = sorted(set(body) - set(allowed))
     if unknown:
         name = unknown[0]
-        fields = (
-            f"the fields are {', '.join(allowed[:-1])} and {allowed[-1]}"
-            if len(allowed) > 1
-            else (f"the only field is {allowed[0]}")
-        )
+        if len(allowed) > 1:
+            fields = f"the fields are {', '.join(allowed[:-1])} and {allowed[-1]}"
+        else:
+            fields = f"the only field is {allowed[0]}"
         message = f"Unknown field {catalog.short_repr(name)}; {fields}."
         raise ApiError(400, message, f"{where}{name[:100]}")
     for name in required:
