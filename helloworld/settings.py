@@ -274,6 +274,13 @@ RATE_LIMITS_PER_MINUTE = {
     "schedule": env_int("RATE_LIMIT_SCHEDULE_PER_MINUTE", 10),
 }
 
+# --- The JSON API (tasks_app/api.py) ------------------------------------------------------------
+# POST /api/tasks/bulk/ takes at most this many tasks, in a body of at most this many bytes: bounded,
+# so one request can neither exhaust a web process's memory nor hold the database for long. The
+# other endpoints keep their 256 KiB cap (catalog.MAX_BODY_BYTES).
+API_BULK_MAX_TASKS = env_int("API_BULK_MAX_TASKS", 5000)
+API_BULK_MAX_BODY_BYTES = env_int("API_BULK_MAX_BODY_BYTES", 8 * 1024 * 1024)
+
 # --- fetch_url ----------------------------------------------------------------------------
 FETCH_URL_TIMEOUT = float(os.environ.get("FETCH_URL_TIMEOUT", "10"))  # per socket operation
 FETCH_URL_DEADLINE = float(os.environ.get("FETCH_URL_DEADLINE", "30"))  # whole download

@@ -28,6 +28,12 @@ TOO_BIG = (
 )
 
 
+def too_big(max_bytes: int) -> str:
+    if max_bytes == catalog.MAX_BODY_BYTES:
+        return TOO_BIG
+    return f"The body is larger than {max_bytes // 1024} KiB ({max_bytes} bytes), the most this endpoint reads."
+
+
 class ApiError(Exception):
     def __init__(self, status_code: int, message: str, field: str | None = None):
         super().__init__(message)
@@ -54,9 +60,10 @@ def _csrf_failure(request) -> str | None:
     return check.process_view(request, None, (), {})
 
 
-def api_view(*methods, public=False, staff=False):
+def api_view(*methods, public=False, staff=False, max_body_bytes=catalog.MAX_BODY_BYTES):
     """JSON in, JSON out. A user comes from an API token or the session; session users must
     pass CSRF; JSON bodies must say they are JSON. `staff` views refuse other users (403).
+    `max_body_bytes` is the largest body the view reads (json_body must be given the same).
 
     Requiring `Content-Type: application/json` on writes means a page on another site cannot
     post here without a CORS preflight, which this site never grants; with a session, the
@@ -84,10 +91,13 @@ def api_view(*methods, public=False, staff=False):
                     reason = _csrf_failure(request)
                     if reason:
                         return error_response(403, f"CSRF check failed: {reason}")
-                if request.content_type != "application/json":
+                # A DELETE without a body needs no content type: browsers preflight every cross-site
+                # DELETE, so the JSON rule (which exists to force a preflight) adds nothing there.
+                bodiless_delete = request.method == "DELETE" and not _declared_length(request)
+                if request.content_type != "application/json" and not bodiless_delete:
                     return error_response(415, "Send the body as JSON with Content-Type: application/json.")
-                if _declared_length(request) > catalog.MAX_BODY_BYTES:
-                    return error_response(413, TOO_BIG)
+                if _declared_length(request) > max_body_bytes:
+                    return error_response(413, too_big(max_body_bytes))
             try:
                 return view(request, *args, **kwargs)
             except ApiError as exc:
@@ -121,10 +131,12 @@ def _declared_length(request) -> int:
         return 0
 
 
-def json_body(request) -> dict:
-    raw = request.body  # RequestDataTooBig (413) beyond DATA_UPLOAD_MAX_MEMORY_SIZE
-    if len(raw) > catalog.MAX_BODY_BYTES:  # a body sent without an honest Content-Length
-        raise ApiError(413, TOO_BIG)
+def json_body(request, max_bytes: int = catalog.MAX_BODY_BYTES) -> dict:
+    # request.body raises RequestDataTooBig (413) beyond DATA_UPLOAD_MAX_MEMORY_SIZE. An endpoint
+    # allowed more than that (bulk enqueue) reads the stream itself, one byte past its own cap at most.
+    raw = request.read(max_bytes + 1) if max_bytes > catalog.MAX_BODY_BYTES else request.body
+    if len(raw) > max_bytes:  # a body sent without an honest Content-Length
+        raise ApiError(413, too_big(max_bytes))
     try:
         body = catalog.parse_json(raw or b"null", field=None, subject="The body")
     except TaskInputError as exc:
@@ -138,21 +150,69 @@ def task_url(task_id: str) -> str:
     return reverse("api-task-detail", args=[task_id])
 
 
-@api_view("POST")
-def task_create(request):
-    body = json_body(request)
-    unknown = sorted(set(body) - {"task", "args", "kwargs", "queue"})
+TASK_FIELDS = ("task", "args", "kwargs", "queue")
+SCHEDULE_FIELDS = ("schedule", "name")
+
+
+def check_fields(body: dict, allowed: tuple[str, ...], required: tuple[str, ...] = (), where: str = "") -> None:
+    """Refuse unknown and missing fields; `where` prefixes field names (`tasks[3].`)."""
+    unknown = sorted(set(body) - set(allowed))
     if unknown:
         name = unknown[0]
-        message = f"Unknown field {catalog.short_repr(name)}; the fields are task, args, kwargs and queue."
-        raise ApiError(400, message, name[:100])
-    if "task" not in body:
-        raise ApiError(400, "The field 'task' is required.", "task")
+        if len(allowed) > 1:
+            fields = f"the fields are {', '.join(allowed[:-1])} and {allowed[-1]}"
+        else:
+            fields = f"the only field is {allowed[0]}"
+        message = f"Unknown field {catalog.short_repr(name)}; {fields}."
+        raise ApiError(400, message, f"{where}{name[:100]}")
+    for name in required:
+        if name not in body:
+            raise ApiError(400, f"The field {name!r} is required.", f"{where}{name}")
+
+
+@api_view("POST")
+def task_create(request):
+    """Send a task now; with `schedule` (and optionally `name`), create a periodic task instead."""
+    body = json_body(request)
+    check_fields(body, TASK_FIELDS + SCHEDULE_FIELDS, required=("task",))
+    if "schedule" in body:
+        from tasks_app import api_periodic  # it imports this module's helpers
+
+        return api_periodic.create(request, body)
+    if "name" in body:
+        raise ApiError(400, "A name is only for a periodic task: give a schedule too, or leave the name out.", "name")
     record = services.enqueue(
         body["task"], body.get("args"), body.get("kwargs"), body.get("queue"), owner=access.owner_of(request)
     )
     return JsonResponse(
         {"id": record.task_id, "state": status.QUEUED, "url": task_url(record.task_id)},
+        status=202,
+    )
+
+
+@api_view("POST", max_body_bytes=settings.API_BULK_MAX_BODY_BYTES)
+def task_bulk_create(request):
+    """Send up to API_BULK_MAX_TASKS tasks at once: every one is validated before any is sent,
+    and they go to the broker in as few round trips as it allows (services.enqueue_many)."""
+    body = json_body(request, max_bytes=settings.API_BULK_MAX_BODY_BYTES)
+    check_fields(body, ("tasks",), required=("tasks",))
+    specs = body["tasks"]
+    limit = settings.API_BULK_MAX_TASKS
+    if not isinstance(specs, list) or not specs:
+        raise ApiError(
+            400, 'The field \'tasks\' must be a non-empty list, such as [{"task": "echo", "args": [1]}].', "tasks"
+        )
+    if len(specs) > limit:
+        raise ApiError(400, f"{len(specs)} tasks in one request; the limit is {limit} (API_BULK_MAX_TASKS).", "tasks")
+    for position, spec in enumerate(specs):
+        if not isinstance(spec, dict):
+            raise ApiError(
+                400, f'Task {position} must be a JSON object, such as {{"task": "echo"}}.', f"tasks[{position}]"
+            )
+        check_fields(spec, TASK_FIELDS, required=("task",), where=f"tasks[{position}].")
+    records = services.enqueue_many(specs, owner=access.owner_of(request))
+    return JsonResponse(
+        {"tasks": [{"id": record.task_id, "url": task_url(record.task_id)} for record in records]},
         status=202,
     )
 

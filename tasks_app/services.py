@@ -12,7 +12,7 @@ from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 from kombu.exceptions import OperationalError
 
-from tasks_app import catalog, ratelimit, schedules
+from tasks_app import catalog, publishing, ratelimit, schedules
 from tasks_app.catalog import TaskInputError
 from tasks_app.models import TaskRecord
 
@@ -63,6 +63,54 @@ def enqueue(task, args=None, kwargs=None, queue=None, owner=None) -> TaskRecord:
     return _send(entry, args, kwargs, catalog.queue_name(queue or entry.queue), owner=owner)
 
 
+def _prepare(position: int, spec) -> tuple[catalog.Entry, publishing.Outgoing]:
+    """One task of a bulk request, validated as `enqueue` validates; errors name its position."""
+    try:
+        entry = catalog.get(spec.get("task"))
+        args, kwargs = entry.bind(spec.get("args"), spec.get("kwargs"))
+        queue_name = catalog.queue_name(spec.get("queue") or entry.queue)
+    except TaskInputError as exc:
+        raise TaskInputError(f"Task {position}: {exc.message}", field=f"tasks[{position}].{exc.field}") from None
+    return entry, publishing.Outgoing(entry.task, args, kwargs, uuid(), queue_name)
+
+
+def enqueue_many(specs, owner=None) -> list[TaskRecord]:
+    """Validate every task first (all or nothing), then record them all and publish them all in
+    as few broker round trips as the broker allows (see `publishing`); records in request order.
+
+    `specs` are dicts with `task` and optional `args`, `kwargs`, `queue`, as `enqueue` takes them;
+    a TaskInputError's field says which one is at fault (`tasks[3].args`). The records, the
+    owner's rate-limit count (one per task) and the publishing share one transaction: if the
+    broker fails or does not confirm every message, nothing stays recorded as queued. Messages
+    the broker took before it failed may still run; their result rows then show them.
+    """
+    prepared = [_prepare(position, spec) for position, spec in enumerate(specs)]
+    outgoing = [message for _entry, message in prepared]
+    try:
+        with transaction.atomic():
+            ratelimit.take(owner, "enqueue", cost=len(outgoing))
+            records = TaskRecord.objects.bulk_create(
+                TaskRecord(
+                    task_id=message.task_id,
+                    task_name=entry.name,
+                    args=message.args,
+                    kwargs=message.kwargs,
+                    queue=message.queue,
+                    owner=owner,
+                )
+                for entry, message in prepared
+            )
+            publishing.publish_many(outgoing)
+    except OperationalError as exc:
+        raise BrokerUnavailable(f"The task broker is not reachable, so no task was queued: {exc}") from exc
+    except publishing.PublishFailed as exc:
+        raise BrokerUnavailable(
+            f"The task broker failed while the tasks were being sent, so none is recorded as queued: {exc}. "
+            "Tasks it took before it failed may still run; their status pages show them when they do."
+        ) from exc
+    return records
+
+
 def parse_schedule(text) -> schedules.Spec:
     if not isinstance(text, str):
         raise TaskInputError("The schedule must be text, such as 'every 5 minutes'.", field="schedule")
@@ -77,7 +125,8 @@ def _periodic_name(entry: catalog.Entry, name) -> str:
         return f"{entry.name} {secrets.token_hex(3)}"
     if not isinstance(name, str) or len(name.strip()) > 200:
         raise TaskInputError("The name must be text of at most 200 characters.", field="name")
-    return name.strip()
+    # The form checks this itself; the API reaches here directly (PostgreSQL refuses a NUL).
+    return catalog.check_text(name.strip(), "name", "The name")
 
 
 def schedule(task, args=None, kwargs=None, queue=None, schedule_text="", name=None, owner=None) -> PeriodicTask:
@@ -122,3 +171,60 @@ def set_enabled(periodic: PeriodicTask, enabled: bool) -> None:
 
 def delete(periodic: PeriodicTask) -> None:
     periodic.delete()
+
+
+CHANGEABLE = ("schedule", "args", "kwargs", "queue", "enabled", "name")
+
+
+def _stored_json(text: str, default):
+    try:
+        return json.loads(text) if text else default
+    except ValueError:
+        return text  # an admin's hand-written value; bind() refuses it with a clear message
+
+
+def change_periodic(periodic: PeriodicTask, changes: dict) -> PeriodicTask:
+    """Change a periodic task's schedule, args, kwargs, queue, enabled flag or name.
+
+    Each value is validated as `schedule` validates a new periodic task (args and kwargs are
+    bound to the task's signature together, changed or not), and the row is saved with save(),
+    whose signal tells beat's DatabaseScheduler that something changed. Renaming carries the
+    runs recorded under the old name along, so the task keeps its history.
+    """
+    unknown = sorted(set(changes) - set(CHANGEABLE))
+    if unknown:
+        raise TaskInputError(f"{unknown[0]!r} cannot be changed; these can: {', '.join(CHANGEABLE)}.", unknown[0])
+    entry = catalog.by_task_name(periodic.task)
+    if entry is None:
+        raise TaskInputError(f"{periodic.task!r} is not a task this site runs; change it in the admin.", field="task")
+    args = changes["args"] if "args" in changes else _stored_json(periodic.args, [])
+    kwargs = changes["kwargs"] if "kwargs" in changes else _stored_json(periodic.kwargs, {})
+    args, kwargs = entry.bind(args, kwargs)
+    queue_name = catalog.queue_name(changes["queue"] or entry.queue) if "queue" in changes else periodic.queue
+    spec = parse_schedule(changes["schedule"]) if "schedule" in changes else None
+    enabled = changes.get("enabled", periodic.enabled)
+    if not isinstance(enabled, bool):
+        raise TaskInputError("Enabled must be true or false.", field="enabled")
+    name = periodic.name
+    if "name" in changes:
+        if not isinstance(changes["name"], str) or not changes["name"].strip():
+            raise TaskInputError("The name must be text, not empty: a periodic task keeps a name.", field="name")
+        name = _periodic_name(entry, changes["name"])
+    with transaction.atomic():
+        if name != periodic.name:
+            if PeriodicTask.objects.filter(name=name).exclude(pk=periodic.pk).exists():
+                raise TaskInputError(f"A periodic task named {name!r} already exists.", field="name")
+            TaskRecord.objects.filter(periodic_task_name=periodic.name).update(periodic_task_name=name)
+        if spec is not None:
+            field, row = schedules.save_schedule(spec, tz=site_time_zone())
+            for kind in ("interval", "crontab", "solar", "clocked"):
+                setattr(periodic, kind, None)
+            setattr(periodic, field, row)
+            periodic.one_off = isinstance(spec, schedules.ClockedSpec)
+        periodic.name = name
+        periodic.args = json.dumps(args)
+        periodic.kwargs = json.dumps(kwargs)
+        periodic.queue = queue_name
+        periodic.enabled = enabled
+        periodic.save()  # save(), not update(): django-celery-beat's signal tells beat it changed
+    return periodic
