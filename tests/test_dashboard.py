@@ -46,7 +46,8 @@ def test_depths_with_no_worker_then_a_worker_drains_them_is_listed_and_then_show
     done_before = sum(worker_state.total_count.values())
     with embedded_worker(own_app) as worker:
         wait_for(lambda: all(status.get(task_id).state == "SUCCESS" for task_id in sent), message="the tasks to run")
-        data = dashboard(client)
+        # Workers are asked with a one-second timeout; on a loaded machine an answer can miss one refresh.
+        data = wait_for(lambda: (found := dashboard(client))["workers"] and found, message="the worker to be listed")
         assert depths(data) == {"high": 0, "default": 0, "low": 0}
         [listed] = data["workers"]
         assert listed["name"] == worker.hostname
