@@ -58,8 +58,12 @@ def test_depths_with_no_worker_then_a_worker_drains_them_is_listed_and_then_show
         assert listed["running"] == 0
         assert data["counts"]["hour"]["SUCCESS"] == 5 and data["counts"]["hour"]["QUEUED"] == 0
         assert sum(bucket["succeeded"] for bucket in data["chart"]["buckets"]) == 5
-        page = client.get("/dashboard/?fragment=1").content.decode()
-        assert worker.hostname in page and "alive" in page
+        wait_for(
+            lambda: (
+                worker.hostname in (page := client.get("/dashboard/?fragment=1").content.decode()) and "alive" in page
+            ),
+            message="the page to list the worker as alive",
+        )
 
     [gone] = dashboard(client)["workers"]
     assert (gone["name"], gone["state"]) == (worker.hostname, "gone")
