@@ -19,7 +19,9 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from tasks_app import access, beat_lease, catalog, monitoring, schedules, services, status
+from tasks_app import task_list as task_list_module
 from tasks_app.catalog import TaskInputError
+from tasks_app.models import TaskRecord
 from tasks_app.ratelimit import RateLimited
 
 TOO_BIG = (
@@ -212,3 +214,41 @@ def redact(text: str, url: str) -> str:
     """An error message with the broker's password taken out, should a library echo the URL."""
     password = urlsplit(url).password
     return text.replace(password, "********") if password else text
+
+
+# --- Tasks list, retry, revoke ----------------------------------------------------------------
+
+
+@csrf_exempt  # each method's own api_view view makes the checks
+def tasks_collection(request):
+    """`/api/tasks/`: GET lists tasks, POST sends one."""
+    return task_list(request) if request.method in ("GET", "HEAD") else task_create(request)
+
+
+def _list_item(record) -> dict:
+    return {
+        "id": record.task_id,
+        "task": record.task_name,
+        "state": record.state,
+        "queue": record.queue,
+        "periodic_task": record.periodic_task_name or None,
+        "retry_of": record.retry_of_id,
+        "enqueued_at": timezone.localtime(record.created_at).isoformat(),
+        "url": task_url(record.task_id),
+    }
+
+
+@api_view("GET", "HEAD")
+def task_list(request):
+    """Tasks newest first, with the page's filters; `next`/`previous` are cursors (null at either end)."""
+    filters = task_list_module.parse_filters(request.GET, services.site_time_zone())
+    size = task_list_module.page_size(request.GET.get("limit"))
+    records = task_list_module.apply(access.visible_tasks(request.user, TaskRecord.objects.all()), filters)
+    page = task_list_module.page(records, request.GET.get("cursor", ""), size)
+    return JsonResponse(
+        {
+            "results": [_list_item(record) for record in page.records],
+            "next": page.older_cursor,
+            "previous": page.newer_cursor,
+        }
+    )

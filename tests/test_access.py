@@ -78,7 +78,9 @@ def test_pages_send_anonymous_visitors_to_the_login_page(client, path):
 def test_the_login_page_logs_a_user_in_and_back_to_the_form(client, alice):
     page = client.get("/accounts/login/?next=/")
     assert page.status_code == 200 and b'name="password"' in page.content
-    response = client.post("/accounts/login/", {"username": "alice", "password": "a long enough password 1", "next": "/"})
+    response = client.post(
+        "/accounts/login/", {"username": "alice", "password": "a long enough password 1", "next": "/"}
+    )
     assert response.status_code == 302 and response["Location"] == "/"
     assert b"alice" in client.get("/").content
 
