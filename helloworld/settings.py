@@ -275,3 +275,10 @@ FETCH_URL_MAX_BYTES = env_int("FETCH_URL_MAX_BYTES", 10 * 1024 * 1024)
 # addresses. For local development only: comma-separated networks it may fetch from anyway, e.g.
 # "127.0.0.0/8,::1/128" for a server on this machine. Empty by default; never set it on a platform.
 FETCH_URL_ALLOWED_NETWORKS = env_list("FETCH_URL_ALLOWED_NETWORKS", [])
+
+# --- Retry and revoke -----------------------------------------------------------------------
+# The signal `revoke --terminate` sends the pool process running a task. Not Celery's default
+# SIGTERM: under the Procfile's REMAP_SIGTERM=SIGQUIT pool processes ignore SIGTERM, and the task
+# runs on. SIGQUIT stops it too, but may leave a core file. tests/test_retry_revoke.py checks
+# all three on a real prefork worker started as the Procfile starts it.
+TASK_TERMINATE_SIGNAL = os.environ.get("TASK_TERMINATE_SIGNAL", "SIGKILL")

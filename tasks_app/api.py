@@ -252,3 +252,61 @@ def task_list(request):
             "previous": page.newer_cursor,
         }
     )
+
+
+def _visible_task_id(request, task_id: str) -> str:
+    """The task's id if this user may act on it; 404 otherwise (another user's task is as
+    unknown as a made-up id)."""
+    try:
+        record = services.find_record(task_id)
+    except services.TaskNotFound as exc:
+        raise ApiError(404, exc.message, exc.field) from None
+    if not access.may_view_task(request.user, record.owner_id):
+        raise ApiError(404, services.TaskNotFound(task_id).message, "id")
+    return record.task_id
+
+
+def _action_body(request, allowed: set) -> dict:
+    body = json_body(request) if request.body else {}
+    unknown = sorted(set(body) - allowed)
+    if unknown:
+        fields = " and ".join(sorted(allowed)) or "none"
+        message = f"Unknown field {catalog.short_repr(unknown[0])}; the fields are {fields}."
+        raise ApiError(400, message, unknown[0][:100])
+    return body
+
+
+@api_view("POST")
+def task_retry(request, task_id):
+    """Run a finished task again with its exact args, kwargs and queue, as a new task."""
+    task_id = _visible_task_id(request, task_id)
+    _action_body(request, set())
+    try:
+        record = services.retry(task_id, owner=access.owner_of(request))
+    except services.TaskStateConflict as exc:
+        raise ApiError(409, exc.message, exc.field) from None
+    return JsonResponse(
+        {"id": record.task_id, "state": status.QUEUED, "retry_of": task_id, "url": task_url(record.task_id)},
+        status=202,
+    )
+
+
+@api_view("POST")
+def task_revoke(request, task_id):
+    """Revoke a queued or running task; `{"terminate": true}` also kills it if it is running."""
+    task_id = _visible_task_id(request, task_id)
+    body = _action_body(request, {"terminate"})
+    try:
+        revocation = services.revoke(task_id, terminate=body.get("terminate", False))
+    except services.TaskStateConflict as exc:
+        raise ApiError(409, exc.message, exc.field) from None
+    return JsonResponse(
+        {
+            "id": task_id,
+            "state": "REVOKED",
+            "previous_state": revocation.previous_state,
+            "terminate": revocation.terminate,
+            "workers_told": revocation.workers_told,
+            "url": task_url(task_id),
+        }
+    )

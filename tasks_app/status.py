@@ -33,6 +33,7 @@ class TaskStatus:
     finished_at: datetime | None
     progress: dict | None = None  # {"percent": 0-100, "message": str} while a task reports it
     owner_id: int | None = None  # who started it (tasks_app.access decides who may see it)
+    retry_of: str = ""  # the id of the task this one re-ran (services.retry)
 
     @property
     def finished(self) -> bool:
@@ -66,6 +67,7 @@ class TaskStatus:
             "finished_at": iso(self.finished_at),
             "runtime_seconds": self.runtime_seconds,
             "progress": self.progress,
+            "retry_of": self.retry_of or None,
         }
 
 
@@ -128,6 +130,7 @@ def get(task_id: str) -> TaskStatus | None:
         finished_at=row.date_done if row and state in FINISHED_STATES else None,
         progress=progress,
         owner_id=record.owner_id if record else None,
+        retry_of=(record.retry_of_id or "") if record else "",
     )
 
 

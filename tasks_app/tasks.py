@@ -6,18 +6,19 @@ from celery import shared_task
 from django.conf import settings
 
 from tasks_app import safe_http
+from tasks_app.revocation import SiteTask
 
 # The custom state a task reports while it runs; status pages show its percent and message.
 PROGRESS = "PROGRESS"
 
 
-@shared_task
+@shared_task(base=SiteTask)
 def echo(value):
     """Return the value it was given, unchanged."""
     return value
 
 
-@shared_task
+@shared_task(base=SiteTask)
 def fetch_url(url: str) -> dict:
     """Download a URL and report its status, final URL, content type and size."""
     summary = safe_http.fetch(
@@ -29,7 +30,7 @@ def fetch_url(url: str) -> dict:
     return summary.as_dict()
 
 
-@shared_task(bind=True)
+@shared_task(bind=True, base=SiteTask)
 def long_task(self, seconds: int = 10) -> dict:
     """Work for a number of seconds, reporting progress as it goes."""
     steps = max(1, min(seconds * 4, 100))  # several updates a second, at most a hundred
