@@ -282,3 +282,10 @@ FETCH_URL_ALLOWED_NETWORKS = env_list("FETCH_URL_ALLOWED_NETWORKS", [])
 # runs on. SIGQUIT stops it too, but may leave a core file. tests/test_retry_revoke.py checks
 # all three on a real prefork worker started as the Procfile starts it.
 TASK_TERMINATE_SIGNAL = os.environ.get("TASK_TERMINATE_SIGNAL", "SIGKILL")
+
+# fetch_url retries network errors (refused, reset, timed out), never refusals of an address:
+# this many retries after the first attempt, waiting about BACKOFF, 2x, 4x... seconds (with
+# random jitter, capped at BACKOFF_MAX) between them.
+FETCH_URL_MAX_RETRIES = env_int("FETCH_URL_MAX_RETRIES", 3)
+FETCH_URL_RETRY_BACKOFF = env_int("FETCH_URL_RETRY_BACKOFF", 2)
+FETCH_URL_RETRY_BACKOFF_MAX = env_int("FETCH_URL_RETRY_BACKOFF_MAX", 60)
