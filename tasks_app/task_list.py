@@ -3,8 +3,9 @@
 Pages are cut by keyset on (created_at, id), never by OFFSET, and nothing counts the table: a
 page is an index scan from the cursor that stops after one row more than the page holds (that
 row says whether an older page exists). Each filter narrows a column that leads an index in the
-same order (see TaskRecord.Meta.indexes). The state lives in django-celery-results' table, so a
-state filter is a semi-join on its unique task_id index (QUEUED: no result row yet).
+same order (see TaskRecord.Meta.indexes), the state included: it is mirrored onto the record
+(tasks_app.state_sync), because a join on django-celery-results' table made a rare state walk
+the whole list. The states the page shows are read from the result rows, the truth.
 """
 
 from __future__ import annotations
@@ -14,10 +15,9 @@ import binascii
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_date
-from django_celery_results.models import TaskResult
 
 from tasks_app import catalog, status
 from tasks_app.catalog import TaskInputError
@@ -112,10 +112,8 @@ def apply(records, filters: Filters):
     if filters.id:
         # A prefix: the unique index on task_id serves it (PostgreSQL: its varchar_pattern_ops twin).
         records = records.filter(task_id__startswith=filters.id)
-    if filters.state == status.QUEUED:
-        records = records.filter(~Exists(TaskResult.objects.filter(task_id=OuterRef("task_id"))))
-    elif filters.state:
-        records = records.filter(Exists(TaskResult.objects.filter(task_id=OuterRef("task_id"), status=filters.state)))
+    if filters.state:
+        records = records.filter(state=filters.state)  # mirrored from the result rows: tasks_app.state_sync
     return records
 
 

@@ -14,6 +14,7 @@ import re
 import subprocess
 import sys
 import threading
+import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -24,7 +25,7 @@ from django.test import Client
 from django_celery_results.models import TaskResult
 
 from helloworld import brokers
-from tasks_app import status
+from tasks_app import ratelimit, status
 from tasks_app.models import TaskRecord
 from tests import processes
 from tests.conftest import REDIS, app_on_broker, embedded_worker, purge_queues, require, wait_for
@@ -56,6 +57,29 @@ def wait_state(task_id: str, states, timeout=30) -> str:
         return row if row in states else None
 
     return wait_for(reached, timeout=timeout, message=f"task {task_id} to reach {states}")
+
+
+@pytest.fixture
+def no_worker(celery_app, transactional_db):
+    """The broker under test, for tests that send but need no worker (the session's may be up:
+    nothing here depends on it); what the test leaves queued is dropped afterwards, so that no
+    later test's worker runs it."""
+    yield celery_app
+    purge_queues(celery_app)
+
+
+def queued_record(owner=None) -> str:
+    """A task the site recorded and no worker will ever take (it is on no broker): QUEUED for good."""
+    task_id = str(uuid.uuid4())
+    queue = settings.QUEUES["default"]
+    TaskRecord.objects.create(task_id=task_id, task_name="echo", args=[1], queue=queue, owner=owner)
+    return task_id
+
+
+def finished_record(owner=None, state="SUCCESS") -> str:
+    task_id = queued_record(owner)
+    TaskResult.objects.create(task_id=task_id, status=state)
+    return task_id
 
 
 # --- Retry -----------------------------------------------------------------------------------
@@ -107,8 +131,8 @@ def test_a_retry_from_the_page_asks_first_then_sends_and_shows_the_link(client, 
 
 
 @pytest.mark.parametrize("broker", ["filesystem"], indirect=True)
-def test_only_finished_tasks_can_be_retried_and_unknown_ids_are_404(client, celery_app, transactional_db):
-    queued = post(client, "/api/tasks/", {"task": "echo", "args": [1]}).json()["id"]  # no worker: stays QUEUED
+def test_only_finished_tasks_can_be_retried_and_unknown_ids_are_404(client, no_worker):
+    queued = queued_record()
     response = post(client, f"/api/tasks/{queued}/retry/", {})
     assert response.status_code == 409
     assert response.json() == {
@@ -130,8 +154,8 @@ def test_only_finished_tasks_can_be_retried_and_unknown_ids_are_404(client, cele
 
 
 @pytest.mark.parametrize("broker", ["filesystem"], indirect=True)
-def test_revoking_a_queued_task_asks_first_and_then_marks_it_revoked(client, celery_app, transactional_db):
-    queued = post(client, "/api/tasks/", {"task": "echo", "args": [1]}).json()["id"]
+def test_revoking_a_queued_task_asks_first_and_then_marks_it_revoked(client, no_worker):
+    queued = queued_record()
     page = client.get(f"/tasks/{queued}/").content.decode()
     assert f'href="/tasks/{queued}/revoke/"' in page
     confirm = client.get(f"/tasks/{queued}/revoke/").content.decode()
@@ -230,9 +254,7 @@ def test_a_task_revoked_while_no_worker_is_up_never_runs_when_one_starts(
 
 
 @pytest.mark.parametrize("broker", ["filesystem"], indirect=True)
-def test_only_the_owner_and_staff_may_retry_or_revoke_and_retries_count_against_the_rate_limit(
-    settings, celery_app, transactional_db
-):
+def test_only_the_owner_and_staff_may_retry_or_revoke_and_retries_count_against_the_rate_limit(settings, no_worker):
     settings.LOCAL_MODE = False
     settings.RATE_LIMITS_PER_MINUTE = {"enqueue": 2, "schedule": 0}
     clients = {}
@@ -240,9 +262,10 @@ def test_only_the_owner_and_staff_may_retry_or_revoke_and_retries_count_against_
         user = User.objects.create_user(name, password="a long enough password 1", is_staff=staff)
         clients[name] = Client()
         clients[name].force_login(user)
-    queued = post(clients["alice"], "/api/tasks/", {"task": "echo", "args": [1]}).json()["id"]
-    done = post(clients["alice"], "/api/tasks/", {"task": "echo", "args": [2]}).json()["id"]
-    TaskResult.objects.create(task_id=done, status="SUCCESS")
+    alice = User.objects.get(username="alice")
+    queued, done = queued_record(owner=alice), finished_record(owner=alice)
+    for _ in range(2):
+        ratelimit.take(alice, "enqueue")  # as two sends in this minute would
 
     for path in (f"/api/tasks/{done}/retry/", f"/api/tasks/{queued}/revoke/"):
         response = post(clients["bob"], path, {})
@@ -252,7 +275,7 @@ def test_only_the_owner_and_staff_may_retry_or_revoke_and_retries_count_against_
     assert clients["bob"].post(f"/tasks/{queued}/revoke/").status_code == 404
     assert status.get(queued).state == status.QUEUED
 
-    limited = post(clients["alice"], f"/api/tasks/{done}/retry/", {})  # her two sends used her minute's two
+    limited = post(clients["alice"], f"/api/tasks/{done}/retry/", {})
     assert limited.status_code == 429 and "Retry-After" in limited
     assert post(clients["sam"], f"/api/tasks/{done}/retry/", {}).status_code == 202
     assert post(clients["alice"], f"/api/tasks/{queued}/revoke/", {}).status_code == 200

@@ -12,6 +12,7 @@ from django_celery_results.models import TaskResult
 
 from tasks_app import task_list
 from tasks_app.models import TaskRecord
+from tests.conftest import wait_for
 
 pytestmark = pytest.mark.django_db
 
@@ -238,3 +239,36 @@ def test_the_collection_still_takes_posts_and_refuses_other_methods(client):
     assert client.put("/api/tasks/", data="{}", content_type="application/json").status_code == 405
     response = client.post("/api/tasks/", data='{"task": "nope"}', content_type="application/json")
     assert response.status_code == 400 and response.json()["field"] == "task"
+
+
+# --- The state the filter reads --------------------------------------------------------------
+
+
+def test_the_state_filter_follows_every_state_a_result_row_takes(client):
+    record(1)
+    for state in ("STARTED", "PROGRESS", "RETRY", "FAILURE"):
+        TaskResult.objects.update_or_create(task_id="task-0001", defaults={"status": state})
+        assert ids(client.get(f"/api/tasks/?state={state}")) == ["task-0001"]
+        assert ids(client.get("/api/tasks/?state=QUEUED")) == []
+
+
+def test_a_result_written_before_its_record_is_committed_still_reaches_the_filter(
+    client, django_capture_on_commit_callbacks
+):
+    # A fast worker can report before services commits the record it was sent with.
+    TaskResult.objects.create(task_id="task-0001", status="SUCCESS")
+    with django_capture_on_commit_callbacks(execute=True):
+        record(1)
+    assert ids(client.get("/api/tasks/?state=SUCCESS")) == ["task-0001"]
+
+
+@pytest.mark.parametrize("broker", ["filesystem"], indirect=True)
+def test_a_real_worker_run_moves_the_task_between_state_filters(client, celery_worker):
+    response = client.post("/api/tasks/", data='{"task": "echo", "args": ["x"]}', content_type="application/json")
+    task_id = response.json()["id"]
+
+    def listed_as_success():
+        return ids(client.get("/api/tasks/?state=SUCCESS")) == [task_id]
+
+    wait_for(listed_as_success, timeout=20, message="the task to be listed under SUCCESS")
+    assert ids(client.get("/api/tasks/?state=QUEUED")) == []
