@@ -36,6 +36,16 @@ def is_revoked(task_id: str) -> bool:
 
 class Request(CeleryRequest):
     def revoked(self):
+        try:
+            return self._revoked()
+        finally:
+            # A real worker checks in its main thread, whose connection Django's fix-up manages; an
+            # embedded worker (tests) checks in a thread of its own, whose connection nobody closes
+            # (and PostgreSQL then refuses to drop the test database).
+            if threading.current_thread() is not threading.main_thread():
+                connection.close()
+
+    def _revoked(self):
         if super().revoked():
             return True
         try:
@@ -44,11 +54,6 @@ class Request(CeleryRequest):
             # Run it rather than drop it: a database this sick fails the task's own result write.
             logger.warning("Could not check whether task %s was revoked", self.id, exc_info=True)
             return False
-        finally:
-            # A real worker checks in its main thread, whose connection Django's fix-up manages; an
-            # embedded worker (tests) checks in a thread of its own, whose connection nobody closes.
-            if threading.current_thread() is not threading.main_thread():
-                connection.close()
         if not revoked:
             return False
         worker_revoked.add(self.id)  # later checks of this request, and its redeliveries, agree at once
