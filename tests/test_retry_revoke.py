@@ -14,6 +14,7 @@ import re
 import subprocess
 import sys
 import threading
+import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -29,6 +30,8 @@ from tasks_app import ratelimit, status
 from tasks_app.models import TaskRecord
 from tests import processes
 from tests.conftest import REDIS, app_on_broker, embedded_worker, purge_queues, require, wait_for
+
+NOWHERE = "amqp://guest:guest@127.0.0.1:1//"
 
 # Every JSON shape that a repr or a lossy round trip would bend: unicode (also in keys), nesting,
 # and every falsy value (0, 0.0, "", false, null, [], {}), which "or default" code loses.
@@ -167,9 +170,24 @@ def test_revoking_a_queued_task_asks_first_and_then_marks_it_revoked(client, no_
     again = post(client, f"/api/tasks/{queued}/revoke/", {"terminate": False})
     assert again.status_code == 409
     assert again.json()["error"] == f"Task {queued} is already REVOKED; only a queued or running task can be revoked."
-    assert post(client, f"/api/tasks/{queued}/revoke/", {"terminate": "yes"}).status_code in (400, 409)
+    bad = post(client, f"/api/tasks/{queued}/revoke/", {"terminate": "yes"})
+    assert bad.status_code == 400
+    assert bad.json() == {"error": "'terminate' must be true or false.", "field": "terminate"}
+    unknown = post(client, f"/api/tasks/{queued}/revoke/", {"signal": "SIGKILL"})
+    assert unknown.status_code == 400 and unknown.json()["field"] == "signal"
     # A revoked task can be run again: the retry is a new task.
     assert post(client, f"/api/tasks/{queued}/retry/", {}).status_code == 202
+
+
+def test_a_revocation_holds_when_the_broker_is_down(client, transactional_db):
+    queued = queued_record()
+    started = time.monotonic()
+    with app_on_broker(NOWHERE):
+        response = post(client, f"/api/tasks/{queued}/revoke/", {})
+    assert time.monotonic() - started < 15
+    assert response.status_code == 200
+    assert response.json()["workers_told"] is False
+    assert status.get(queued).state == "REVOKED"  # the durable part: no worker will run it
 
 
 class RecordingServer:
