@@ -4,10 +4,12 @@ number of times, and every attempt shows on its status page; a refused address f
 import json
 
 import pytest
+from django.test import Client
 
 from tasks_app import status, tasks
 from tests.conftest import wait_for
 from tests.processes import free_port
+from tests.test_browser import page  # noqa: F401  (the Chromium fixture)
 
 pytestmark = pytest.mark.parametrize("broker", ["filesystem"], indirect=True)
 
@@ -50,9 +52,9 @@ def test_a_refused_connection_is_tried_three_times_then_fails_and_each_attempt_s
     # While it waited, the page said which attempt had failed and why.
     assert seen and seen <= {(1, 1), (2, 2)}
 
-    page = client.get(f"/tasks/{task_id}/").content.decode()
-    assert "Attempt</dt><dd" in page and "3 of 3" in page
-    assert page.count("ConnectionRefusedError") >= 3
+    html = client.get(f"/tasks/{task_id}/").content.decode()
+    assert '<dd data-field="attempt">3 of 3</dd>' in html
+    assert html.count("ConnectionRefusedError") >= 3
     api = client.get(f"/api/tasks/{task_id}/").json()
     assert api["attempts"]["attempt"] == 3 and len(api["attempts"]["errors"]) == 3
 
@@ -67,3 +69,24 @@ def test_a_refused_address_fails_at_once_without_retrying(client, celery_worker,
     assert found.state == "FAILURE"
     assert found.error.startswith("FetchError: Refused http://127.0.0.1:9/")
     assert found.attempts["attempt"] == 1 and found.attempts["errors"] == []
+
+
+@pytest.mark.slow
+def test_the_status_page_shows_each_attempt_live_in_a_browser(
+    page,  # noqa: F811 (the Chromium fixture imported above)
+    live_server,
+    celery_worker,
+    quick_retries,
+):
+    """The page opened while the task still retries follows it: attempts, errors, then Retry for Revoke."""
+    url = f"http://127.0.0.1:{free_port()}/"
+    client = Client()
+    task_id = send(client, url)
+    page.goto(f"{live_server.url}/tasks/{task_id}/")
+    assert page.is_visible("[data-field=revoke-link]") and not page.is_visible("[data-field=retry-link]")
+    page.wait_for_selector("[data-field=attempt]", state="visible", timeout=20000)
+    page.wait_for_function("document.querySelector('[data-field=state]').textContent === 'FAILURE'", timeout=30000)
+    assert page.inner_text("[data-field=attempt]") == "3 of 3"
+    assert page.locator("[data-field=attempt-errors] li").count() == 3
+    assert "ConnectionRefusedError" in page.inner_text("[data-field=attempt-errors]")
+    assert page.is_visible("[data-field=retry-link]") and not page.is_visible("[data-field=revoke-link]")

@@ -121,7 +121,7 @@ def test_a_retry_from_the_page_asks_first_then_sends_and_shows_the_link(client, 
     original = post(client, "/api/tasks/", {"task": "echo", "args": ["again"]}).json()["id"]
     wait_state(original, {"SUCCESS"})
     status_page = client.get(f"/tasks/{original}/").content.decode()
-    assert f'href="/tasks/{original}/retry/"' in status_page
+    assert f'data-field="retry-link" href="/tasks/{original}/retry/">' in status_page  # shown, not hidden
     confirm = client.get(f"/tasks/{original}/retry/")
     assert confirm.status_code == 200
     assert 'method="post"' in confirm.content.decode()
@@ -160,7 +160,7 @@ def test_only_finished_tasks_can_be_retried_and_unknown_ids_are_404(client, no_w
 def test_revoking_a_queued_task_asks_first_and_then_marks_it_revoked(client, no_worker):
     queued = queued_record()
     page = client.get(f"/tasks/{queued}/").content.decode()
-    assert f'href="/tasks/{queued}/revoke/"' in page
+    assert f'data-field="revoke-link" href="/tasks/{queued}/revoke/">' in page  # shown, not hidden
     confirm = client.get(f"/tasks/{queued}/revoke/").content.decode()
     assert "Revoke echo?" in confirm and 'name="terminate"' not in confirm  # not running: nothing to terminate
     assert status.get(queued).state == status.QUEUED
