@@ -120,7 +120,12 @@ def task_revoke(request, task_id):
     except catalog.TaskInputError as exc:
         messages.error(request, exc.message)
         return redirect("task-status", task_id=found.task_id)
-    text = "Revoked and terminated." if terminate else "Revoked."
+    if terminate:
+        text = "Revoked and terminated."
+    elif revocation.previous_state in (status.QUEUED, "RETRY"):
+        text = "Revoked: it will not run."
+    else:
+        text = "Revoked: it finishes the run it is in (its outcome will replace REVOKED) and never runs again."
     if not revocation.workers_told:
         text += " The broker could not be reached to tell the workers; the task will still not run."
     messages.success(request, text)

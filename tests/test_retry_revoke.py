@@ -167,6 +167,7 @@ def test_revoking_a_queued_task_asks_first_and_then_marks_it_revoked(client, no_
     response = client.post(f"/tasks/{queued}/revoke/")
     assert response.status_code == 302 and response["Location"] == f"/tasks/{queued}/"
     assert status.get(queued).state == "REVOKED"
+    assert "Revoked: it will not run." in client.get(response["Location"]).content.decode()
     again = post(client, f"/api/tasks/{queued}/revoke/", {"terminate": False})
     assert again.status_code == 409
     assert again.json()["error"] == f"Task {queued} is already REVOKED; only a queued or running task can be revoked."
