@@ -4,7 +4,6 @@ number of times, and every attempt shows on its status page; a refused address f
 import json
 
 import pytest
-from django.test import Client
 
 from tasks_app import status, tasks
 from tests.conftest import wait_for
@@ -80,8 +79,11 @@ def test_the_status_page_shows_each_attempt_live_in_a_browser(
 ):
     """The page opened while the task still retries follows it: attempts, errors, then Retry for Revoke."""
     url = f"http://127.0.0.1:{free_port()}/"
-    client = Client()
-    task_id = send(client, url)
+    # Sent through the live server, not the test client: ORM calls made here, inside Playwright's
+    # event loop, would open a connection that the test database's teardown cannot close.
+    sent = page.request.post(f"{live_server.url}/api/tasks/", data={"task": "fetch_url", "args": [url]})
+    assert sent.status == 202, sent.text()
+    task_id = sent.json()["id"]
     page.goto(f"{live_server.url}/tasks/{task_id}/")
     assert page.is_visible("[data-field=revoke-link]") and not page.is_visible("[data-field=retry-link]")
     page.wait_for_selector("[data-field=attempt]", state="visible", timeout=20000)
