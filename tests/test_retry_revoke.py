@@ -63,12 +63,13 @@ def wait_state(task_id: str, states, timeout=30) -> str:
 
 
 @pytest.fixture
-def no_worker(celery_app, transactional_db):
-    """The broker under test, for tests that send but need no worker (the session's may be up:
-    nothing here depends on it); what the test leaves queued is dropped afterwards, so that no
-    later test's worker runs it."""
-    yield celery_app
-    purge_queues(celery_app)
+def no_worker(tmp_path, transactional_db):
+    """A broker of the test's own that no worker consumes: what it sends stays there, and the
+    revokes it broadcasts reach no worker (not even the session's, which would answer by reading
+    the result table from a thread whose connection nobody closes)."""
+    broker = brokers.filesystem(tmp_path)
+    with app_on_broker(broker.url, broker.transport_options) as app:
+        yield app
 
 
 def queued_record(owner=None) -> str:
@@ -133,7 +134,6 @@ def test_a_retry_from_the_page_asks_first_then_sends_and_shows_the_link(client, 
     assert f'href="/tasks/{original}/"' in page and "Retry of" in page
 
 
-@pytest.mark.parametrize("broker", ["filesystem"], indirect=True)
 def test_only_finished_tasks_can_be_retried_and_unknown_ids_are_404(client, no_worker):
     queued = queued_record()
     response = post(client, f"/api/tasks/{queued}/retry/", {})
@@ -156,7 +156,6 @@ def test_only_finished_tasks_can_be_retried_and_unknown_ids_are_404(client, no_w
 # --- Revoke ----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("broker", ["filesystem"], indirect=True)
 def test_revoking_a_queued_task_asks_first_and_then_marks_it_revoked(client, no_worker):
     queued = queued_record()
     page = client.get(f"/tasks/{queued}/").content.decode()
@@ -272,7 +271,6 @@ def test_a_task_revoked_while_no_worker_is_up_never_runs_when_one_starts(
 # --- Who may ---------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("broker", ["filesystem"], indirect=True)
 def test_only_the_owner_and_staff_may_retry_or_revoke_and_retries_count_against_the_rate_limit(settings, no_worker):
     settings.LOCAL_MODE = False
     settings.RATE_LIMITS_PER_MINUTE = {"enqueue": 2, "schedule": 0}
