@@ -209,7 +209,13 @@ def revoke(task_id, terminate=False) -> Revocation:
     app = current_app._get_current_object()
     app.backend.mark_as_revoked(record.task_id, reason="revoked on request")
     try:
-        app.control.revoke(record.task_id, terminate=terminate, signal=settings.TASK_TERMINATE_SIGNAL)
+        # A connection of its own: through the pool, the broadcast takes a pooled connection and then
+        # waits for a second one for its producer, for ever where the pool holds one (RabbitMQ's
+        # CELERY_BROKER_POOL_LIMIT=1 here).
+        with app.connection_for_write() as connection:
+            app.control.revoke(
+                record.task_id, terminate=terminate, signal=settings.TASK_TERMINATE_SIGNAL, connection=connection
+            )
     except OperationalError:
         return Revocation(record.task_id, state, terminate, workers_told=False)
     return Revocation(record.task_id, state, terminate, workers_told=True)

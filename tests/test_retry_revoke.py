@@ -29,7 +29,7 @@ from helloworld import brokers
 from tasks_app import ratelimit, status
 from tasks_app.models import TaskRecord
 from tests import processes
-from tests.conftest import REDIS, app_on_broker, embedded_worker, purge_queues, require, wait_for
+from tests.conftest import RABBITMQ, REDIS, app_on_broker, embedded_worker, purge_queues, require, wait_for
 
 NOWHERE = "amqp://guest:guest@127.0.0.1:1//"
 
@@ -225,18 +225,10 @@ def recording_server(settings):
     server.close()
 
 
-def isolated_broker(kind: str, tmp_path) -> brokers.Broker:
-    """A broker no other test's worker consumes from, so that "no worker is up" is true."""
-    if kind == "filesystem":
-        return brokers.filesystem(tmp_path)
-    return brokers.from_environ({"CELERY_BROKER_URL": require(REDIS).rsplit("/", 1)[0] + "/13"}, tmp_path)
-
-
-@pytest.mark.parametrize("kind", ["filesystem", "redis"])
 def test_a_task_revoked_while_no_worker_is_up_never_runs_when_one_starts(
-    kind, tmp_path, client, recording_server, transactional_db
+    tmp_path, client, recording_server, transactional_db
 ):
-    broker = isolated_broker(kind, tmp_path)
+    broker = brokers.filesystem(tmp_path)  # folders of this test's own: no other worker reads them
     discarded = []
 
     def on_revoked(request=None, **kwargs):
@@ -266,6 +258,31 @@ def test_a_task_revoked_while_no_worker_is_up_never_runs_when_one_starts(
     assert recording_server.paths == ["/control"]
     assert status.get(control).state == "SUCCESS"
     assert status.get(doomed).state == "REVOKED"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", ["redis", "rabbitmq"])
+def test_a_task_revoked_while_no_worker_is_up_never_runs_in_a_worker_process_started_later(
+    kind, tmp_path, recording_server
+):
+    """The same on the real brokers, with the CLI and a real worker process (queues of its own)."""
+    database_url = f"sqlite:///{tmp_path}/db.sqlite3"
+    url = require(REDIS).rsplit("/", 1)[0] + "/13" if kind == "redis" else require(RABBITMQ)
+    env = processes.site_env(
+        tmp_path, DATABASE_URL=database_url, CELERY_BROKER_URL=url, FETCH_URL_ALLOWED_NETWORKS="127.0.0.0/8"
+    )
+    processes.release(env)
+    doomed = processes.manage(env, "enqueue", "fetch_url", "--args", json.dumps([f"{recording_server.url}/doomed"]))
+    doomed = doomed.strip()
+    assert processes.manage(env, "revoke", doomed).strip() == f"Revoked {doomed} (it was QUEUED)."
+    control = processes.manage(env, "enqueue", "fetch_url", "--args", json.dumps([f"{recording_server.url}/control"]))
+    control = control.strip()
+    with processes.started(WORKER, env, tmp_path / "worker.log") as worker:
+        wait_for(lambda: processes.task_state(database_url, control) == "SUCCESS", timeout=40, message="control")
+        wait_for(lambda: f"Discarding revoked task: tasks_app.tasks.fetch_url[{doomed}]" in worker.log, timeout=20)
+        worker.stop(within=40)
+    assert recording_server.paths == ["/control"]
+    assert processes.task_state(database_url, doomed) == "REVOKED"
 
 
 # --- Who may ---------------------------------------------------------------------------------
