@@ -289,3 +289,17 @@ FETCH_URL_MAX_BYTES = env_int("FETCH_URL_MAX_BYTES", 10 * 1024 * 1024)
 # addresses. For local development only: comma-separated networks it may fetch from anyway, e.g.
 # "127.0.0.0/8,::1/128" for a server on this machine. Empty by default; never set it on a platform.
 FETCH_URL_ALLOWED_NETWORKS = env_list("FETCH_URL_ALLOWED_NETWORKS", [])
+
+# --- Retry and revoke -----------------------------------------------------------------------
+# The signal `revoke --terminate` sends the pool process running a task. Not Celery's default
+# SIGTERM: under the Procfile's REMAP_SIGTERM=SIGQUIT pool processes ignore SIGTERM, and the task
+# runs on. SIGQUIT stops it too, but may leave a core file. tests/test_retry_revoke.py checks
+# all three on a real prefork worker started as the Procfile starts it.
+TASK_TERMINATE_SIGNAL = os.environ.get("TASK_TERMINATE_SIGNAL", "SIGKILL")
+
+# fetch_url retries network errors (refused, reset, timed out), never refusals of an address:
+# this many retries after the first attempt, waiting about BACKOFF, 2x, 4x... seconds (with
+# random jitter, capped at BACKOFF_MAX) between them.
+FETCH_URL_MAX_RETRIES = env_int("FETCH_URL_MAX_RETRIES", 3)
+FETCH_URL_RETRY_BACKOFF = env_int("FETCH_URL_RETRY_BACKOFF", 2)
+FETCH_URL_RETRY_BACKOFF_MAX = env_int("FETCH_URL_RETRY_BACKOFF_MAX", 60)

@@ -19,7 +19,9 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from tasks_app import access, beat_lease, catalog, monitoring, schedules, services, status
+from tasks_app import task_list as task_list_module
 from tasks_app.catalog import TaskInputError
+from tasks_app.models import TaskRecord
 from tasks_app.ratelimit import RateLimited
 
 TOO_BIG = (
@@ -272,3 +274,99 @@ def redact(text: str, url: str) -> str:
     """An error message with the broker's password taken out, should a library echo the URL."""
     password = urlsplit(url).password
     return text.replace(password, "********") if password else text
+
+
+# --- Tasks list, retry, revoke ----------------------------------------------------------------
+
+
+@csrf_exempt  # each method's own api_view view makes the checks
+def tasks_collection(request):
+    """`/api/tasks/`: GET lists tasks, POST sends one."""
+    return task_list(request) if request.method in ("GET", "HEAD") else task_create(request)
+
+
+def _list_item(record) -> dict:
+    return {
+        "id": record.task_id,
+        "task": record.task_name,
+        "state": record.state,
+        "queue": record.queue,
+        "periodic_task": record.periodic_task_name or None,
+        "retry_of": record.retry_of_id,
+        "enqueued_at": timezone.localtime(record.created_at).isoformat(),
+        "url": task_url(record.task_id),
+    }
+
+
+@api_view("GET", "HEAD")
+def task_list(request):
+    """Tasks newest first, with the page's filters; `next`/`previous` are cursors (null at either end)."""
+    filters = task_list_module.parse_filters(request.GET, services.site_time_zone())
+    size = task_list_module.page_size(request.GET.get("limit"))
+    records = task_list_module.apply(access.visible_tasks(request.user, TaskRecord.objects.all()), filters)
+    page = task_list_module.page(records, request.GET.get("cursor", ""), size)
+    return JsonResponse(
+        {
+            "results": [_list_item(record) for record in page.records],
+            "next": page.older_cursor,
+            "previous": page.newer_cursor,
+        }
+    )
+
+
+def _visible_task_id(request, task_id: str) -> str:
+    """The task's id if this user may act on it; 404 otherwise (another user's task is as
+    unknown as a made-up id)."""
+    try:
+        record = services.find_record(task_id)
+    except services.TaskNotFound as exc:
+        raise ApiError(404, exc.message, exc.field) from None
+    if not access.may_view_task(request.user, record.owner_id):
+        raise ApiError(404, services.TaskNotFound(task_id).message, "id")
+    return record.task_id
+
+
+def _action_body(request, allowed: set) -> dict:
+    body = json_body(request) if request.body else {}
+    unknown = sorted(set(body) - allowed)
+    if unknown:
+        fields = " and ".join(sorted(allowed)) or "none"
+        message = f"Unknown field {catalog.short_repr(unknown[0])}; the fields are {fields}."
+        raise ApiError(400, message, unknown[0][:100])
+    return body
+
+
+@api_view("POST")
+def task_retry(request, task_id):
+    """Run a finished task again with its exact args, kwargs and queue, as a new task."""
+    task_id = _visible_task_id(request, task_id)
+    _action_body(request, set())
+    try:
+        record = services.retry(task_id, owner=access.owner_of(request))
+    except services.TaskStateConflict as exc:
+        raise ApiError(409, exc.message, exc.field) from None
+    return JsonResponse(
+        {"id": record.task_id, "state": status.QUEUED, "retry_of": task_id, "url": task_url(record.task_id)},
+        status=202,
+    )
+
+
+@api_view("POST")
+def task_revoke(request, task_id):
+    """Revoke a queued or running task; `{"terminate": true}` also kills it if it is running."""
+    task_id = _visible_task_id(request, task_id)
+    body = _action_body(request, {"terminate"})
+    try:
+        revocation = services.revoke(task_id, terminate=body.get("terminate", False))
+    except services.TaskStateConflict as exc:
+        raise ApiError(409, exc.message, exc.field) from None
+    return JsonResponse(
+        {
+            "id": task_id,
+            "state": "REVOKED",
+            "previous_state": revocation.previous_state,
+            "terminate": revocation.terminate,
+            "workers_told": revocation.workers_told,
+            "url": task_url(task_id),
+        }
+    )

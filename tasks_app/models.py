@@ -25,10 +25,28 @@ class TaskRecord(models.Model):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="tasks"
     )
+    # The task this one re-ran (services.retry). Keyed by task id, so that the status page reads
+    # the original's id without a join.
+    # The worker's state, mirrored from the result table (tasks_app.state_sync) so that the tasks
+    # list filters on it by index. QUEUED until a worker reports. Status pages read the result row.
+    state = models.CharField(max_length=50, default="QUEUED")
+    retry_of = models.ForeignKey(
+        "self", to_field="task_id", null=True, blank=True, on_delete=models.SET_NULL, related_name="retries"
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["owner", "-created_at"], name="taskrecord_owner_recent")]
+        indexes = [
+            models.Index(fields=["owner", "-created_at"], name="taskrecord_owner_recent"),
+            # The tasks list pages by keyset on (created_at, id), newest first, optionally narrowed
+            # by one of these columns: each filter gets an index whose scan is already in page order.
+            models.Index(fields=["-created_at", "-id"], name="taskrecord_page"),
+            models.Index(fields=["owner", "-created_at", "-id"], name="taskrecord_owner_page"),
+            models.Index(fields=["task_name", "-created_at", "-id"], name="taskrecord_task_page"),
+            models.Index(fields=["queue", "-created_at", "-id"], name="taskrecord_queue_page"),
+            models.Index(fields=["state", "-created_at", "-id"], name="taskrecord_state_page"),
+            models.Index(fields=["periodic_task_name", "-created_at", "-id"], name="taskrecord_periodic_page"),
+        ]
 
     def __str__(self):
         return f"{self.task_name} {self.task_id}"

@@ -33,6 +33,9 @@ class TaskStatus:
     finished_at: datetime | None
     progress: dict | None = None  # {"percent": 0-100, "message": str} while a task reports it
     owner_id: int | None = None  # who started it (tasks_app.access decides who may see it)
+    retry_of: str = ""  # the id of the task this one re-ran (services.retry)
+    # A task that retries by itself (fetch_url): {"attempt": n, "max_attempts": m, "errors": [...]}
+    attempts: dict | None = None
 
     @property
     def finished(self) -> bool:
@@ -66,6 +69,8 @@ class TaskStatus:
             "finished_at": iso(self.finished_at),
             "runtime_seconds": self.runtime_seconds,
             "progress": self.progress,
+            "retry_of": self.retry_of or None,
+            "attempts": self.attempts,
         }
 
 
@@ -128,7 +133,27 @@ def get(task_id: str) -> TaskStatus | None:
         finished_at=row.date_done if row and state in FINISHED_STATES else None,
         progress=progress,
         owner_id=record.owner_id if record else None,
+        retry_of=(record.retry_of_id or "") if record else "",
+        attempts=_attempts(row),
     )
+
+
+def _attempts(row: TaskResult | None) -> dict | None:
+    """What a retrying task stored about its attempts in the result's meta (see tasks.fetch_url)."""
+    if row is None or not row.meta:
+        return None
+    try:
+        meta = json.loads(row.meta)
+    except ValueError:
+        return None
+    if not isinstance(meta, dict) or not isinstance(meta.get("attempt"), int):
+        return None
+    errors = meta.get("errors")
+    return {
+        "attempt": meta["attempt"],
+        "max_attempts": meta.get("max_attempts"),
+        "errors": [str(error) for error in errors] if isinstance(errors, list) else [],
+    }
 
 
 def states(task_ids) -> dict[str, str]:

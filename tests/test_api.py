@@ -66,8 +66,9 @@ def test_a_body_not_sent_as_json_is_a_415(client):
     assert "Content-Type: application/json" in response.json()["error"]
 
 
-def test_get_on_the_create_endpoint_is_a_405(client):
-    assert client.get("/api/tasks/").status_code == 405
+def test_other_methods_on_the_tasks_endpoint_are_a_405(client):
+    # GET lists tasks (tests/test_task_list.py) and POST sends one; nothing else is allowed.
+    assert client.delete("/api/tasks/").status_code == 405
 
 
 def test_an_unknown_task_id_is_a_404_not_an_eternal_pending(client):

@@ -3,9 +3,6 @@ run with the real curl against the real site (gunicorn) and a real worker.
 
 Examples are `<pre data-example="name" data-status="..." data-keys="..." data-save="VAR=path">` blocks.
 An example may use a shell variable that an earlier example saved from its answer (`$TASK_ID`).
-Examples marked `data-feature` document endpoints another branch adds; while that feature is listed in
-PENDING_FEATURES its examples must still be missing here (404 or 405), and once it is merged the test
-says to take it off the list, so that its examples are then run like the others.
 """
 
 import json
@@ -21,10 +18,6 @@ from tasks_app import urls
 from tests import processes
 from tests.conftest import wait_for
 
-PENDING_FEATURES = {
-    "ops": "GET /api/tasks/ (list), POST /api/tasks/<id>/retry/ and /revoke/, from the ops branch",
-}
-
 
 @dataclass
 class Example:
@@ -33,7 +26,6 @@ class Example:
     status: int
     keys: list[str] = field(default_factory=list)
     save: dict[str, str] = field(default_factory=dict)  # variable -> dotted path in the answer
-    feature: str = ""
     equals: dict = field(default_factory=dict)  # fields the answer must have with these values
     wait: list[str] = field(default_factory=list)  # tasks (saved variables) that must have finished first
 
@@ -55,7 +47,6 @@ class _ExampleParser(HTMLParser):
                 status=int(attributes["data-status"]),
                 keys=(attributes.get("data-keys") or "").split(),
                 save=save,
-                feature=attributes.get("data-feature") or "",
                 equals=json.loads(attributes.get("data-json-equals") or "{}"),
                 wait=(attributes.get("data-wait") or "").split(),
             )
@@ -108,7 +99,6 @@ def test_every_api_endpoint_is_on_the_page_with_an_example(client):
     for example in found:
         assert example.command.startswith("curl"), example
         assert not re.search(r"[|;&]\s|&&|`", example.command), f"{example.name}: one curl command, nothing else"
-        assert example.feature in ("", *PENDING_FEATURES), f"{example.name}: unknown feature {example.feature!r}"
 
 
 # --- Every example runs (slow: gunicorn, a worker, curl) -------------------------------------
@@ -159,20 +149,12 @@ def test_every_curl_example_on_the_api_page_works(site):
     found = examples_on(html)
     assert len(found) >= 20, html[:2000]
     variables = {"API_TOKEN": token}
-    ran, pending = [], []
+    ran = []
     for example in found:
         # The page names the site it is served from, so its examples paste as they are.
         assert base in example.command, f"{example.name} does not name this site: {example.command}"
         for name in re.findall(r"\$([A-Z_]+)", example.command):
             assert name in variables, f"{example.name} uses ${name} before an example sets it"
-        if example.feature in PENDING_FEATURES:
-            status_code, body = run_curl(example.command, variables, tmp_path / f"{example.name}.out")
-            assert status_code in (404, 405), (
-                f"{example.name} answers {status_code}: {PENDING_FEATURES[example.feature]} is here now; "
-                f"take {example.feature!r} off PENDING_FEATURES in tests/test_api_docs.py so its examples are checked"
-            )
-            pending.append(example.name)
-            continue
         for name in example.wait:  # e.g. retry is for finished tasks only
 
             def finished(task_id=variables[name]):
@@ -195,7 +177,7 @@ def test_every_curl_example_on_the_api_page_works(site):
             for name, path in example.save.items():
                 variables[name] = str(dig(answer, path))
         ran.append(example.name)
-    assert {"enqueue", "bulk", "task-detail", "periodic-create", "periodic-change", "periodic-delete"} <= set(ran)
+    assert {"enqueue", "bulk", "task-detail", "task-list", "retry", "revoke", "periodic-create"} <= set(ran)
 
     # The worker ran what the examples sent.
     for name in ("TASK_ID", "BULK_TASK_ID"):
@@ -204,4 +186,4 @@ def test_every_curl_example_on_the_api_page_works(site):
             return processes.http("GET", f"{base}/api/tasks/{task_id}/")[1].get("state") == "SUCCESS"
 
         wait_for(succeeded, timeout=30, message=f"${name} to succeed on the worker")
-    print(f"ran {len(ran)} examples; pending other branches: {pending}")
+    print(f"ran {len(ran)} examples")
