@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from tasks_app import access, beat_lease, catalog, monitoring, schedules, services, status
+from tasks_app import access, beat_lease, catalog, cursor, monitoring, schedules, services, status
 from tasks_app import task_list as task_list_module
 from tasks_app.catalog import TaskInputError
 from tasks_app.models import TaskRecord
@@ -300,7 +300,8 @@ def _list_item(record) -> dict:
 
 @api_view("GET", "HEAD")
 def task_list(request):
-    """Tasks newest first, with the page's filters; `next`/`previous` are cursors (null at either end)."""
+    """Tasks newest first, with the page's filters; `next`/`previous` are the neighbouring pages'
+    URLs, as on every list of this API (null at either end)."""
     filters = task_list_module.parse_filters(request.GET, services.site_time_zone())
     size = task_list_module.page_size(request.GET.get("limit"))
     records = task_list_module.apply(access.visible_tasks(request.user, TaskRecord.objects.all()), filters)
@@ -308,8 +309,8 @@ def task_list(request):
     return JsonResponse(
         {
             "results": [_list_item(record) for record in page.records],
-            "next": page.older_cursor,
-            "previous": page.newer_cursor,
+            "next": cursor.page_url(request, page.older_cursor),
+            "previous": cursor.page_url(request, page.newer_cursor),
         }
     )
 

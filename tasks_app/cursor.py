@@ -23,7 +23,7 @@ from django.db.models import Q
 from tasks_app import catalog
 from tasks_app.catalog import TaskInputError
 
-# As the task list's pages (tasks_app/task_list.py on the ops branch), so every list reads alike.
+# As the task list's pages (tasks_app/task_list.py), so every list reads alike.
 DEFAULT_LIMIT = 25
 MAX_LIMIT = 100
 
@@ -54,9 +54,16 @@ def paginate(request, queryset, order: str, default_limit: int = DEFAULT_LIMIT, 
         return Page(rows, None)
     rows = rows[:limit]
     last = rows[-1]
+    return Page(rows, page_url(request, _encode(getattr(last, key), last.pk)))
+
+
+def page_url(request, cursor: str | None) -> str | None:
+    """This list's URL at `cursor`, its other query parameters (filters, limit) kept; None for None."""
+    if cursor is None:
+        return None
     query = request.GET.copy()
-    query["cursor"] = _encode(getattr(last, key), last.pk)
-    return Page(rows, f"{request.path}?{query.urlencode()}")
+    query["cursor"] = cursor
+    return f"{request.path}?{query.urlencode()}"
 
 
 def _limit(text, default: int, maximum: int) -> int:

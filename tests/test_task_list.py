@@ -123,21 +123,20 @@ def test_cursor_pages_walk_older_and_back_newer_without_gaps_or_repeats(client):
     for n in range(1, 24):
         record(n, at=START + timedelta(minutes=min(n, 10)))
     expected = [f"task-{n:04d}" for n in sorted(range(1, 24), key=lambda n: (min(n, 10), n), reverse=True)]
-    seen, pages, cursor = [], [], ""
-    while True:
-        body = client.get(f"/api/tasks/?limit=5&cursor={cursor}").json()
+    seen, pages, url = [], [], "/api/tasks/?limit=5"
+    while url:
+        body = client.get(url).json()
         pages.append(body)
         seen += [item["id"] for item in body["results"]]
-        if not body["next"]:
-            break
-        cursor = body["next"]
+        url = body["next"]
     assert seen == expected
     assert [len(page["results"]) for page in pages] == [5, 5, 5, 5, 3]
     assert pages[0]["previous"] is None
     # Back from the last page: the previous cursors give the same pages in reverse.
     body = pages[-1]
     for earlier in reversed(pages[:-1]):
-        body = client.get(f"/api/tasks/?limit=5&cursor={body['previous']}").json()
+        assert "limit=5" in body["previous"]  # the filters and the page size carry over
+        body = client.get(body["previous"]).json()
         assert body["results"] == earlier["results"]
     assert body["previous"] is None
 
@@ -147,7 +146,7 @@ def test_a_new_task_does_not_shift_the_older_pages(client):
         record(n)
     first = client.get("/api/tasks/?limit=3").json()
     record(99)  # arrives while someone reads page one
-    second = client.get(f"/api/tasks/?limit=3&cursor={first['next']}").json()
+    second = client.get(first["next"]).json()
     assert [item["id"] for item in second["results"]] == ["task-0004", "task-0003", "task-0002"]
 
 
@@ -191,10 +190,10 @@ def test_a_page_takes_a_bounded_number_of_queries_however_deep(
         assert response.status_code == 200
         pages += 1
         if path == "/api/tasks/":
-            cursor = response.json()["next"]
+            found = re.search(r"cursor=([^&]+)", response.json()["next"] or "")
         else:
             found = re.search(r'href="\?[^"]*cursor=([^"&]+)" rel="next"', response.content.decode())
-            cursor = found and found.group(1)
+        cursor = found and found.group(1)
         if not cursor:
             break
     assert pages == 3 or query == "state=SUCCESS&task=echo"  # only that one fits on fewer pages
