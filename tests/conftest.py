@@ -195,12 +195,13 @@ def _close_task_thread_connections(**kwargs):
     connections.close_all()
 
 
-_embedded_workers = 0  # how many embedded_worker blocks are running
-
-
 @contextmanager
 def embedded_worker(app, concurrency: int = 2):
-    """Celery's embedded test worker on the thread pool.
+    """Celery's embedded test worker on the thread pool; the session's worker is stopped first.
+
+    One at a time: Celery keeps a worker's state (requests running, revoked ids, the shutdown
+    flag) per process, and a second embedded worker beside the session's stalled on RabbitMQ
+    and then could not be stopped. The session's starts again for the next test that asks.
 
     Threads, not the solo pool: solo in an embedded thread held every second message on
     RabbitMQ for ten seconds (acks_late with a prefetch of one). A real worker's Django fix-up
@@ -208,12 +209,15 @@ def embedded_worker(app, concurrency: int = 2):
     theirs, and PostgreSQL then refuses to drop the test database ("being accessed by other
     users"), so each task's connections are closed after it.
     """
-    # Connected once however many embedded workers run at a time (a test may start its own beside
-    # the session's): the first to stop must not take the closing away from the others.
-    global _embedded_workers
-    if _embedded_workers == 0:
-        task_postrun.connect(_close_task_thread_connections, weak=False)
-    _embedded_workers += 1
+    if _session_workers:
+        _session_workers[-1].stop()
+    with _worker_thread(app, concurrency) as worker:
+        yield worker
+
+
+@contextmanager
+def _worker_thread(app, concurrency: int = 2):
+    task_postrun.connect(_close_task_thread_connections, weak=False)
     try:
         with start_worker(
             app,
@@ -225,15 +229,42 @@ def embedded_worker(app, concurrency: int = 2):
         ) as worker:
             yield worker
     finally:
-        _embedded_workers -= 1
-        if _embedded_workers == 0:
-            task_postrun.disconnect(_close_task_thread_connections)
+        task_postrun.disconnect(_close_task_thread_connections)
+
+
+class SessionWorker:
+    """The worker most broker tests share, started when one asks and stopped when a test starts
+    a worker of its own (or the broker under test changes)."""
+
+    def __init__(self, app):
+        self.app = app
+        self._running = None  # (context manager, worker) while it runs
+
+    def start(self):
+        if self._running is None:
+            context = _worker_thread(self.app)
+            self._running = (context, context.__enter__())
+        return self._running[1]
+
+    def stop(self):
+        if self._running is not None:
+            context, _ = self._running
+            self._running = None
+            context.__exit__(None, None, None)
+
+
+_session_workers: list[SessionWorker] = []
 
 
 @pytest.fixture(scope="session")
 def _session_worker(celery_app, django_db_setup):
-    with embedded_worker(celery_app) as worker:
-        yield worker
+    holder = SessionWorker(celery_app)
+    _session_workers.append(holder)
+    try:
+        yield holder
+    finally:
+        _session_workers.remove(holder)
+        holder.stop()
 
 
 @pytest.fixture
@@ -244,7 +275,7 @@ def celery_worker(_session_worker, celery_app, transactional_db):
     Afterwards the worker is let finish what it runs and the queues are emptied, so that no
     task of this test runs after its database is gone.
     """
-    yield _session_worker
+    yield _session_worker.start()
     purge_queues(celery_app)
     wait_for(lambda: not worker_state.active_requests, timeout=30, message="the worker to finish its tasks")
 
