@@ -252,12 +252,12 @@ def http_status(url: str, timeout: float = 2.0) -> int | None:
         return None
 
 
-def start_gunicorn(broker: str, workers: int = 2) -> tuple[Process, str]:
+def start_gunicorn(broker: str, workers: int = 2, extra: dict | None = None) -> tuple[Process, str]:
     """The site's web process as the platform runs it (gunicorn with the site's config), in local mode."""
     port = free_port()
-    env = site_environ(broker, PORT=str(port), WEB_CONCURRENCY=str(workers))
+    env = site_environ(broker, PORT=str(port), WEB_CONCURRENCY=str(workers), **(extra or {}))
     process = Process(
-        f"gunicorn-{broker}",
+        f"gunicorn-{broker}-{port}",
         [str(BIN / "gunicorn"), "helloworld.wsgi", "--config", "python:helloworld.gunicorn_conf"],
         env,
     )

@@ -1,0 +1,242 @@
+"""Benchmark 3, beat at scale: the site's beat with 100, 1,000 and 10,000 enabled periodic tasks.
+
+The rows are seeded with bulk_create: a fixed set of hot rows (intervals of 5 and 10 seconds, two
+every-minute crontabs) that send during the measurement, and cold ones (hourly and daily crontabs,
+intervals of hours and days) that make up the size, as a large installation has. A real beat runs
+(`celery -A helloworld beat --scheduler tasks_app.scheduler:DatabaseScheduler`) against Redis.
+Every send is recorded by the site's own `before_task_publish` hook (a TaskRecord with the periodic
+task's name, stamped by beat just before it publishes). During the window, rows are edited the way
+the site saves a schedule (the site's parser, `schedules.save_schedule`, `PeriodicTask.save()`, whose
+signal tells beat): a cold row gets a one-off time two seconds ahead; the figure is edit to send.
+
+Measured: edit to send (s); lateness of every hot send against its due time (an interval is due
+its period after the previous send, since beat counts from the moment it sent; a crontab at the
+top of its minute); beat's CPU seconds per minute (user + system, /proc via psutil); sends of one
+due time more than once (must be none).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import time
+from datetime import UTC, datetime, timedelta
+
+import psutil
+
+from bench import env
+from bench.harness import Report, say
+
+HOT_INTERVALS = [5, 5, 5, 5, 5, 10, 10, 10]  # seconds
+HOT_CRONTABS = 2  # every minute
+EDIT = "edit to send"
+LATE = "max lateness of a send"
+CPU = "beat CPU per minute"
+
+
+def seed(rows: int, queue: str) -> dict:
+    """Replace every periodic task with `rows` enabled ones; the hot ones by name, with their period."""
+    from django.utils import timezone
+    from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask, PeriodicTasks
+
+    PeriodicTask.objects.all().delete()
+    now = timezone.now()
+    every = {
+        seconds: IntervalSchedule.objects.get_or_create(every=seconds, period="seconds")[0]
+        for seconds in (5, 10, 3600, 6 * 3600, 86400)
+    }
+    minutely = CrontabSchedule.objects.get_or_create(minute="*", hour="*", timezone="UTC")[0]
+    hourly = CrontabSchedule.objects.get_or_create(minute="17", hour="*", timezone="UTC")[0]
+    daily = [CrontabSchedule.objects.get_or_create(minute="30", hour=str(h), timezone="UTC")[0] for h in range(24)]
+    common = {"task": "tasks_app.tasks.echo", "args": '["beat"]', "kwargs": "{}", "queue": queue, "enabled": True}
+    objects, hot = [], {}
+    for i, seconds in enumerate(HOT_INTERVALS):
+        name = f"hot-interval-{i}"
+        # last_run_at now: due one period after seeding, as a row saved then would be.
+        objects.append(PeriodicTask(name=name, interval=every[seconds], last_run_at=now, **common))
+        hot[name] = ("interval", seconds)
+    for i in range(HOT_CRONTABS):
+        objects.append(PeriodicTask(name=f"hot-crontab-{i}", crontab=minutely, **common))
+        hot[f"hot-crontab-{i}"] = ("crontab", 60)
+    cold_kinds = [
+        lambda i: {"interval": every[3600], "last_run_at": now},
+        lambda i: {"interval": every[6 * 3600], "last_run_at": now},
+        lambda i: {"interval": every[86400], "last_run_at": now},
+        lambda i: {"crontab": hourly},
+        lambda i: {"crontab": daily[i % 24]},
+        lambda i: {"crontab": daily[(i * 7) % 24]},
+    ]
+    for i in range(rows - len(objects)):
+        objects.append(PeriodicTask(name=f"cold-{i}", **cold_kinds[i % len(cold_kinds)](i), **common))
+    PeriodicTask.objects.bulk_create(objects, batch_size=2000)
+    PeriodicTasks.update_changed()  # bulk_create sends no signal: tell beat, as a save would
+    return hot
+
+
+def edit_row(name: str, lead: float = 2.0) -> tuple[float, float]:
+    """Give a cold row a one-off time `lead` seconds ahead, as the site saves a schedule.
+    Returns (edit time, due time) as Unix times."""
+    from django.db import transaction
+    from django_celery_beat.models import PeriodicTask
+
+    from tasks_app import schedules, services
+
+    tz = services.site_time_zone()
+    due = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=1 + lead)
+    spec = services.parse_schedule(f"at {due.astimezone(tz):%Y-%m-%d %H:%M:%S}")
+    with transaction.atomic():
+        field, row = schedules.save_schedule(spec, tz=tz)
+        task = PeriodicTask.objects.get(name=name)
+        task.interval = task.crontab = task.solar = task.clocked = None
+        setattr(task, field, row)
+        task.one_off = True
+        task.save()
+    return time.time(), due.timestamp()
+
+
+def sends_by_name(names=None) -> dict[str, list[float]]:
+    from tasks_app.models import TaskRecord
+
+    found: dict[str, list[float]] = {}
+    records = TaskRecord.objects.exclude(periodic_task_name="")
+    if names is not None:
+        records = records.filter(periodic_task_name__in=names)
+    for name, created in records.values_list("periodic_task_name", "created_at").order_by("created_at"):
+        found.setdefault(name, []).append(created.timestamp())
+    return found
+
+
+def lateness(hot: dict, sends: dict[str, list[float]], since: float) -> tuple[list[float], int]:
+    """Each hot send's lateness against its due time, and how many due times were sent twice."""
+    late, twice = [], 0
+    for name, (kind, period) in hot.items():
+        times = sends.get(name, [])
+        for previous, current in itertools.pairwise(times):
+            if current < since:
+                continue
+            if kind == "interval":
+                late.append(current - (previous + period))
+                if current - previous < period / 2:
+                    twice += 1
+            else:
+                late.append(current - 60 * int(current // 60))
+                if int(current // 60) == int(previous // 60):
+                    twice += 1
+    return late, twice
+
+
+def measure(report: Report, rows: int, window: float, edits: int, queue: str) -> None:
+    from tasks_app.models import BeatHeartbeat, BeatLease, TaskRecord
+
+    label = f"{rows:,} rows"
+    TaskRecord.objects.all().delete()
+    BeatLease.objects.all().delete()
+    BeatHeartbeat.objects.all().delete()
+    begun = time.monotonic()
+    hot = seed(rows, queue)
+    seeded = time.monotonic() - begun
+    beat = env.Process(
+        f"beat-{rows}",
+        [
+            str(env.BIN / "celery"),
+            "-A",
+            "helloworld",
+            "beat",
+            "--loglevel",
+            "INFO",
+            "--scheduler",
+            "tasks_app.scheduler:DatabaseScheduler",
+            "--pidfile=",
+            "--schedule",
+            str(env.DATA_DIR / f"beat-{rows}.db"),
+        ],
+        env.site_environ("redis"),
+    )
+    try:
+        started = time.time()
+        env.wait_until(lambda: sends_by_name(list(hot)), 120, f"beat's first send at {label}", process=beat)
+        first_send = time.time() - started
+        time.sleep(1)
+        process = psutil.Process(beat.pid)
+        cpu_before = sum(process.cpu_times()[:2])
+        window_start = time.time()
+        cold = [f"cold-{i}" for i in range(edits)]
+        edited: dict[str, tuple[float, float]] = {}
+        for i, name in enumerate(cold):
+            time.sleep(max(0.0, window_start + (i + 1) * window / (edits + 1) - time.time()))
+            edited[name] = edit_row(name)
+        time.sleep(max(0.0, window_start + window - time.time()))
+        cpu_seconds = sum(process.cpu_times()[:2]) - cpu_before
+        elapsed = time.time() - window_start
+        # Let the last edit's send land before judging it (it is due two seconds after the edit).
+        env.wait_until(lambda: len(sends_by_name(cold)) == len(cold), 30, "the edited rows' sends", process=beat)
+        time.sleep(2)  # one more tick or two: a row sent twice would show now
+    finally:
+        beat.stop()
+
+    sends = sends_by_name()
+    late, twice = lateness(hot, sends, window_start)
+    for name, (edit_at, due_at) in edited.items():
+        times = sends.get(name, [])
+        if times:
+            report.metric(EDIT, "s", higher_is_better=False).add(label, times[0] - edit_at)
+            late.append(times[0] - due_at)
+        if len(times) > 1:
+            twice += len(times) - 1
+    hot_sends = sum(1 for name in hot for t in sends.get(name, []) if t >= window_start)
+    report.metric(CPU, "CPU s/min", higher_is_better=False).add(label, 60 * cpu_seconds / elapsed)
+    report.metric(LATE, "s", higher_is_better=False).add(label, max(late) if late else float("nan"))
+    report.metric("sends counted twice", "sends", higher_is_better=False).add(label, twice)
+    report.settings[f"{label}: seeded in (s)"] = round(seeded, 1)
+    report.settings[f"{label}: beat start to first send (s)"] = round(first_send, 1)
+    report.settings[f"{label}: hot sends in window"] = hot_sends
+    say(
+        f"[beat] {label}: cpu {60 * cpu_seconds / elapsed:.2f} s/min, max late {max(late, default=0):.2f} s, "
+        f"edits {[round(sends.get(n, [0])[0] - e, 2) for n, (e, _) in edited.items()]}, twice {twice}"
+    )
+
+
+def run(smoke: bool) -> list[Report]:
+    sizes = [20, 200] if smoke else [int(n) for n in os.environ.get("BENCH_BEAT_ROWS", "100,1000,10000").split(",")]
+    window = 8.0 if smoke else float(os.environ.get("BENCH_BEAT_WINDOW", "60"))
+    edits = 1 if smoke else 3
+    queue = f"{env.PREFIX}.low"
+    report = Report(
+        "beat",
+        "3. Beat at scale: tasks_app.scheduler:DatabaseScheduler on redis, PostgreSQL",
+        {
+            "sizes": sizes,
+            "window (s)": window,
+            "edits per size": edits,
+            "hot rows": f"{len(HOT_INTERVALS)} intervals (5 s, 10 s) + {HOT_CRONTABS} every-minute crontabs",
+            "cold rows": "hourly/6-hourly/daily intervals, hourly and daily crontabs",
+        },
+    )
+    with env.site_app_on("redis") as app:
+        try:
+            for rows in sizes:
+                measure(report, rows, window, edits, queue)
+                env.purge(app, env.site_queues())
+        finally:
+            env.purge(app, env.site_queues())
+    small, large = f"{sizes[0]:,} rows", f"{sizes[-1]:,} rows"
+    cpu = report.metrics[CPU]
+    report.ratios[f"CPU/min {large} / {small}"] = cpu.median(large) / cpu.median(small) if cpu.median(small) else None
+    edit_large = report.metrics.get(EDIT)
+    report.target(
+        f"at {large} an edited row is sent on its new schedule within 5 s (worst edit)",
+        max(edit_large.samples.get(large, [float("nan")])) if edit_large else None,
+        5.0,
+        at_most=True,
+    )
+    report.target(
+        f"beat CPU per minute at {large} <= 10 x at {small}", report.ratios[f"CPU/min {large} / {small}"], 10.0, True
+    )
+    worst = max(max(values) for values in report.metrics[LATE].samples.values())
+    report.target("no task sent more than 1 s late at any size (worst)", worst, 1.0, at_most=True)
+    twice = sum(sum(values) for values in report.metrics["sends counted twice"].samples.values())
+    report.target("never sent twice (sends of one due time beyond the first)", twice, 0, at_most=True)
+    report.settings["queue"] = queue
+    report.note(json.dumps({"hot rows": {"intervals (s)": HOT_INTERVALS, "minutely crontabs": HOT_CRONTABS}}))
+    return [report]
