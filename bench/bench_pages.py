@@ -24,20 +24,24 @@ from bench.harness import Report, percentile, say
 
 NOT_AVAILABLE = "endpoint not available in this checkout"
 
-SEED_SQL = """
+SEED_SQL = (
+    """
 INSERT INTO tasks_app_taskrecord (task_id, task_name, args, kwargs, queue, created_at, periodic_task_name)
-SELECT md5('t' || i)::uuid::text, CASE WHEN i % 5 = 0 THEN 'fetch_url' ELSE 'echo' END,
+SELECT md5('t' || i)::uuid::text, CASE WHEN mod(i, 5) = 0 THEN 'fetch_url' ELSE 'echo' END,
        '["hello"]'::jsonb, '{}'::jsonb, %(queue)s, now() - make_interval(secs => i), ''
-FROM generate_series(%(first)s, %(last)s) AS i;
+FROM generate_series(%(first)s::int, %(last)s::int) AS i
+""",
+    """
 INSERT INTO django_celery_results_taskresult (task_id, status, content_type, content_encoding, result, date_done,
        task_args, task_kwargs, task_name, worker, date_created, date_started)
-SELECT md5('t' || i)::uuid::text, CASE WHEN i % 20 = 0 THEN 'FAILURE' ELSE 'SUCCESS' END,
+SELECT md5('t' || i)::uuid::text, CASE WHEN mod(i, 20) = 0 THEN 'FAILURE' ELSE 'SUCCESS' END,
        'application/json', 'utf-8', '"hello"', now() - make_interval(secs => i) + interval '1 second',
        '["hello"]', '{}',
-       CASE WHEN i % 5 = 0 THEN 'tasks_app.tasks.fetch_url' ELSE 'tasks_app.tasks.echo' END,
+       CASE WHEN mod(i, 5) = 0 THEN 'tasks_app.tasks.fetch_url' ELSE 'tasks_app.tasks.echo' END,
        'celery@bench', now() - make_interval(secs => i), now() - make_interval(secs => i)
-FROM generate_series(%(first)s, %(last)s) AS i;
-"""
+FROM generate_series(%(first)s::int, %(last)s::int) AS i
+""",
+)
 
 
 def task_id(i: int) -> str:
@@ -54,7 +58,8 @@ def seed(database_url: str, rows: int) -> float:
         for first in range(1, rows + 1, step):
             last = min(rows, first + step - 1)
             with conn.transaction():
-                conn.execute(SEED_SQL, {"first": first, "last": last, "queue": f"{env.PREFIX}.default"})
+                for statement in SEED_SQL:
+                    conn.execute(statement, {"first": first, "last": last, "queue": f"{env.PREFIX}.default"})
         conn.execute("VACUUM ANALYZE tasks_app_taskrecord")
         conn.execute("VACUUM ANALYZE django_celery_results_taskresult")
     return time.monotonic() - started
