@@ -77,7 +77,7 @@ def run(smoke: bool) -> list[Report]:
     from bench import rq_jobs
     from tasks_app.tasks import echo
 
-    tasks = 200 if smoke else int(os.environ.get("BENCH_E2E_TASKS", "5000"))
+    tasks = 200 if smoke else int(os.environ.get("BENCH_E2E_TASKS", "2000"))
     rounds = 1 if smoke else int(os.environ.get("BENCH_E2E_ROUNDS", "3"))
     soak = 0 if smoke else int(os.environ.get("BENCH_E2E_SOAK_TASKS", "0"))
     report = Report(
