@@ -218,6 +218,28 @@ class Report:
         return path
 
 
+def markdown(reports: list[Report], header: list[str]) -> str:
+    """The run as two Markdown tables (medians with their spread, then targets), for the README."""
+    lines = [*header, "", "| benchmark | metric | contender | median | min-max | n |", "|---|---|---|---|---|---|"]
+    for report in reports:
+        for metric in report.metrics.values():
+            for contender in metric.samples:
+                s = metric.summary(contender)
+                lines.append(
+                    f"| {report.name} | {metric.name} ({metric.unit}) | {contender} | {_num(s['median'])} | "
+                    f"{_num(s['min'])}-{_num(s['max'])} | {s['n']} |"
+                )
+    lines += ["", "| benchmark | target | measured | limit | met |", "|---|---|---|---|---|"]
+    for report in reports:
+        for target in report.targets:
+            measured = "not measured" if target.measured is None else f"{target.measured:.3g}"
+            met = {None: "n/a", True: "yes", False: "**no**"}[target.met]
+            note = f" ({target.note})" if target.note else ""
+            limit = f"{'<=' if target.at_most else '>='} {target.limit:g}"
+            lines.append(f"| {report.name} | {target.text}{note} | {measured} | {limit} | {met} |")
+    return "\n".join(lines) + "\n"
+
+
 def _num(value) -> str:
     if value is None:
         return "-"

@@ -15,7 +15,7 @@ import traceback
 from contextlib import suppress
 
 from bench import env
-from bench.harness import RESULTS_DIR, machine, say, versions
+from bench.harness import RESULTS_DIR, machine, markdown, say, versions
 
 BENCHMARKS = {
     "enqueue": "bench.bench_enqueue",
@@ -74,6 +74,7 @@ def main(argv=None) -> int:
     say(f"site: {env.LOCAL_MODE_NOTE}; prefix {env.PREFIX}, Redis {env.REDIS_URL}, database {env.DATABASE_NAME}")
 
     tables: list[str] = []
+    reports = []
     failed: list[str] = []
     env.create_database()
     try:
@@ -84,6 +85,7 @@ def main(argv=None) -> int:
             try:
                 module = importlib.import_module(BENCHMARKS[name])
                 for report in module.run(options.smoke):
+                    reports.append(report)
                     path = report.write(environment, options.smoke)
                     table = report.table()
                     tables.append(table)
@@ -107,6 +109,7 @@ def main(argv=None) -> int:
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     latest = RESULTS_DIR / f"latest{'-smoke' if options.smoke else ''}.txt"
     latest.write_text("\n".join(header) + "\n\n" + "\n\n".join(tables) + "\n")
+    (RESULTS_DIR / f"latest{'-smoke' if options.smoke else ''}.md").write_text(markdown(reports, header))
     say(f"\nall tables: {latest.relative_to(env.ROOT)}; total {total:.0f} s")
     if failed:
         say(f"FAILED: {', '.join(failed)}")
