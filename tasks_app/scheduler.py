@@ -6,9 +6,9 @@ django-celery-beat rereads every enabled row on any change (and every five minut
 compares every entry of the schedule with its previous copy on every tick: both grow with the
 number of rows, and at tens of thousands of rows beat falls behind (make bench, "beat at scale").
 Here a tick costs the same at any size, and a change costs what changed:
-- on a change (django-celery-beat's change counter) or every five minutes, one query reads each
-  enabled row's schedule fields (no entries built); only rows whose fields differ from what was
-  loaded are read in full and rebuilt; rows gone or disabled are dropped;
+- on a change (django-celery-beat's change counter) or every five minutes, `beat_changes` finds the
+  rows whose schedule fields differ from what was loaded and the rows gone or disabled; only those
+  are read in full and rebuilt, or dropped;
 - the heap of due times is patched for those rows instead of rebuilt from every entry;
 - everything is read afresh (as django-celery-beat does) when this beat starts and whenever it
   becomes the leader, since another beat may have sent tasks meanwhile;
@@ -29,7 +29,7 @@ from django.db import DatabaseError, connections
 from django_celery_beat.schedulers import SCHEDULE_SYNC_MAX_INTERVAL
 from django_celery_beat.schedulers import DatabaseScheduler as BaseDatabaseScheduler
 
-from tasks_app import beat_lease, monitoring
+from tasks_app import beat_changes, beat_lease, monitoring
 
 logger = logging.getLogger(__name__)
 
@@ -39,41 +39,6 @@ CHECK_EVERY_SECONDS = 2.0
 # Every row is compared with what was loaded at least this often, changed or not, as
 # django-celery-beat rereads every row this often (crontabs enter its hour window, for one).
 RECONCILE_EVERY_SECONDS = SCHEDULE_SYNC_MAX_INTERVAL
-# What a row's entry is built from: a row whose values here are unchanged needs no rebuilding.
-# Not last_run_at and total_run_count: beat writes those itself (a new leader rereads everything).
-SCHEDULE_FIELDS = (
-    "id",
-    "task",
-    "args",
-    "kwargs",
-    "queue",
-    "exchange",
-    "routing_key",
-    "priority",
-    "headers",
-    "expires",
-    "expire_seconds",
-    "one_off",
-    "start_time",
-    "enabled",
-    "interval_id",
-    "interval__every",
-    "interval__period",
-    "crontab_id",
-    "crontab__minute",
-    "crontab__hour",
-    "crontab__day_of_week",
-    "crontab__day_of_month",
-    "crontab__month_of_year",
-    "crontab__timezone",
-    "solar_id",
-    "solar__event",
-    "solar__latitude",
-    "solar__longitude",
-    "clocked_id",
-    "clocked__clocked_time",
-)
-READ_IN_CHUNKS_OF = 500  # rows read in full per query when many changed at once
 
 
 class DatabaseScheduler(BaseDatabaseScheduler):
@@ -85,7 +50,7 @@ class DatabaseScheduler(BaseDatabaseScheduler):
         self.node = f"{os.environ.get('DYNO') or socket.gethostname()}:{os.getpid()}"
         self.leading = None  # not known until the first tick asks
         self._last_check = float("-inf")
-        self._loaded: dict[str, tuple] = {}  # each loaded row's SCHEDULE_FIELDS values, by name
+        self._loaded: dict[str, tuple] = {}  # each loaded row's schedule fields (beat_changes), by name
         self._last_reconcile = time.monotonic()
         super().__init__(*args, **kwargs)
 
@@ -113,7 +78,7 @@ class DatabaseScheduler(BaseDatabaseScheduler):
         self._initial_read = False
         self.sync()  # run times not yet written would be lost with the entries
         schedule, loaded = {}, {}
-        fields = dict(self._schedule_fields())
+        fields = beat_changes.schedule_fields(self.enabled_models_qs())
         for model in self.enabled_models():
             try:
                 schedule[model.name] = self.Entry(model, app=self.app)
@@ -125,30 +90,23 @@ class DatabaseScheduler(BaseDatabaseScheduler):
         self._heap = None  # Celery's tick rebuilds it from every entry
         logger.debug("beat %s read all %d periodic tasks", self.node, len(schedule))
 
-    def _schedule_fields(self):
-        for name, *values in self.enabled_models_qs().values_list("name", *SCHEDULE_FIELDS):
-            yield name, tuple(values)
-
     def _read_changes(self):
         self._last_reconcile = time.monotonic()
         try:
-            current = dict(self._schedule_fields())
+            current = beat_changes.schedule_fields(self.enabled_models_qs())
         except DatabaseError:
             logger.exception("beat %s could not read the periodic tasks; it keeps the schedule it has", self.node)
             return
-        gone = [name for name in self._loaded if name not in current]
-        changed = [name for name, values in current.items() if self._loaded.get(name) != values]
+        changed, gone = beat_changes.compare(self._loaded, current)
         if not gone and not changed:
             return
         self.sync()  # write pending run times before rereading any row
         fresh = {}
-        for start in range(0, len(changed), READ_IN_CHUNKS_OF):
-            names = changed[start : start + READ_IN_CHUNKS_OF]
-            for model in self.enabled_models_qs().filter(name__in=names):
-                try:
-                    fresh[model.name] = self.Entry(model, app=self.app)
-                except ValueError:
-                    continue
+        for model in beat_changes.read_rows(self.enabled_models_qs(), changed):
+            try:
+                fresh[model.name] = self.Entry(model, app=self.app)
+            except ValueError:
+                continue
         for name in gone:
             self._schedule.pop(name, None)
             self._loaded.pop(name, None)
