@@ -2,14 +2,15 @@
 
 The rows are seeded with bulk_create: a fixed set of hot rows (intervals of 5 and 10 seconds, two
 every-minute crontabs) that send during the measurement, and cold ones (hourly and daily crontabs,
-intervals of hours and days) that make up the size, as a large installation has. A real beat runs
+intervals of hours and days, spread over the hour and the day) that make up the size, as a large
+installation has; at 10,000 rows about sixty cold rows come due each minute. A real beat runs
 (`celery -A helloworld beat --scheduler tasks_app.scheduler:DatabaseScheduler`) against Redis.
 Every send is recorded by the site's own `before_task_publish` hook (a TaskRecord with the periodic
 task's name, stamped by beat just before it publishes). During the window, rows are edited the way
 the site saves a schedule (the site's parser, `schedules.save_schedule`, `PeriodicTask.save()`, whose
 signal tells beat): a cold row gets a one-off time two seconds ahead; the figure is edit to send.
 
-Measured: edit to send (s); lateness of every hot send against its due time (an interval is due
+Measured: edit to send (s); lateness of every send against its due time (an interval is due
 its period after the previous send, since beat counts from the moment it sent; a crontab at the
 top of its minute); beat's CPU seconds per minute (user + system, /proc via psutil); sends of one
 due time more than once (must be none).
@@ -17,7 +18,6 @@ due time more than once (must be none).
 
 from __future__ import annotations
 
-import itertools
 import json
 import os
 import subprocess
@@ -41,7 +41,11 @@ CPU = "beat CPU per minute"
 
 
 def seed(rows: int, queue: str) -> dict:
-    """Replace every periodic task with `rows` enabled ones; the hot ones by name, with their period."""
+    """Replace every periodic task with `rows` enabled ones. Returns each row's kind by name:
+    ("interval", period, first due time) or ("crontab",) (all due at the top of a minute).
+
+    Cold rows are spread over the hour and the day, as real schedules are: an hourly crontab at
+    every minute of the hour, daily ones at many times, intervals last run at spread moments."""
     from django.db import connection
     from django.utils import timezone
     from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask, PeriodicTasks
@@ -53,32 +57,48 @@ def seed(rows: int, queue: str) -> dict:
         seconds: IntervalSchedule.objects.get_or_create(every=seconds, period="seconds")[0]
         for seconds in (5, 10, 3600, 6 * 3600, 86400)
     }
-    minutely = CrontabSchedule.objects.get_or_create(minute="*", hour="*", timezone="UTC")[0]
-    hourly = CrontabSchedule.objects.get_or_create(minute="17", hour="*", timezone="UTC")[0]
-    daily = [CrontabSchedule.objects.get_or_create(minute="30", hour=str(h), timezone="UTC")[0] for h in range(24)]
+    crontabs: dict[tuple[str, str], CrontabSchedule] = {}
+
+    def crontab(minute: str, hour: str) -> CrontabSchedule:
+        if (minute, hour) not in crontabs:
+            crontabs[minute, hour] = CrontabSchedule.objects.get_or_create(minute=minute, hour=hour, timezone="UTC")[0]
+        return crontabs[minute, hour]
+
     common = {"task": "tasks_app.tasks.echo", "args": '["beat"]', "kwargs": "{}", "queue": queue, "enabled": True}
-    objects, hot = [], {}
+    objects, kinds = [], {}
     for i, seconds in enumerate(HOT_INTERVALS):
         name = f"hot-interval-{i}"
         # last_run_at now: due one period after seeding, as a row saved then would be.
         objects.append(PeriodicTask(name=name, interval=every[seconds], last_run_at=now, **common))
-        hot[name] = ("interval", seconds)
+        kinds[name] = ("interval", seconds, now.timestamp() + seconds)
     for i in range(HOT_CRONTABS):
-        objects.append(PeriodicTask(name=f"hot-crontab-{i}", crontab=minutely, **common))
-        hot[f"hot-crontab-{i}"] = ("crontab", 60)
+        objects.append(PeriodicTask(name=f"hot-crontab-{i}", crontab=crontab("*", "*"), **common))
+        kinds[f"hot-crontab-{i}"] = ("crontab",)
+
+    def interval(period: int, j: int) -> dict:
+        last = now - timedelta(seconds=(j * 37) % period + 1)  # spread: first due within one period
+        return {"interval": every[period], "last_run_at": last}
+
     cold_kinds = [
-        lambda i: {"interval": every[3600], "last_run_at": now},
-        lambda i: {"interval": every[6 * 3600], "last_run_at": now},
-        lambda i: {"interval": every[86400], "last_run_at": now},
-        lambda i: {"crontab": hourly},
-        lambda i: {"crontab": daily[i % 24]},
-        lambda i: {"crontab": daily[(i * 7) % 24]},
+        lambda j: interval(3600, j),
+        lambda j: interval(6 * 3600, j),
+        lambda j: interval(86400, j),
+        lambda j: {"crontab": crontab(str(j % 60), "*")},
+        lambda j: {"crontab": crontab(str((j * 13) % 60), str(j % 24))},
+        lambda j: {"crontab": crontab(str((j * 7) % 60), str((j * 5) % 24))},
     ]
     for i in range(rows - len(objects)):
-        objects.append(PeriodicTask(name=f"cold-{i}", **cold_kinds[i % len(cold_kinds)](i), **common))
+        fields = cold_kinds[i % len(cold_kinds)](i // len(cold_kinds))
+        task = PeriodicTask(name=f"cold-{i}", **fields, **common)
+        objects.append(task)
+        if "interval" in fields:
+            period = fields["interval"].every
+            kinds[task.name] = ("interval", period, fields["last_run_at"].timestamp() + period)
+        else:
+            kinds[task.name] = ("crontab",)
     PeriodicTask.objects.bulk_create(objects, batch_size=2000)
     PeriodicTasks.update_changed()  # bulk_create sends no signal: tell beat, as a save would
-    return hot
+    return kinds
 
 
 def edit_row(name: str, lead: float = 2.0) -> tuple[float, float]:
@@ -114,22 +134,28 @@ def sends_by_name(names=None) -> dict[str, list[float]]:
     return found
 
 
-def lateness(hot: dict, sends: dict[str, list[float]], since: float) -> tuple[list[float], int]:
-    """Each hot send's lateness against its due time, and how many due times were sent twice."""
+def lateness(kinds: dict, sends: dict[str, list[float]], since: float) -> tuple[list[float], int]:
+    """Each send's lateness against its due time, for every send in the window whose due time is
+    known, and how many due times were sent twice. An interval is due one period after the
+    previous send (beat counts from when it sent) or, first, one period after the seeded last run;
+    a crontab at the top of its minute."""
     late, twice = [], 0
-    for name, (kind, period) in hot.items():
-        times = sends.get(name, [])
-        for previous, current in itertools.pairwise(times):
-            if current < since:
-                continue
-            if kind == "interval":
-                late.append(current - (previous + period))
-                if current - previous < period / 2:
-                    twice += 1
-            else:
-                late.append(current - 60 * int(current // 60))
-                if int(current // 60) == int(previous // 60):
-                    twice += 1
+    for name, times in sends.items():
+        kind = kinds.get(name)
+        if kind is None:
+            continue  # an edited row: judged on its own
+        previous = None
+        for current in times:
+            if current >= since:
+                if kind[0] == "crontab":
+                    late.append(current - 60 * int(current // 60))
+                    twice += previous is not None and int(current // 60) == int(previous // 60)
+                elif previous is None:
+                    late.append(current - kind[2])
+                else:
+                    late.append(current - (previous + kind[1]))
+                    twice += current - previous < kind[1] / 2
+            previous = current
     return late, twice
 
 
@@ -140,7 +166,8 @@ def measure(report: Report, rows: int, window: float, edits: int, queue: str, sc
     BeatLease.objects.all().delete()
     BeatHeartbeat.objects.all().delete()
     begun = time.monotonic()
-    hot = seed(rows, queue)
+    kinds = seed(rows, queue)
+    hot = [name for name in kinds if name.startswith("hot-")]
     seeded = time.monotonic() - begun
     beat = env.Process(
         f"beat-{rows}-{scheduler.split(':')[0]}",
@@ -161,7 +188,7 @@ def measure(report: Report, rows: int, window: float, edits: int, queue: str, sc
     )
     try:
         started = time.time()
-        env.wait_until(lambda: sends_by_name(list(hot)), 120, f"beat's first send at {label}", process=beat)
+        env.wait_until(lambda: sends_by_name(hot), 120, f"beat's first send at {label}", process=beat)
         first_send = time.time() - started
         time.sleep(1)
         process = psutil.Process(beat.pid)
@@ -185,7 +212,8 @@ def measure(report: Report, rows: int, window: float, edits: int, queue: str, sc
         beat.stop()
 
     sends = sends_by_name()
-    late, twice = lateness(hot, sends, window_start)
+    edited_names = set(edited)
+    late, twice = lateness({n: k for n, k in kinds.items() if n not in edited_names}, sends, window_start)
     for name, (edit_at, due_at) in edited.items():
         times = sends.get(name, [])
         if times:
@@ -194,12 +222,13 @@ def measure(report: Report, rows: int, window: float, edits: int, queue: str, sc
         if len(times) > 1:
             twice += len(times) - 1
     hot_sends = sum(1 for name in hot for t in sends.get(name, []) if t >= window_start)
+    cold_sends = sum(1 for name, times in sends.items() if name.startswith("cold-") for t in times if t >= window_start)
     report.metric(CPU, "CPU s/min", higher_is_better=False).add(label, 60 * cpu_seconds / elapsed)
     report.metric(LATE, "s", higher_is_better=False).add(label, max(late) if late else float("nan"))
     report.metric("sends counted twice", "sends", higher_is_better=False).add(label, twice)
     report.settings[f"{label}: seeded in (s)"] = round(seeded, 1)
     report.settings[f"{label}: beat start to first send (s)"] = round(first_send, 1)
-    report.settings[f"{label}: hot sends in window"] = hot_sends
+    report.settings[f"{label}: sends in window (hot, cold)"] = (hot_sends, cold_sends)
     say(
         f"[beat] {label}: cpu {60 * cpu_seconds / elapsed:.2f} s/min, max late {max(late, default=0):.2f} s, "
         f"edits {[round(sends.get(n, [0])[0] - e, 2) for n, (e, _) in edited.items()]}, twice {twice}"
@@ -248,7 +277,7 @@ def run(smoke: bool) -> list[Report]:
             "window (s)": window,
             "edits per size": edits,
             "hot rows": f"{len(HOT_INTERVALS)} intervals (5 s, 10 s) + {HOT_CRONTABS} every-minute crontabs",
-            "cold rows": "hourly/6-hourly/daily intervals, hourly and daily crontabs",
+            "cold rows": "hourly/6-hourly/daily intervals, hourly and daily crontabs, spread over the hour and day",
         },
     )
     # django-celery-beat's own DatabaseScheduler at the largest size, for reference: what the
@@ -281,7 +310,7 @@ def run(smoke: bool) -> list[Report]:
     )
     site_runs = [label for _, scheduler, label in runs if scheduler == SITE_SCHEDULER]
     worst = max(max(report.metrics[LATE].samples[label]) for label in site_runs)
-    report.target("no task sent more than 1 s late at any size (worst)", worst, 1.0, at_most=True)
+    report.target("no task sent more than 1 s late at any size (worst of every send, hot and cold)", worst, 1.0, True)
     twice = sum(sum(report.metrics["sends counted twice"].samples[label]) for label in site_runs)
     report.target("never sent twice (sends of one due time beyond the first)", twice, 0, at_most=True)
     report.settings["queue"] = queue
