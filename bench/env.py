@@ -154,6 +154,21 @@ def cleanup_brokers() -> None:
         client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3)
         for key in client.scan_iter(match=f"*{PREFIX}*", count=1000):
             client.delete(key)
+        # RQ's job and result keys carry no queue name: a job's hash names its queue (origin).
+        for key in client.scan_iter(match="rq:job:*", count=1000):
+            if PREFIX.encode() in (client.hget(key, "origin") or b""):
+                job_id = key.decode().split(":", 2)[2]
+                client.delete(key, f"rq:results:{job_id}")
+        for member in client.smembers("rq:queues"):
+            if PREFIX.encode() in member:
+                client.srem("rq:queues", member)
+        for member in client.smembers("rq:workers"):
+            if not client.exists(member) or PREFIX.encode() in (client.hget(member, "queues") or b""):
+                client.delete(member)
+                client.srem("rq:workers", member)
+        for key in client.scan_iter(match="rq:worker:*", count=1000):  # a worker killed mid-shutdown
+            if client.type(key) == b"hash" and PREFIX.encode() in (client.hget(key, "queues") or b""):
+                client.delete(key)
         for key in client.scan_iter(match="_kombu.binding.*", count=1000):
             for member in client.smembers(key):
                 if PREFIX.encode() in member:
