@@ -14,6 +14,8 @@ from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
+from helloworld import transports
+
 # Looked up in this order; the first one set wins. The platform add-ons set the later ones:
 # CloudAMQP (RabbitMQ), Heroku Data for Redis, Redis Cloud, RedisToGo.
 URL_VARIABLES = (
@@ -31,6 +33,7 @@ KINDS_BY_SCHEME = {
     "redis": "redis",
     "rediss": "redis",
     "filesystem": "filesystem",
+    transports.SCHEME: "filesystem",
 }
 
 # Redis hands an unacknowledged task to another worker only after this: a task whose worker
@@ -81,6 +84,7 @@ def filesystem(data_dir: Path) -> Broker:
 
     One folder serves as both inbox and outbox so that every process on the machine shares
     the queues; `control_folder` enables fanout, which remote control (`inspect ping`) needs.
+    The transport is kombu's, serving the queues in order (`high` first; helloworld.transports).
     """
     root = Path(data_dir) / "broker"
     folders = {
@@ -95,7 +99,9 @@ def filesystem(data_dir: Path) -> Broker:
     options["store_processed"] = False
     # The transport polls the folder; the default second makes every task feel slow locally.
     options["polling_interval"] = 0.2
-    return Broker(url="filesystem://localhost//", kind="filesystem", source="default", transport_options=options)
+    return Broker(
+        url=f"{transports.SCHEME}://localhost//", kind="filesystem", source="default", transport_options=options
+    )
 
 
 def _number(environ, name: str, default: float | None) -> float | None:
@@ -146,6 +152,10 @@ def redis(url: str, source: str, environ) -> Broker:
             # Small plans allow 20 to 40 connections for all dynos together.
             "max_connections": int(_number(environ, "REDIS_MAX_CONNECTIONS", 10)),
             "health_check_interval": 25,
+            # Serve the queues in the order the worker lists them (high, default, low): one BRPOP
+            # names them all in that order and Redis pops from the first that is not empty. The
+            # default, round_robin, moves the queue just served to the end of the list.
+            "queue_order_strategy": "priority",
         },
         pool_limit=int(_number(environ, "CELERY_BROKER_POOL_LIMIT", 2)),
         connection_timeout=_number(environ, "CELERY_BROKER_CONNECTION_TIMEOUT", 10),

@@ -206,11 +206,11 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
 # Status pages read results from the database, not the broker; extended results keep the
 # task name, worker and periodic task name with each row.
-CELERY_RESULT_BACKEND = "django-db"
+CELERY_RESULT_BACKEND = "tasks_app.results_backend:DatabaseBackend"  # django-db, outage-proof
 CELERY_RESULT_EXTENDED = True
 # Result rows are kept this long: Celery's default day loses a Friday task's status by Monday;
 # a week keeps status pages useful and the table small. Beat's scheduler installs Celery's
-# `celery.backend_cleanup` (daily, 04:00), which deletes older rows in a single DELETE.
+# `celery.backend_cleanup` (daily, 04:00), which deletes older rows in batches (tasks_app.results_backend).
 CELERY_RESULT_EXPIRES = float(os.environ.get("CELERY_RESULT_EXPIRES_DAYS", "7")) * 24 * 60 * 60  # seconds
 CELERY_CACHE_BACKEND = "django-cache"
 # Celery's Django fix-up otherwise closes the database connections before and after every task,
@@ -218,6 +218,13 @@ CELERY_CACHE_BACKEND = "django-cache"
 # worker drained echo tasks several times slower for it). Reuse one for this many tasks instead;
 # CONN_MAX_AGE and health checks still apply, and a broken connection is replaced by the next.
 CELERY_DB_REUSE_MAX = env_int("CELERY_DB_REUSE_MAX", 100)
+# A database restart or failover while a task finishes must not lose its result: the worker
+# retries the write 20 times with backoff (0.2 s doubling to 10 s, full jitter: about 80 s in
+# all on average), then logs the lost write. Meanwhile that pool slot runs nothing else.
+CELERY_RESULT_BACKEND_ALWAYS_RETRY = True
+CELERY_RESULT_BACKEND_BASE_SLEEP_BETWEEN_RETRIES_MS = 200
+CELERY_RESULT_BACKEND_MAX_SLEEP_BETWEEN_RETRIES_MS = 10_000
+CELERY_RESULT_BACKEND_MAX_RETRIES = 20
 
 # JSON only, everywhere: a pickled message is refused, never executed.
 CELERY_TASK_SERIALIZER = "json"
@@ -249,6 +256,10 @@ QUEUES = {name: f"{QUEUE_PREFIX}.{name}" for name in ("high", "default", "low")}
 CELERY_TASK_QUEUES = [Queue(full_name, routing_key=full_name) for full_name in QUEUES.values()]
 CELERY_TASK_DEFAULT_QUEUE = QUEUES["default"]
 CELERY_TASK_CREATE_MISSING_QUEUES = False
+# Remote control (inspect, revoke, purge) and events on exchanges of the app's own too: with
+# Celery's shared default, one app's `inspect` would list the other app's workers.
+CELERY_CONTROL_EXCHANGE = QUEUE_PREFIX
+CELERY_EVENT_EXCHANGE = f"{QUEUE_PREFIX}.celeryev"
 
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "tasks_app.scheduler:DatabaseScheduler"
@@ -256,6 +267,24 @@ CELERY_BEAT_SCHEDULER = "tasks_app.scheduler:DatabaseScheduler"
 # from a crashed one knows what was already sent.
 CELERY_BEAT_SYNC_EVERY = 1
 DJANGO_CELERY_BEAT_TZ_AWARE = True
+
+# --- Who may do what (tasks_app/access.py, tasks_app/ratelimit.py) ---------------------------
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+# Per user and minute, on enqueue (each task of a bulk request counts) and on creating periodic
+# tasks; 0 turns a limit off. Local mode has no users and so no limits.
+RATE_LIMITS_PER_MINUTE = {
+    "enqueue": env_int("RATE_LIMIT_ENQUEUE_PER_MINUTE", 60),
+    "schedule": env_int("RATE_LIMIT_SCHEDULE_PER_MINUTE", 10),
+}
+
+# --- The JSON API (tasks_app/api.py) ------------------------------------------------------------
+# POST /api/tasks/bulk/ takes at most this many tasks, in a body of at most this many bytes: bounded,
+# so one request can neither exhaust a web process's memory nor hold the database for long. The
+# other endpoints keep their 256 KiB cap (catalog.MAX_BODY_BYTES).
+API_BULK_MAX_TASKS = env_int("API_BULK_MAX_TASKS", 5000)
+API_BULK_MAX_BODY_BYTES = env_int("API_BULK_MAX_BODY_BYTES", 8 * 1024 * 1024)
 
 # --- fetch_url ----------------------------------------------------------------------------
 FETCH_URL_TIMEOUT = float(os.environ.get("FETCH_URL_TIMEOUT", "10"))  # per socket operation
@@ -265,3 +294,17 @@ FETCH_URL_MAX_BYTES = env_int("FETCH_URL_MAX_BYTES", 10 * 1024 * 1024)
 # addresses. For local development only: comma-separated networks it may fetch from anyway, e.g.
 # "127.0.0.0/8,::1/128" for a server on this machine. Empty by default; never set it on a platform.
 FETCH_URL_ALLOWED_NETWORKS = env_list("FETCH_URL_ALLOWED_NETWORKS", [])
+
+# --- Retry and revoke -----------------------------------------------------------------------
+# The signal `revoke --terminate` sends the pool process running a task. Not Celery's default
+# SIGTERM: under the Procfile's REMAP_SIGTERM=SIGQUIT pool processes ignore SIGTERM, and the task
+# runs on. SIGQUIT stops it too, but may leave a core file. tests/test_retry_revoke.py checks
+# all three on a real prefork worker started as the Procfile starts it.
+TASK_TERMINATE_SIGNAL = os.environ.get("TASK_TERMINATE_SIGNAL", "SIGKILL")
+
+# fetch_url retries network errors (refused, reset, timed out), never refusals of an address:
+# this many retries after the first attempt, waiting about BACKOFF, 2x, 4x... seconds (with
+# random jitter, capped at BACKOFF_MAX) between them.
+FETCH_URL_MAX_RETRIES = env_int("FETCH_URL_MAX_RETRIES", 3)
+FETCH_URL_RETRY_BACKOFF = env_int("FETCH_URL_RETRY_BACKOFF", 2)
+FETCH_URL_RETRY_BACKOFF_MAX = env_int("FETCH_URL_RETRY_BACKOFF_MAX", 60)

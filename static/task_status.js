@@ -32,6 +32,27 @@
       set("error", task.error);
       set("traceback", task.traceback || "");
     }
+    if (task.attempts) renderAttempts(task);
+    field("retry-link").hidden = !task.finished;
+    field("revoke-link").hidden = task.finished;
+  }
+
+  // A task that retries by itself (fetch_url): which attempt, and what the earlier ones ran into.
+  function renderAttempts(task) {
+    var attempts = task.attempts;
+    field("attempt-label").hidden = false;
+    field("attempt").hidden = false;
+    set("attempt", attempts.attempt + (attempts.max_attempts ? " of " + attempts.max_attempts : "") +
+        (task.state === "RETRY" ? " failed; the next one is waiting" : ""));
+    var list = field("attempt-errors");
+    list.replaceChildren();
+    attempts.errors.forEach(function (error) {
+      var item = document.createElement("li");
+      item.className = "mono";
+      item.textContent = error;
+      list.appendChild(item);
+    });
+    field("attempt-errors-box").hidden = attempts.errors.length === 0;
   }
 
   function poll() {

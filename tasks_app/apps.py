@@ -6,4 +6,5 @@ class TasksAppConfig(AppConfig):
     verbose_name = "Tasks"
 
     def ready(self):
-        from tasks_app import signals  # noqa: F401  (connects the worker hooks)
+        # signals: the worker hooks; state_sync: keeps TaskRecord.state with the result rows.
+        from tasks_app import signals, state_sync  # noqa: F401

@@ -50,8 +50,11 @@ class TaskForm(forms.Form):
         help_text="Optional; the task's name and a short unique suffix otherwise.",
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, may_schedule: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
+        self.may_schedule = may_schedule
+        if not may_schedule:
+            self.fields["schedule"].help_text = "Only staff may schedule tasks; leave this empty to run it now."
         first = next(iter(catalog.ENTRIES.values()))
         self.fields["args"].initial = json.dumps(first.example_args)
         self.fields["kwargs"].initial = json.dumps(first.example_kwargs)
@@ -75,7 +78,10 @@ class TaskForm(forms.Form):
             raise forms.ValidationError(exc.message) from None
 
     def clean_schedule(self):
-        return self._text_field("schedule", "The schedule")
+        text = self._text_field("schedule", "The schedule")
+        if text.strip() and not self.may_schedule:
+            raise forms.ValidationError("Only staff may schedule tasks; leave the schedule empty to run it now.")
+        return text
 
     def clean_name(self):
         return self._text_field("name", "The name")

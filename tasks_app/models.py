@@ -1,3 +1,7 @@
+import hashlib
+import secrets
+
+from django.conf import settings
 from django.db import models
 
 
@@ -17,9 +21,32 @@ class TaskRecord(models.Model):
     # Set when a periodic task's "run now" sent it; beat's own runs are found by their result rows.
     periodic_task_name = models.CharField(max_length=255, blank=True, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # Who started it (None: local mode, beat, or the CLI). Only they and staff may see it.
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="tasks"
+    )
+    # The task this one re-ran (services.retry). Keyed by task id, so that the status page reads
+    # the original's id without a join.
+    # The worker's state, mirrored from the result table (tasks_app.state_sync) so that the tasks
+    # list filters on it by index. QUEUED until a worker reports. Status pages read the result row.
+    state = models.CharField(max_length=50, default="QUEUED")
+    retry_of = models.ForeignKey(
+        "self", to_field="task_id", null=True, blank=True, on_delete=models.SET_NULL, related_name="retries"
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["owner", "-created_at"], name="taskrecord_owner_recent"),
+            # The tasks list pages by keyset on (created_at, id), newest first, optionally narrowed
+            # by one of these columns: each filter gets an index whose scan is already in page order.
+            models.Index(fields=["-created_at", "-id"], name="taskrecord_page"),
+            models.Index(fields=["owner", "-created_at", "-id"], name="taskrecord_owner_page"),
+            models.Index(fields=["task_name", "-created_at", "-id"], name="taskrecord_task_page"),
+            models.Index(fields=["queue", "-created_at", "-id"], name="taskrecord_queue_page"),
+            models.Index(fields=["state", "-created_at", "-id"], name="taskrecord_state_page"),
+            models.Index(fields=["periodic_task_name", "-created_at", "-id"], name="taskrecord_periodic_page"),
+        ]
 
     def __str__(self):
         return f"{self.task_name} {self.task_id}"
@@ -31,6 +58,9 @@ class BeatHeartbeat(models.Model):
     node = models.CharField(max_length=255, unique=True)  # host and pid of the beat process
     last_tick = models.DateTimeField()
     is_leader = models.BooleanField(default=False)
+    # The latest schedule change (django-celery-beat's PeriodicTasks.last_update) the leader has
+    # loaded: older than the latest change means it still sends the old schedule.
+    schedule_seen_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self):
         return f"{self.node} at {self.last_tick:%Y-%m-%d %H:%M:%S}"
@@ -46,3 +76,74 @@ class BeatLease(models.Model):
 
     def __str__(self):
         return f"{self.name}: {self.holder} until {self.expires_at:%H:%M:%S}"
+
+
+class ApiToken(models.Model):
+    """A user's key to the API, issued and revoked (deleted) by an admin.
+
+    Only a hash is stored: the key is shown once, when it is issued, and a leaked database
+    leaks no usable key.
+    """
+
+    PREFIX = "hw_"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100, help_text="What the token is for, e.g. 'deploy script'.")
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    hint = models.CharField(max_length=12, editable=False, help_text="The key's first characters.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    def __str__(self):
+        return f"{self.name} ({self.hint}…) for {self.user}"
+
+    @staticmethod
+    def hash(key: str) -> str:
+        return hashlib.sha256(key.encode()).hexdigest()
+
+    def issue(self) -> str:
+        """Give this token a new random key; returns the key (the only time it is known)."""
+        key = self.PREFIX + secrets.token_urlsafe(30)
+        self.key_hash = self.hash(key)
+        self.hint = key[:8]
+        return key
+
+
+class RateWindow(models.Model):
+    """How many of an action a user did in one fixed window of time (see tasks_app.ratelimit)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    action = models.CharField(max_length=20)
+    window_start = models.DateTimeField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "action", "window_start"], name="ratewindow_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.user_id} {self.action} x{self.count} from {self.window_start:%H:%M}"
+
+
+class WorkerSeen(models.Model):
+    """A worker as it last answered the dashboard's inspect broadcast.
+
+    Remote control only hears from workers that are alive; kept here, one that stops answering
+    is shown as gone (since its last answer) for a while instead of vanishing without a trace,
+    and is forgotten after that (tasks_app.workers.FORGET_AFTER).
+    """
+
+    name = models.CharField(max_length=255, unique=True)  # Celery's node name, e.g. worker.1@host
+    queues = models.JSONField(default=list)
+    concurrency = models.PositiveIntegerField(null=True, blank=True)
+    running = models.PositiveIntegerField(default=0)
+    processed = models.PositiveBigIntegerField(default=0)  # tasks done since the worker started
+    started_at = models.DateTimeField(null=True, blank=True)
+    last_seen = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return f"{self.name} at {self.last_seen:%Y-%m-%d %H:%M:%S}"

@@ -33,11 +33,12 @@ def any_worker_alive(timeout: float = 1.0) -> bool:
         return False
 
 
-def record_beat_tick(node: str, is_leader: bool) -> None:
+def record_beat_tick(node: str, is_leader: bool, schedule_seen_at=None) -> None:
     """Called by the beat scheduler; a failed write is logged, never fatal to beat."""
     try:
         BeatHeartbeat.objects.update_or_create(
-            node=node, defaults={"last_tick": timezone.now(), "is_leader": is_leader}
+            node=node,
+            defaults={"last_tick": timezone.now(), "is_leader": is_leader, "schedule_seen_at": schedule_seen_at},
         )
     except DatabaseError:
         logger.warning("Could not record beat's heartbeat for %s", node, exc_info=True)

@@ -41,3 +41,9 @@ def summarize(task: PeriodicTask, count: int = 1, now: datetime | None = None) -
             after = max(task.last_run_at or task.date_changed or now, now - period)
         upcoming = schedules.next_runs(spec, tz=tz, after=after, count=count)
     return PeriodicSummary(task, schedules.text_of(spec, tz=tz), schedules.describe(spec, tz=tz), upcoming)
+
+
+def site_tasks():
+    """The site's periodic tasks (not Celery's own result cleanup, which beat installs and
+    needs), with their schedule rows in the same query: summarizing each reads one of them."""
+    return PeriodicTask.objects.exclude(task="celery.backend_cleanup").select_related("crontab", "interval", "clocked")

@@ -43,6 +43,8 @@ from urllib3 import HTTPHeaderDict
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.exceptions import HTTPError as Urllib3Error
 from urllib3.exceptions import LocationParseError
+from urllib3.exceptions import ProtocolError as Urllib3Protocol
+from urllib3.exceptions import TimeoutError as Urllib3Timeout
 from urllib3.util import parse_url
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -86,6 +88,15 @@ _LABEL = re.compile(r"[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?")
 
 class FetchError(Exception):
     """A URL that was refused or could not be fetched; the message says which and why."""
+
+
+class NetworkError(FetchError):
+    """The network failed (refused, reset, timed out, no DNS answer): worth trying again later,
+    unlike a refusal of the URL or its address, which will be refused again."""
+
+
+def _transient(exc: BaseException) -> bool:
+    return isinstance(exc, ConnectionError | TimeoutError | socket.gaierror | Urllib3Timeout | Urllib3Protocol)
 
 
 @dataclass(frozen=True)
@@ -175,14 +186,15 @@ def fetch(
                     extra.discard(name)
             target = following
     except _Expired:
-        raise FetchError(f"Deadline exceeded: fetching {url} took longer than {deadline:g} seconds.") from None
+        raise NetworkError(f"Deadline exceeded: fetching {url} took longer than {deadline:g} seconds.") from None
     except (OSError, HTTPException, Urllib3Error) as exc:
         if watchdog.expired:
-            raise FetchError(f"Deadline exceeded: fetching {url} took longer than {deadline:g} seconds.") from exc
+            raise NetworkError(f"Deadline exceeded: fetching {url} took longer than {deadline:g} seconds.") from exc
         # urllib3 wraps the socket's own error (ConnectionRefusedError, SSLCertVerificationError...):
         # that one is the name a person can act on.
         cause = exc.__cause__ if isinstance(exc, Urllib3Error) and exc.__cause__ else exc
-        raise FetchError(f"Could not fetch {target.url}: {cause.__class__.__name__}: {cause}") from exc
+        error = NetworkError if _transient(exc) or _transient(cause) else FetchError
+        raise error(f"Could not fetch {target.url}: {cause.__class__.__name__}: {cause}") from exc
     finally:
         watchdog.cancel()
 
@@ -317,7 +329,7 @@ def _resolve(target: _Target, allowed: list) -> IPAddress:
     try:
         answers = socket.getaddrinfo(target.host, target.port, type=socket.SOCK_STREAM)
     except OSError as exc:
-        raise FetchError(f"Could not fetch {target.url}: {exc.__class__.__name__}: {exc}") from exc
+        raise NetworkError(f"Could not fetch {target.url}: {exc.__class__.__name__}: {exc}") from exc
     addresses = list(dict.fromkeys(ipaddress.ip_address(answer[4][0]) for answer in answers))
     if not addresses:
         raise FetchError(f"Could not fetch {target.url}: {target.host} has no address.")

@@ -29,7 +29,7 @@ from django.db import DatabaseError, connections
 from django_celery_beat.schedulers import SCHEDULE_SYNC_MAX_INTERVAL
 from django_celery_beat.schedulers import DatabaseScheduler as BaseDatabaseScheduler
 
-from tasks_app import beat_changes, beat_lease, monitoring
+from tasks_app import beat_changes, beat_lease, beat_shutdown, monitoring
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +52,7 @@ class DatabaseScheduler(BaseDatabaseScheduler):
         self._last_check = float("-inf")
         self._loaded: dict[str, tuple] = {}  # each loaded row's schedule fields (beat_changes), by name
         self._last_reconcile = time.monotonic()
+        self._stop_handlers_installed = False
         super().__init__(*args, **kwargs)
 
     def setup_schedule(self):
@@ -152,6 +153,10 @@ class DatabaseScheduler(BaseDatabaseScheduler):
     # --- taking part ------------------------------------------------------------------------------
 
     def tick(self, *args, **kwargs):
+        if not self._stop_handlers_installed:  # on the first tick: beat's loop is running, in this thread
+            beat_shutdown.install()
+            self._stop_handlers_installed = True
+        beat_shutdown.stop_if_requested()
         now = time.monotonic()
         if now - self._last_check >= CHECK_EVERY_SECONDS:
             self._last_check = now
@@ -177,7 +182,9 @@ class DatabaseScheduler(BaseDatabaseScheduler):
                 holder = current.holder if current else "another beat"
                 logger.info("beat %s is not the leader (%s leads): it stands by and sends nothing", self.node, holder)
         self.leading = leading
-        monitoring.record_beat_tick(self.node, is_leader=leading)
+        # Which schedule change the leader has loaded, for the dashboard (standing by, it loads none).
+        seen = self._last_timestamp if leading and self._last_timestamp != EPOCH else None
+        monitoring.record_beat_tick(self.node, is_leader=leading, schedule_seen_at=seen)
 
     def close(self):
         super().close()

@@ -1,14 +1,12 @@
-"""Celery signal handlers: recording the runs that beat sends, forgetting expired tasks."""
+"""Celery signal handlers: recording the runs that beat sends, stamping each message with its send time."""
 
 import logging
-from datetime import timedelta
+import time
 
-from celery.signals import before_task_publish, task_postrun
-from django.conf import settings
+from celery.signals import before_task_publish
 from django.db import DatabaseError
-from django.utils import timezone
 
-from tasks_app import catalog
+from tasks_app import catalog, queues
 from tasks_app.models import TaskRecord
 
 logger = logging.getLogger(__name__)
@@ -41,16 +39,9 @@ def record_periodic_run(sender=None, body=None, headers=None, routing_key=None, 
         logger.warning("Could not record periodic run %s of %s", headers["id"], periodic_task_name, exc_info=True)
 
 
-FORGET_BATCH = 5000
-
-
-@task_postrun.connect
-def forget_expired_records(sender=None, **kwargs):
-    """Celery's daily `celery.backend_cleanup` deletes expired result rows; delete our records of
-    the same tasks with them, or their status pages would fall back to QUEUED for ever. In
-    batches, so that no single transaction holds the table for long."""
-    if getattr(sender, "name", None) != "celery.backend_cleanup":
-        return
-    cutoff = timezone.now() - timedelta(seconds=settings.CELERY_RESULT_EXPIRES)
-    while ids := list(TaskRecord.objects.filter(created_at__lt=cutoff).values_list("id", flat=True)[:FORGET_BATCH]):
-        TaskRecord.objects.filter(id__in=ids).delete()
+@before_task_publish.connect
+def stamp_sent_at(headers=None, **kwargs):
+    """Stamp every task message (beat's included) with when it was sent: the Redis transport
+    keeps no time of its own, and the dashboard tells the oldest waiting task's age from this."""
+    if headers is not None:
+        headers.setdefault(queues.SENT_AT_HEADER, time.time())

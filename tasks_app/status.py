@@ -32,6 +32,10 @@ class TaskStatus:
     started_at: datetime | None
     finished_at: datetime | None
     progress: dict | None = None  # {"percent": 0-100, "message": str} while a task reports it
+    owner_id: int | None = None  # who started it (tasks_app.access decides who may see it)
+    retry_of: str = ""  # the id of the task this one re-ran (services.retry)
+    # A task that retries by itself (fetch_url): {"attempt": n, "max_attempts": m, "errors": [...]}
+    attempts: dict | None = None
 
     @property
     def finished(self) -> bool:
@@ -65,6 +69,8 @@ class TaskStatus:
             "finished_at": iso(self.finished_at),
             "runtime_seconds": self.runtime_seconds,
             "progress": self.progress,
+            "retry_of": self.retry_of or None,
+            "attempts": self.attempts,
         }
 
 
@@ -109,7 +115,7 @@ def get(task_id: str) -> TaskStatus | None:
         return None
     payload = _decode(row) if row else None
     state = row.status if row else QUEUED
-    failed = state == "FAILURE"
+    failed = state in ("FAILURE", "REVOKED")  # a revoked task's "error" says why (who dropped it, when)
     progress = _progress(state, payload)
     return TaskStatus(
         task_id=task_id,
@@ -126,7 +132,28 @@ def get(task_id: str) -> TaskStatus | None:
         started_at=row.date_started if row else None,
         finished_at=row.date_done if row and state in FINISHED_STATES else None,
         progress=progress,
+        owner_id=record.owner_id if record else None,
+        retry_of=(record.retry_of_id or "") if record else "",
+        attempts=_attempts(row),
     )
+
+
+def _attempts(row: TaskResult | None) -> dict | None:
+    """What a retrying task stored about its attempts in the result's meta (see tasks.fetch_url)."""
+    if row is None or not row.meta:
+        return None
+    try:
+        meta = json.loads(row.meta)
+    except ValueError:
+        return None
+    if not isinstance(meta, dict) or not isinstance(meta.get("attempt"), int):
+        return None
+    errors = meta.get("errors")
+    return {
+        "attempt": meta["attempt"],
+        "max_attempts": meta.get("max_attempts"),
+        "errors": [str(error) for error in errors] if isinstance(errors, list) else [],
+    }
 
 
 def states(task_ids) -> dict[str, str]:

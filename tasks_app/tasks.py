@@ -3,33 +3,63 @@
 import time
 
 from celery import shared_task
+from celery.utils.time import get_exponential_backoff_interval
 from django.conf import settings
 
 from tasks_app import safe_http
+from tasks_app.revocation import SiteTask
 
 # The custom state a task reports while it runs; status pages show its percent and message.
 PROGRESS = "PROGRESS"
 
 
-@shared_task
+@shared_task(base=SiteTask)
 def echo(value):
     """Return the value it was given, unchanged."""
     return value
 
 
-@shared_task
-def fetch_url(url: str) -> dict:
+@shared_task(bind=True, base=SiteTask)
+def fetch_url(self, url: str) -> dict:
     """Download a URL and report its status, final URL, content type and size."""
-    summary = safe_http.fetch(
-        url,
-        timeout=settings.FETCH_URL_TIMEOUT,
-        deadline=settings.FETCH_URL_DEADLINE,
-        max_bytes=settings.FETCH_URL_MAX_BYTES,
-    )
+    attempt = self.request.retries + 1
+    max_attempts = settings.FETCH_URL_MAX_RETRIES + 1
+    # Stored with each state this attempt writes (django-celery-results keeps request.meta), so
+    # the status page can say which attempt this is and what the earlier ones ran into.
+    errors = list((getattr(self.request, "meta", None) or {}).get("errors", []))
+    self.request.meta = {"attempt": attempt, "max_attempts": max_attempts, "errors": errors}
+    try:
+        summary = safe_http.fetch(
+            url,
+            timeout=settings.FETCH_URL_TIMEOUT,
+            deadline=settings.FETCH_URL_DEADLINE,
+            max_bytes=settings.FETCH_URL_MAX_BYTES,
+        )
+    except safe_http.NetworkError as exc:
+        # Celery's autoretry_for, spelled out: it fixes its backoff when the task is defined,
+        # and these settings are read at each attempt. Refusals (FetchError) fail at once.
+        errors.append(str(exc))
+        self.request.meta = {"attempt": attempt, "max_attempts": max_attempts, "errors": errors}
+        countdown = get_exponential_backoff_interval(
+            factor=settings.FETCH_URL_RETRY_BACKOFF,
+            retries=self.request.retries,
+            maximum=settings.FETCH_URL_RETRY_BACKOFF_MAX,
+            full_jitter=True,
+        )
+        raise self.retry(
+            exc=exc,
+            countdown=countdown,
+            max_retries=settings.FETCH_URL_MAX_RETRIES,
+            # The next attempt's request carries the errors so far (a message header).
+            headers={
+                **(self.request.headers or {}),
+                "meta": {"attempt": attempt + 1, "max_attempts": max_attempts, "errors": errors},
+            },
+        ) from exc
     return summary.as_dict()
 
 
-@shared_task(bind=True)
+@shared_task(bind=True, base=SiteTask)
 def long_task(self, seconds: int = 10) -> dict:
     """Work for a number of seconds, reporting progress as it goes."""
     steps = max(1, min(seconds * 4, 100))  # several updates a second, at most a hundred

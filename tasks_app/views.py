@@ -13,15 +13,17 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 from django_celery_beat.models import PeriodicTask
 
-from tasks_app import catalog, monitoring, periodic, services, status
+from tasks_app import access, catalog, monitoring, periodic, services, status
 from tasks_app.forms import TaskForm
 from tasks_app.models import TaskRecord
+from tasks_app.ratelimit import RateLimited
 
 TASKS_PER_PAGE = 20
 
 
 def _recent_tasks(request):
-    page = Paginator(TaskRecord.objects.all(), TASKS_PER_PAGE).get_page(request.GET.get("page"))
+    records = access.visible_tasks(request.user, TaskRecord.objects.all())
+    page = Paginator(records, TASKS_PER_PAGE).get_page(request.GET.get("page"))
     found = status.states(record.task_id for record in page)
     for record in page:
         record.state = found[record.task_id]
@@ -43,19 +45,27 @@ def _warn_if_nobody_will_run_it(request, scheduled: bool) -> None:
         )
 
 
+@access.login_required
 @require_http_methods(["GET", "POST"])
 def home(request):
-    form = TaskForm(request.POST or None)
+    form = TaskForm(request.POST or None, may_schedule=access.may_schedule(request.user))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        owner = access.owner_of(request)
         try:
             if form.is_scheduled:
                 task = services.schedule(
-                    data["task"], data["args"], data["kwargs"], data["queue"], data["schedule"], data["name"]
+                    data["task"],
+                    data["args"],
+                    data["kwargs"],
+                    data["queue"],
+                    data["schedule"],
+                    data["name"],
+                    owner=owner,
                 )
                 _warn_if_nobody_will_run_it(request, scheduled=True)
                 return redirect("periodic-detail", pk=task.pk)
-            record = services.enqueue(data["task"], data["args"], data["kwargs"], data["queue"])
+            record = services.enqueue(data["task"], data["args"], data["kwargs"], data["queue"], owner=owner)
             _warn_if_nobody_will_run_it(request, scheduled=False)
             return redirect("task-status", task_id=record.task_id)
         except catalog.TaskInputError as exc:
@@ -63,6 +73,11 @@ def home(request):
         except services.BrokerUnavailable as exc:
             form.add_error(None, f"{exc} Nothing was saved; try again in a moment.")
             return render(request, "tasks_app/home.html", _home_context(request, form), status=503)
+        except RateLimited as exc:
+            form.add_error(None, f"{exc.message} Nothing was saved.")
+            response = render(request, "tasks_app/home.html", _home_context(request, form), status=429)
+            response["Retry-After"] = str(exc.retry_after)
+            return response
     return render(request, "tasks_app/home.html", _home_context(request, form), status=400 if form.errors else 200)
 
 
@@ -88,6 +103,7 @@ def _home_context(request, form):
     }
 
 
+@access.login_required
 def task_status(request, task_id):
     try:
         catalog.check_text(task_id, "id", "The task id", max_chars=255)
@@ -95,7 +111,8 @@ def task_status(request, task_id):
         found = None  # not an id this site could have made (a NUL would upset PostgreSQL)
     else:
         found = status.get(task_id)
-    if found is None:
+    # Another user's task is as unknown as a made-up id: a 403 would confirm that it exists.
+    if found is None or not access.may_view_task(request.user, found.owner_id):
         return render(request, "tasks_app/task_unknown.html", {"task_id": task_id}, status=404)
     context = {
         "status": found,
@@ -106,16 +123,17 @@ def task_status(request, task_id):
     return render(request, "tasks_app/task_status.html", context)
 
 
+@access.login_required
 def periodic_list(request):
     summaries = [periodic.summarize(task) for task in _periodic_tasks()]
     return render(request, "tasks_app/periodic_list.html", {"summaries": summaries})
 
 
+@access.login_required
 def periodic_detail(request, pk):
     task = get_object_or_404(PeriodicTask, pk=pk)
-    runs = Paginator(TaskRecord.objects.filter(periodic_task_name=task.name), TASKS_PER_PAGE).get_page(
-        request.GET.get("page")
-    )
+    runs = access.visible_tasks(request.user, TaskRecord.objects.filter(periodic_task_name=task.name))
+    runs = Paginator(runs, TASKS_PER_PAGE).get_page(request.GET.get("page"))
     found = status.states(record.task_id for record in runs)
     for record in runs:
         record.state = found[record.task_id]
@@ -123,6 +141,7 @@ def periodic_detail(request, pk):
     return render(request, "tasks_app/periodic_detail.html", context)
 
 
+@access.staff_required
 @require_POST
 def periodic_enable(request, pk, enabled):
     task = get_object_or_404(PeriodicTask, pk=pk)
@@ -140,6 +159,7 @@ CONFIRMABLE = {
 }
 
 
+@access.staff_required
 @require_http_methods(["GET", "POST"])
 def periodic_confirm(request, pk, action):
     if action not in CONFIRMABLE:
@@ -154,8 +174,8 @@ def periodic_confirm(request, pk, action):
         messages.success(request, f"Deleted {task.name}.")
         return redirect("periodic-list")
     try:
-        record = services.run_now(task)
-    except (catalog.TaskInputError, services.BrokerUnavailable) as exc:
+        record = services.run_now(task, owner=access.owner_of(request))
+    except (catalog.TaskInputError, services.BrokerUnavailable, RateLimited) as exc:
         messages.error(request, str(exc))
         return redirect("periodic-detail", pk=pk)
     _warn_if_nobody_will_run_it(request, scheduled=False)

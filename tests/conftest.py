@@ -195,6 +195,9 @@ def _close_task_thread_connections(**kwargs):
     connections.close_all()
 
 
+_embedded_workers = 0  # how many embedded_worker blocks are running
+
+
 @contextmanager
 def embedded_worker(app, concurrency: int = 2):
     """Celery's embedded test worker on the thread pool.
@@ -205,7 +208,12 @@ def embedded_worker(app, concurrency: int = 2):
     theirs, and PostgreSQL then refuses to drop the test database ("being accessed by other
     users"), so each task's connections are closed after it.
     """
-    task_postrun.connect(_close_task_thread_connections, weak=False)
+    # Connected once however many embedded workers run at a time (a test may start its own beside
+    # the session's): the first to stop must not take the closing away from the others.
+    global _embedded_workers
+    if _embedded_workers == 0:
+        task_postrun.connect(_close_task_thread_connections, weak=False)
+    _embedded_workers += 1
     try:
         with start_worker(
             app,
@@ -217,7 +225,9 @@ def embedded_worker(app, concurrency: int = 2):
         ) as worker:
             yield worker
     finally:
-        task_postrun.disconnect(_close_task_thread_connections)
+        _embedded_workers -= 1
+        if _embedded_workers == 0:
+            task_postrun.disconnect(_close_task_thread_connections)
 
 
 @pytest.fixture(scope="session")

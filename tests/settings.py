@@ -14,4 +14,13 @@ if "HELLOWORLD_DATA_DIR" not in os.environ:
     os.environ["HELLOWORLD_DATA_DIR"] = tempfile.mkdtemp(prefix="helloworld-tests-")
     atexit.register(shutil.rmtree, os.environ["HELLOWORLD_DATA_DIR"], ignore_errors=True)
 
+# Queues, remote control and events of this run's own, so that two test runs on one machine
+# (or a benchmark beside them) never take each other's tasks on the shared Redis and RabbitMQ.
+os.environ.setdefault("CELERY_QUEUE_PREFIX", f"hwtest{os.getpid()}")
+
 from helloworld.settings import *  # noqa: F403
+from helloworld.settings import DATABASES
+
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    # pytest-django's default name (test_<name>) would be shared by concurrent runs.
+    DATABASES["default"]["TEST"] = {"NAME": f"test_helloworld_{os.getpid()}"}

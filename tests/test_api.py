@@ -4,6 +4,7 @@ import json
 import time
 
 import pytest
+from django.conf import settings
 
 from tasks_app.models import TaskRecord
 from tests.conftest import app_on_broker
@@ -65,8 +66,9 @@ def test_a_body_not_sent_as_json_is_a_415(client):
     assert "Content-Type: application/json" in response.json()["error"]
 
 
-def test_get_on_the_create_endpoint_is_a_405(client):
-    assert client.get("/api/tasks/").status_code == 405
+def test_other_methods_on_the_tasks_endpoint_are_a_405(client):
+    # GET lists tasks (tests/test_task_list.py) and POST sends one; nothing else is allowed.
+    assert client.delete("/api/tasks/").status_code == 405
 
 
 def test_an_unknown_task_id_is_a_404_not_an_eternal_pending(client):
@@ -91,7 +93,7 @@ def test_health_names_the_broker_its_workers_and_beat(client, celery_worker, bro
     body = client.get("/api/health/").json()
     assert body["status"] == "ok"
     assert body["broker"]["reachable"] is True
-    assert body["workers"][celery_worker.hostname] == ["helloworld.default", "helloworld.high", "helloworld.low"]
+    assert body["workers"][celery_worker.hostname] == sorted(settings.QUEUES.values())
     assert body["beat"] == {"alive": False, "last_tick": None, "leader": None}
 
 

@@ -12,7 +12,7 @@ from helloworld import brokers
 def test_no_variable_means_the_embedded_filesystem_broker(tmp_path):
     broker = brokers.from_environ({}, tmp_path)
     assert broker.kind == "filesystem"
-    assert broker.url == "filesystem://localhost//"
+    assert broker.url == "filesystem-ordered://localhost//"  # kombu's filesystem transport, high first
     options = broker.transport_options
     assert options["data_folder_in"] == options["data_folder_out"]
     for name in ("data_folder_in", "processed_folder", "control_folder"):

@@ -5,13 +5,14 @@ import pickle
 
 import pytest
 from celery import uuid
+from django.conf import settings
 from django_celery_results.models import TaskResult
 from kombu import Producer
 
 from tasks_app import tasks
 from tests.conftest import wait_for
 
-QUEUE = "helloworld.default"
+QUEUE = settings.QUEUES["default"]
 
 
 class Marker:

@@ -4,6 +4,7 @@ import json
 import re
 
 import pytest
+from django.conf import settings
 from django_celery_beat.models import PeriodicTask
 
 from tasks_app import services
@@ -29,7 +30,7 @@ def test_run_now_redirects_to_the_status_page_which_shows_queued_at_once(client,
     html = page.content.decode()
     assert page.status_code == 200
     assert ">QUEUED<" in html
-    assert "helloworld.high" in html
+    assert settings.QUEUES["high"] in html
     assert "args [{&quot;n&quot;: 1}]" in html
     # No worker is running in this test: the page says so plainly.
     assert "No worker is running right now. The task is queued and will run when a worker starts" in html
@@ -52,7 +53,7 @@ def test_a_schedule_creates_one_periodic_task_and_redirects_to_it(client):
     assert response.status_code == 302
     assert response["Location"] == f"/periodic/{task.pk}/"
     assert (task.name, task.task, json.loads(task.args)) == ("quarterly echo", "tasks_app.tasks.echo", ["q"])
-    assert task.queue == "helloworld.default"
+    assert task.queue == settings.QUEUES["default"]
     assert task.crontab.minute == "*/15"
     assert not TaskRecord.objects.exists()  # scheduling sends nothing now
     html = client.get(response["Location"]).content.decode()

@@ -5,6 +5,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from django.conf import settings
 
 from tasks_app import services, status
 from tests.conftest import wait_for
@@ -36,7 +37,7 @@ def test_echo_posted_to_the_api_succeeds_with_its_value(client, celery_app, cele
     assert body["state"] == "SUCCESS", body
     assert body["result"] == value
     assert body["args"] == [value]
-    assert body["queue"] == "helloworld.default"
+    assert body["queue"] == settings.QUEUES["default"]
     # The embedded test worker reports the machine name; a real one reports its full node name.
     assert body["worker"] and body["worker"] in celery_worker.hostname
     assert body["started_at"] and body["finished_at"]
@@ -62,11 +63,12 @@ def test_a_failing_task_reports_the_error(client, celery_worker, broker, setting
     # Nothing listens on port 1: the download fails in the worker, not at the door. Loopback is
     # refused unless allow-listed, as in local development.
     settings.FETCH_URL_ALLOWED_NETWORKS = ["127.0.0.0/8"]
+    settings.FETCH_URL_MAX_RETRIES = 0  # fail at the first refusal (retries: tests/test_fetch_retry.py)
     response = post_task(client, {"task": "fetch_url", "args": ["http://127.0.0.1:1/"]})
     body = wait_until_finished(client, response.json()["url"])
     assert body["state"] == "FAILURE"
     assert body["result"] is None
-    assert body["error"].startswith("FetchError: Could not fetch http://127.0.0.1:1/: ConnectionRefusedError")
+    assert body["error"].startswith("NetworkError: Could not fetch http://127.0.0.1:1/: ConnectionRefusedError")
     assert "Traceback" in body["traceback"]
 
 

@@ -1,0 +1,92 @@
+"""Who may do what, in one place.
+
+Production: every page and endpoint but health needs a logged-in user; scheduling and acting
+on periodic tasks need staff; a task is visible to the user who started it and to staff.
+Local mode (`make run`, HELLOWORLD_LOCAL=1) is one person's machine: everyone may do everything.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from functools import wraps
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required as django_login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.utils import timezone
+
+
+def is_open(user) -> bool:
+    """May this user see and do everything? True for staff, and for anyone in local mode."""
+    return settings.LOCAL_MODE or (user.is_authenticated and user.is_staff)
+
+
+def login_required(view):
+    """Django's login_required, except in local mode."""
+    protected = django_login_required(view)
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if settings.LOCAL_MODE:
+            return view(request, *args, **kwargs)
+        return protected(request, *args, **kwargs)
+
+    return wrapper
+
+
+def staff_required(view):
+    """Staff only (a 403 page for other users, the login page for anonymous ones), except in local mode."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not settings.LOCAL_MODE:
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not request.user.is_staff:
+                raise PermissionDenied("Only staff may schedule or change periodic tasks.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def may_schedule(user) -> bool:
+    return is_open(user)
+
+
+def owner_of(request):
+    """The user to record as a task's owner: None for anonymous (local mode) requests."""
+    return request.user if request.user.is_authenticated else None
+
+
+def may_view_task(user, owner_id: int | None) -> bool:
+    return is_open(user) or (user.is_authenticated and owner_id is not None and owner_id == user.pk)
+
+
+def visible_tasks(user, records):
+    """The TaskRecord queryset narrowed to what `user` may see."""
+    return records if is_open(user) else records.filter(owner_id=user.pk)
+
+
+class BadToken(Exception):
+    """An Authorization header that names no live API token."""
+
+
+def token_user(request):
+    """The user whose API token the request carries (`Authorization: Bearer <key>`), None when
+    it carries none; BadToken for a header that is malformed, unknown or revoked."""
+    from tasks_app.models import ApiToken
+
+    header = request.META.get("HTTP_AUTHORIZATION", "")
+    if not header:
+        return None
+    scheme, _, key = header.partition(" ")
+    if scheme.lower() not in ("bearer", "token") or not key.strip():
+        raise BadToken("Send the API token as 'Authorization: Bearer <token>'.")
+    token = ApiToken.objects.select_related("user").filter(key_hash=ApiToken.hash(key.strip())).first()
+    if token is None or not token.user.is_active:
+        raise BadToken("This API token is not valid: it was mistyped, revoked, or its user is inactive.")
+    now = timezone.now()
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)  # at most a write a minute
+    return token.user

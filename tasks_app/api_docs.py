@@ -1,0 +1,24 @@
+"""GET /api/: the API's own page, every endpoint with `curl` examples that work against this site.
+
+tests/test_api_docs.py runs every example on the page against a real site and worker, so the
+page cannot drift from the API.
+"""
+
+from django.conf import settings
+from django.shortcuts import render
+
+from tasks_app import access
+
+
+@access.login_required
+def page(request):
+    context = {
+        # The examples name this site, as the visitor reached it, so they can be pasted as they are.
+        "base_url": request.build_absolute_uri("/").rstrip("/"),
+        # In production every example needs a token; locally none does.
+        "auth": "" if settings.LOCAL_MODE else ' -H "Authorization: Bearer $API_TOKEN"',
+        "bulk_max_tasks": settings.API_BULK_MAX_TASKS,
+        "bulk_max_mib": settings.API_BULK_MAX_BODY_BYTES // (1024 * 1024),
+        "rate_limits": settings.RATE_LIMITS_PER_MINUTE,
+    }
+    return render(request, "tasks_app/api_docs.html", context)

@@ -1,0 +1,143 @@
+"""The periodic tasks API: list, detail, create, change, delete and run now.
+
+Thin views like those of `api` (whose helpers they share): reading needs a login in production,
+every change needs staff; services validate and save (schedules are parsed there, never here).
+"""
+
+from __future__ import annotations
+
+import json
+
+from django.conf import settings
+from django.http import HttpResponse, JsonResponse
+from django.urls import reverse
+from django.utils import timezone
+
+from tasks_app import access, catalog, cursor, periodic, services, status
+from tasks_app.api import SCHEDULE_FIELDS, TASK_FIELDS, ApiError, api_view, check_fields, json_body, task_url
+from tasks_app.models import TaskRecord
+
+RECENT_RUNS = 10
+
+
+def _iso(moment) -> str | None:
+    return timezone.localtime(moment).isoformat() if moment else None
+
+
+def _stored_json(text: str, default):
+    try:
+        return json.loads(text) if text else default
+    except ValueError:
+        return text  # written by hand in the admin: shown as it is
+
+
+def _short_queue(full_name: str) -> str:
+    """`default` for `helloworld.default`: the name the API accepts back."""
+    by_full_name = {full: short for short, full in settings.QUEUES.items()}
+    return by_full_name.get(full_name, full_name)
+
+
+def periodic_json(task, next_count: int = 5) -> dict:
+    summary = periodic.summarize(task, count=next_count)
+    entry = catalog.by_task_name(task.task)
+    zone = task.crontab.timezone if task.crontab_id else services.site_time_zone()
+    return {
+        "id": task.pk,
+        "name": task.name,
+        "task": entry.name if entry else task.task,
+        "args": _stored_json(task.args, []),
+        "kwargs": _stored_json(task.kwargs, {}),
+        "queue": _short_queue(task.queue or settings.CELERY_TASK_DEFAULT_QUEUE),
+        "schedule": summary.schedule_text,
+        "description": summary.description,
+        "time_zone": str(zone),
+        "enabled": task.enabled,
+        "one_off": task.one_off,
+        "next_runs": [_iso(run) for run in summary.next_runs],
+        "last_run_at": _iso(task.last_run_at),
+        "total_run_count": task.total_run_count,
+        "url": reverse("api-periodic-detail", args=[task.pk]),
+        "page": reverse("periodic-detail", args=[task.pk]),
+    }
+
+
+def _detail_json(task, user) -> dict:
+    """The task and its most recent runs (those this user may see: their own, or all for staff)."""
+    runs = list(access.visible_tasks(user, TaskRecord.objects.filter(periodic_task_name=task.name))[:RECENT_RUNS])
+    states = status.states(run.task_id for run in runs)
+    recent = [
+        {
+            "id": run.task_id,
+            "state": states[run.task_id],
+            "enqueued_at": _iso(run.created_at),
+            "url": task_url(run.task_id),
+        }
+        for run in runs
+    ]
+    return {**periodic_json(task), "recent_runs": recent}
+
+
+def _require_staff(request) -> None:
+    if not access.may_schedule(request.user):
+        raise ApiError(403, "Only staff may schedule or change periodic tasks.")
+
+
+def _get(pk: int):
+    # A number past 64 bits would overflow the database driver rather than find nothing.
+    found = periodic.site_tasks().filter(pk=pk).first() if pk <= catalog.MAX_INTEGER else None
+    if found is None:
+        raise ApiError(404, f"No periodic task with id {pk} is known to this site.", "id")
+    return found
+
+
+def create(request, body: dict) -> JsonResponse:
+    """Create a periodic task from a body already checked for its fields (here, or by POST /api/tasks/)."""
+    _require_staff(request)
+    task = services.schedule(
+        body["task"],
+        body.get("args"),
+        body.get("kwargs"),
+        body.get("queue"),
+        body.get("schedule"),
+        body.get("name"),
+        owner=access.owner_of(request),
+    )
+    response = JsonResponse(_detail_json(task, request.user), status=201)
+    response["Location"] = reverse("api-periodic-detail", args=[task.pk])
+    return response
+
+
+@api_view("GET", "POST")
+def periodic_collection(request):
+    if request.method == "POST":
+        body = json_body(request)
+        check_fields(body, TASK_FIELDS + SCHEDULE_FIELDS, required=("task", "schedule"))
+        return create(request, body)
+    page = cursor.paginate(request, periodic.site_tasks(), order="name")
+    return JsonResponse(page.as_json(periodic_json))
+
+
+@api_view("GET", "PATCH", "DELETE")
+def periodic_item(request, pk: int):
+    task = _get(pk)
+    if request.method == "GET":
+        return JsonResponse(_detail_json(task, request.user))
+    _require_staff(request)
+    if request.method == "DELETE":
+        services.delete(task)
+        return HttpResponse(status=204)
+    body = json_body(request)
+    check_fields(body, services.CHANGEABLE)
+    if not body:
+        raise ApiError(400, f"Nothing to change; send one or more of: {', '.join(services.CHANGEABLE)}.")
+    task = services.change_periodic(task, body)
+    return JsonResponse(_detail_json(task, request.user))
+
+
+@api_view("POST")
+def periodic_run(request, pk: int):
+    """Send the periodic task's task now, once, besides its schedule."""
+    task = _get(pk)
+    _require_staff(request)
+    record = services.run_now(task, owner=access.owner_of(request))
+    return JsonResponse({"id": record.task_id, "state": status.QUEUED, "url": task_url(record.task_id)}, status=202)

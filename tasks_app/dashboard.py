@@ -1,0 +1,189 @@
+"""What the dashboard shows, gathered in one place for the page and for `GET /api/dashboard/`.
+
+Queues come from the broker (tasks_app.queues), workers from remote control (tasks_app.workers),
+beat from its heartbeats and lease in the database, counts and the chart from the result table
+(django-celery-results) and the site's own task records, with a few aggregate queries.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from django.db.models import Count, Exists, OuterRef
+from django.db.models.functions import TruncMinute
+from django.utils import timezone
+from django_celery_beat.models import PeriodicTasks
+from django_celery_results.models import TaskResult
+
+from tasks_app import beat_lease, monitoring, queues, workers
+from tasks_app.models import BeatHeartbeat, TaskRecord
+from tasks_app.status import QUEUED
+
+WINDOWS = {"hour": timedelta(hours=1), "day": timedelta(days=1)}
+STATES = (QUEUED, "STARTED", "PROGRESS", "RETRY", "SUCCESS", "FAILURE", "REVOKED")
+CHART_MINUTES = 60  # the chart: the last hour, one bar a minute
+CHART_WIDTH, CHART_HEIGHT = 600, 120
+
+
+@dataclass(frozen=True)
+class Beat:
+    alive: bool
+    last_tick: datetime | None
+    leader: str | None
+    beats: list  # BeatHeartbeat rows of the last day, newest first
+    latest_change: datetime | None  # the last time a periodic task was saved
+    seen_latest_change: bool | None  # None when no beat leads
+
+    def as_json(self) -> dict:
+        return {
+            "alive": self.alive,
+            "last_tick": _iso(self.last_tick),
+            "leader": self.leader,
+            "latest_schedule_change": _iso(self.latest_change),
+            "seen_latest_schedule_change": self.seen_latest_change,
+            "beats": [
+                {"node": beat.node, "last_tick": _iso(beat.last_tick), "is_leader": beat.is_leader}
+                for beat in self.beats
+            ],
+        }
+
+
+@dataclass(frozen=True)
+class Bar:
+    start: datetime
+    succeeded: int
+    failed: int
+    # Geometry for the server-drawn SVG (the template only places the rectangles).
+    x: float = 0
+    width: float = 0
+    succeeded_y: float = 0
+    succeeded_height: float = 0
+    failed_y: float = 0
+    failed_height: float = 0
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    generated_at: datetime
+    broker_kind: str
+    queues: list
+    age_known: bool
+    workers: list
+    beat: Beat
+    counts: dict  # window -> {state: count}
+    bars: list
+    peak: int  # the chart's scale: the busiest minute's tasks
+
+    def as_json(self) -> dict:
+        return {
+            "generated_at": _iso(self.generated_at),
+            "broker": self.broker_kind,
+            "queues": [queue.as_json() for queue in self.queues],
+            "oldest_age_known": self.age_known,
+            "workers": [worker.as_json() for worker in self.workers],
+            "beat": self.beat.as_json(),
+            "counts": self.counts,
+            "chart": {
+                "bucket_seconds": 60,
+                "buckets": [
+                    {"start": _iso(bar.start), "succeeded": bar.succeeded, "failed": bar.failed} for bar in self.bars
+                ],
+            },
+        }
+
+
+def _iso(moment):
+    return timezone.localtime(moment).isoformat() if moment else None
+
+
+def beat_state() -> Beat:
+    live = monitoring.live_beat()
+    lease = beat_lease.leader()
+    beats = list(BeatHeartbeat.objects.filter(last_tick__gte=timezone.now() - timedelta(days=1)).order_by("-last_tick"))
+    latest_change = PeriodicTasks.last_change()
+    seen = None
+    leading = next((beat for beat in beats if lease and beat.node == lease.holder), None)
+    if leading is not None:
+        seen = latest_change is None or (
+            leading.schedule_seen_at is not None and leading.schedule_seen_at >= latest_change
+        )
+    return Beat(
+        alive=live is not None,
+        last_tick=live.last_tick if live else (beats[0].last_tick if beats else None),
+        leader=lease.holder if lease else None,
+        beats=beats,
+        latest_change=latest_change,
+        seen_latest_change=seen,
+    )
+
+
+def counts(now: datetime) -> dict[str, dict[str, int]]:
+    """Tasks by state in each window: a result row counts by the time of its latest state change
+    (django-celery-results' date_done moves with each state); a task no worker has reported on
+    yet counts as QUEUED by when it was sent."""
+    found = {}
+    no_result = ~Exists(TaskResult.objects.filter(task_id=OuterRef("task_id")))
+    for window, length in WINDOWS.items():
+        since = now - length
+        by_state = dict.fromkeys(STATES, 0)
+        rows = TaskResult.objects.filter(date_done__gte=since).values_list("status").annotate(n=Count("id"))
+        for state, number in rows:
+            by_state[state] = by_state.get(state, 0) + number
+        by_state[QUEUED] = TaskRecord.objects.filter(no_result, created_at__gte=since).count()
+        found[window] = by_state
+    return found
+
+
+def chart(now: datetime) -> tuple[list[Bar], int]:
+    """Tasks finished per minute over the last hour: succeeded, and failed, one query."""
+    end = now.astimezone(UTC).replace(second=0, microsecond=0) + timedelta(minutes=1)
+    start = end - timedelta(minutes=CHART_MINUTES)
+    rows = (
+        TaskResult.objects.filter(date_done__gte=start, status__in=("SUCCESS", "FAILURE"))
+        .annotate(minute=TruncMinute("date_done", tzinfo=UTC))
+        .values_list("minute", "status")
+        .annotate(n=Count("id"))
+    )
+    per_minute: dict[tuple[datetime, str], int] = {}
+    for minute, state, number in rows:
+        per_minute[(minute.astimezone(UTC), state)] = number
+    minutes = [start + timedelta(minutes=index) for index in range(CHART_MINUTES)]
+    peak = max([per_minute.get((m, "SUCCESS"), 0) + per_minute.get((m, "FAILURE"), 0) for m in minutes] + [0])
+    scale = CHART_HEIGHT / peak if peak else 0
+    width = CHART_WIDTH / CHART_MINUTES
+    bars = []
+    for index, minute in enumerate(minutes):
+        succeeded, failed = per_minute.get((minute, "SUCCESS"), 0), per_minute.get((minute, "FAILURE"), 0)
+        succeeded_height, failed_height = succeeded * scale, failed * scale
+        bars.append(
+            Bar(
+                start=minute,
+                succeeded=succeeded,
+                failed=failed,
+                x=round(index * width, 2),
+                width=round(width - 1, 2),
+                succeeded_y=round(CHART_HEIGHT - succeeded_height, 2),
+                succeeded_height=round(succeeded_height, 2),
+                failed_y=round(CHART_HEIGHT - succeeded_height - failed_height, 2),
+                failed_height=round(failed_height, 2),
+            )
+        )
+    return bars, peak
+
+
+def collect() -> Dashboard:
+    now = timezone.now()
+    kind = queues.broker_kind()
+    bars, peak = chart(now)
+    return Dashboard(
+        generated_at=now,
+        broker_kind=kind,
+        queues=queues.states(),
+        age_known=queues.age_known(kind),
+        workers=workers.refresh(),
+        beat=beat_state(),
+        counts=counts(now),
+        bars=bars,
+        peak=peak,
+    )

@@ -1,0 +1,66 @@
+"""The dashboard page, its JSON twin and the staff-only purge: thin views over tasks_app.dashboard
+and tasks_app.queues."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from tasks_app import access, dashboard, queues
+from tasks_app.api import api_view
+
+REFRESH_SECONDS = 5
+
+
+@access.login_required
+@require_GET
+def dashboard_page(request):
+    """The page; with `?fragment=1`, only its body, which static/dashboard.js fetches to refresh
+    itself: one template draws the page whether first shown or refreshed."""
+    context = {
+        "dash": dashboard.collect(),
+        "may_purge": access.is_open(request.user),
+        "refresh_seconds": REFRESH_SECONDS,
+    }
+    if request.GET.get("fragment") == "1":
+        return render(request, "tasks_app/_dashboard_body.html", context)
+    return render(request, "tasks_app/dashboard.html", context)
+
+
+@api_view("GET")
+def dashboard_api(request):
+    return JsonResponse(dashboard.collect().as_json())
+
+
+def _who(request) -> str:
+    return request.user.get_username() if request.user.is_authenticated else "the local user"
+
+
+@access.staff_required
+@require_http_methods(["GET", "POST"])
+def purge_confirm(request, queue):
+    if queue not in settings.QUEUES:
+        raise Http404("No such queue.")
+    if request.method == "GET":
+        state = next(state for state in queues.states() if state.name == queue)
+        return render(request, "tasks_app/dashboard_purge_confirm.html", {"queue": state})
+    try:
+        purged = queues.purge(queue, by=_who(request))
+    except Exception as exc:  # the broker, whatever failed: say so instead of a 500
+        messages.error(request, f"Could not empty {settings.QUEUES[queue]}: {exc.__class__.__name__}: {exc}")
+        return redirect("dashboard")
+    messages.success(
+        request,
+        f"Dropped {purged.dropped} task{'' if purged.dropped == 1 else 's'} from {purged.queue}; "
+        "each one's status page says it was dropped.",
+    )
+    if purged.more_left:
+        messages.warning(
+            request,
+            f"{purged.queue} may hold more tasks: one purge stops after {queues.PURGE_LIMIT} tasks or "
+            f"{queues.PURGE_SECONDS:g} seconds. Empty it again to drop the rest.",
+        )
+    return redirect("dashboard")

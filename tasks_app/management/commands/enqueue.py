@@ -1,0 +1,74 @@
+"""`manage.py enqueue TASK`: the form on the command line, through the same services."""
+
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+
+from tasks_app import services, status
+from tasks_app.management.commands._common import HANDLED, command_error, describe, parse_json_option
+
+# What --wait takes as the end of a task, and which of them is a failure (exit status 1).
+FAILED_STATES = frozenset({"FAILURE", "REVOKED"})
+
+
+class Command(BaseCommand):
+    help = "Send a task now (prints its id) or on a schedule (prints the periodic task)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("task", help="echo, fetch_url or long_task")
+        # dest: Django's BaseCommand keeps `args` for itself.
+        parser.add_argument("--args", dest="task_args", help="JSON list of positional arguments, e.g. '[\"hello\"]'")
+        parser.add_argument(
+            "--kwargs", dest="task_kwargs", help="JSON object of keyword arguments, e.g. '{\"seconds\": 5}'"
+        )
+        parser.add_argument("--queue", help="high, default or low (default: the task's own)")
+        parser.add_argument("--schedule", help="e.g. 'every 5 minutes', '0 4 * * *', 'at 2026-12-01 09:30'")
+        parser.add_argument("--name", help="the periodic task's name (with --schedule)")
+        parser.add_argument("--wait", action="store_true", help="wait for the result; exit 1 if the task fails")
+        parser.add_argument("--timeout", type=float, default=300, help="seconds --wait waits (default 300)")
+
+    def handle(self, *args, **options):
+        if options["wait"] and options["schedule"]:
+            raise CommandError("--wait waits for one task; a schedule sends many. Use one or the other.")
+        if options["timeout"] <= 0:
+            raise CommandError("--timeout must be a positive number of seconds.")
+        try:
+            task_args = parse_json_option(options["task_args"], "args")
+            task_kwargs = parse_json_option(options["task_kwargs"], "kwargs")
+            if options["schedule"] is not None:
+                periodic = services.schedule(
+                    options["task"],
+                    task_args,
+                    task_kwargs,
+                    options["queue"],
+                    options["schedule"],
+                    options["name"],
+                )
+                self.stdout.write(f"Scheduled periodic task {periodic.name!r} (id {periodic.pk}).")
+                return
+            if options["name"] is not None:
+                raise CommandError("--name names a periodic task: give it with --schedule.")
+            record = services.enqueue(options["task"], task_args, task_kwargs, options["queue"])
+        except HANDLED as exc:
+            raise command_error(exc) from None
+        self.stdout.write(record.task_id)
+        if options["wait"]:
+            wait(self, record.task_id, options["timeout"])
+
+
+def wait(command: BaseCommand, task_id: str, timeout: float, interval: float = 0.25) -> None:
+    """Poll the database (where the status page reads too) until the task finishes; print its
+    status; CommandError (exit 1) if it failed, was revoked, or did not finish in time."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = status.get(task_id)
+        if found is not None and found.finished:
+            break
+        if time.monotonic() >= deadline:
+            state = found.state if found else status.QUEUED
+            raise CommandError(f"Task {task_id} is still {state} after {timeout:g} seconds.")
+        time.sleep(interval)
+    if found.state in FAILED_STATES:
+        command.stderr.write(describe(found))
+        raise CommandError(f"Task {task_id} ended {found.state}" + (f": {found.error}" if found.error else "."))
+    command.stdout.write(describe(found))

@@ -1,0 +1,70 @@
+"""Per-user rate limits on enqueue and schedule, counted in the database.
+
+A fixed one-minute window per user and action, one row each, incremented with a conditional
+UPDATE: atomic on SQLite and PostgreSQL alike, shared by every web process (a per-process
+cache would multiply the limit by the number of gunicorn workers), and no new service.
+A fixed window lets a user spend up to twice the limit across a window's edge; for a guard
+against floods that is enough, and it needs one row per user instead of one per request.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from tasks_app.models import RateWindow
+
+WINDOW = timedelta(minutes=1)
+
+# What each action's limit counts, for the message.
+NOUNS = {"enqueue": "tasks sent", "schedule": "periodic tasks created"}
+
+
+class RateLimited(Exception):
+    def __init__(self, action: str, limit: int, retry_after: int):
+        self.retry_after = retry_after
+        self.message = (
+            f"Too many {NOUNS[action]}: at most {limit} a minute per user. "
+            f"Try again in {retry_after} s (RATE_LIMIT_{action.upper()}_PER_MINUTE sets the limit)."
+        )
+        super().__init__(self.message)
+
+
+def limit_for(action: str) -> int:
+    """The limit per minute; 0 means none."""
+    return settings.RATE_LIMITS_PER_MINUTE.get(action, 0)
+
+
+def take(user, action: str, cost: int = 1) -> None:
+    """Count `cost` uses of `action` by `user` in this window, or raise RateLimited.
+
+    Anonymous users (local mode) and the CLI (no user) are not limited. Call it inside the
+    transaction that does the work, so that work which fails gives its count back.
+    """
+    limit = limit_for(action)
+    if not limit or user is None or not user.is_authenticated:
+        return
+    now = timezone.now()
+    start = now.replace(second=0, microsecond=0)  # the window: this wall-clock minute
+    retry_after = max(1, math.ceil((start + WINDOW - now).total_seconds()))
+    if cost > limit:
+        raise RateLimited(action, limit, retry_after)
+    rows = RateWindow.objects.filter(user=user, action=action, window_start=start)
+    for _ in range(2):
+        if rows.filter(count__lte=limit - cost).update(count=F("count") + cost):
+            return
+        if rows.exists():
+            raise RateLimited(action, limit, retry_after)
+        try:
+            with transaction.atomic():
+                RateWindow.objects.create(user=user, action=action, window_start=start, count=cost)
+        except IntegrityError:
+            continue  # another request made this window's row first: count on it
+        RateWindow.objects.filter(user=user, action=action, window_start__lt=start).delete()
+        return
+    raise RateLimited(action, limit, retry_after)

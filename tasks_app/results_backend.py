@@ -1,0 +1,52 @@
+"""django-celery-results' database backend, made to wait out a database outage and to clean
+up in batches.
+
+With `result_backend_always_retry`, Celery retries a failed result write with backoff, but
+only for errors the backend calls safe to retry, and django-celery-results names only
+InterfaceError ("connection already closed"). A PostgreSQL restart or failover raises
+OperationalError instead ("terminating connection", "connection refused", "database does not
+allow connections"), so a task that finished during one lost its result, and the status page
+said PROGRESS forever. Writing a result is an update-or-create on the task id, so repeating
+it is safe.
+
+Celery's daily `celery.backend_cleanup` calls `cleanup()`, which in django-celery-results is
+one DELETE of every expired row in one transaction: on a busy site's table, a long lock
+that workers writing results wait behind. Here it deletes in batches, and deletes the site's
+own records of the same tasks with them (or their status pages would say QUEUED for ever).
+"""
+
+from datetime import timedelta
+
+from django.db import InterfaceError, OperationalError, connection
+from django.utils import timezone
+from django_celery_results.backends.database import DatabaseBackend as BaseDatabaseBackend
+from django_celery_results.models import GroupResult, TaskResult
+
+from tasks_app.models import TaskRecord
+
+CLEANUP_BATCH = 5000
+
+
+def delete_in_batches(queryset) -> int:
+    """Delete what `queryset` selects, CLEANUP_BATCH rows per statement (each its own transaction)."""
+    deleted = 0
+    while ids := list(queryset.values_list("pk", flat=True)[:CLEANUP_BATCH]):
+        deleted += queryset.model._default_manager.filter(pk__in=ids).delete()[0]
+    return deleted
+
+
+class DatabaseBackend(BaseDatabaseBackend):
+    def cleanup(self):
+        if not self.expires:
+            return
+        expires = self.expires if isinstance(self.expires, timedelta) else timedelta(seconds=self.expires)
+        cutoff = timezone.now() - expires
+        delete_in_batches(TaskResult.objects.filter(date_done__lt=cutoff))
+        delete_in_batches(GroupResult.objects.filter(date_done__lt=cutoff))
+        delete_in_batches(TaskRecord.objects.filter(created_at__lt=cutoff))
+
+    def exception_safe_to_retry(self, exc):
+        if isinstance(exc, InterfaceError | OperationalError):
+            connection.close()  # the next attempt opens a fresh connection
+            return True
+        return super().exception_safe_to_retry(exc)

@@ -1,0 +1,135 @@
+"""Every worker: what it consumes, how many tasks it runs now and has done, when it last answered.
+
+Why remote control and a table rather than Celery's event stream (Flower's way): events need
+every worker started with `-E` and a process that listens all the time; a broadcast answered
+within a second needs neither. Each dashboard refresh asks the live workers and records each
+answer in WorkerSeen; a worker that stops answering is shown as gone from its last answer until
+FORGET_AFTER, then dropped, so a scaled-down dyno is visible for a while and not kept for ever.
+Recording what was observed is the one write a GET of the dashboard makes; it changes nothing
+that a person set.
+"""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from celery import current_app
+from django.utils import timezone
+
+from tasks_app import queues
+from tasks_app.models import WorkerSeen
+
+logger = logging.getLogger(__name__)
+
+FORGET_AFTER = timedelta(minutes=10)
+INSPECT_TIMEOUT = 1.0
+
+
+@dataclass(frozen=True)
+class Worker:
+    name: str
+    alive: bool | None  # None: the workers could not be asked
+    queues: list[str]
+    concurrency: int | None
+    running: int
+    processed: int
+    started_at: datetime | None
+    last_seen: datetime
+
+    @property
+    def state(self) -> str:
+        return {True: "alive", False: "gone", None: "unknown"}[self.alive]
+
+    def as_json(self) -> dict:
+        return {
+            "name": self.name,
+            "state": self.state,
+            "queues": self.queues,
+            "concurrency": self.concurrency,
+            "running": self.running,
+            "processed": self.processed,
+            "started_at": timezone.localtime(self.started_at).isoformat() if self.started_at else None,
+            "last_seen": timezone.localtime(self.last_seen).isoformat(),
+        }
+
+
+def _broadcast(command: str, timeout: float) -> dict:
+    # Its own connection, as monitoring.any_worker_alive explains.
+    with current_app.connection_for_write() as connection:
+        return getattr(current_app.control.inspect(timeout=timeout, connection=connection), command)() or {}
+
+
+def _ask(timeout: float) -> dict[str, dict]:
+    """Each answering worker's stats, running tasks and queues, by node name.
+
+    Each broadcast waits its whole timeout (nobody knows how many workers will answer; a limit
+    would miss a worker just started), so they are asked at once: a refresh takes one or two
+    timeouts, not three. Except the first on the filesystem transport: its reply exchange file
+    is created truncated before it is locked, so a broadcast binding at that moment reads an
+    empty file and fails; one broadcast alone first makes sure the file exists.
+    """
+    commands = ["stats", "active", "active_queues"]
+    answers = {}
+    if queues.broker_kind() == "filesystem":
+        answers["stats"] = _broadcast("stats", timeout)
+        commands.remove("stats")
+    with ThreadPoolExecutor(max_workers=len(commands)) as pool:
+        answers.update(zip(commands, pool.map(lambda command: _broadcast(command, timeout), commands), strict=True))
+    stats, active, active_queues = answers["stats"], answers["active"], answers["active_queues"]
+    return {
+        node: {"stats": stats.get(node) or {}, "active": active.get(node) or [], "queues": active_queues.get(node)}
+        for node in {*stats, *active, *active_queues}
+    }
+
+
+def _record(node: str, answer: dict, now: datetime) -> None:
+    stats = answer.get("stats") or {}
+    pool = stats.get("pool") or {}
+    concurrency = pool.get("max-concurrency")
+    uptime = stats.get("uptime")
+    total = stats.get("total") or {}
+    WorkerSeen.objects.update_or_create(
+        name=node[:255],
+        defaults={
+            "queues": sorted(queue["name"] for queue in answer.get("queues") or []),
+            "concurrency": concurrency if isinstance(concurrency, int) else None,
+            "running": len(answer.get("active") or []),
+            "processed": sum(count for count in total.values() if isinstance(count, int)),
+            "started_at": now - timedelta(seconds=uptime) if isinstance(uptime, int | float) else None,
+            "last_seen": now,
+        },
+    )
+
+
+def refresh(timeout: float = INSPECT_TIMEOUT) -> list[Worker]:
+    """Ask the workers, record the answers, forget the long gone; every worker, live ones first.
+
+    A broker that cannot be reached leaves the records as they were: every worker then shows
+    as gone since its last answer, which is what the site can honestly say."""
+    now = timezone.now()
+    WorkerSeen.objects.filter(last_seen__lt=now - FORGET_AFTER).delete()
+    try:
+        answers = _ask(timeout)
+    except Exception:  # a broker that is down or failed mid-broadcast: the workers' state is unknown
+        logger.warning("Could not ask the workers", exc_info=True)
+        answers = None
+    for node, answer in (answers or {}).items():
+        _record(node, answer, now)
+    rows = WorkerSeen.objects.all()
+    found = [
+        Worker(
+            name=row.name,
+            alive=None if answers is None else row.name in answers,
+            queues=row.queues,
+            concurrency=row.concurrency,
+            running=row.running if answers and row.name in answers else 0,
+            processed=row.processed,
+            started_at=row.started_at,
+            last_seen=row.last_seen,
+        )
+        for row in rows
+    ]
+    return sorted(found, key=lambda worker: (worker.alive is not True, worker.name))
