@@ -33,7 +33,7 @@ migrate: $(BIN)/.runtime
 run: migrate
 	HELLOWORLD_LOCAL=1 PATH="$(CURDIR)/$(BIN):$$PATH" exec $(BIN)/python -m helloworld.procfile --procfile Procfile.real start --port $(PORT)
 
-test: lint pytest pytest-postgres pytest-next
+test: lint pytest pytest-postgres pytest-next bench-smoke
 
 lint: $(BIN)/.test
 	$(BIN)/ruff check .
