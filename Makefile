@@ -14,7 +14,7 @@ VENV_NEXT := .venv-py312-django6
 # PostgreSQL for the database tests' second pass (trust auth on this machine and CI's).
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 
-.PHONY: run test lint pytest pytest-postgres pytest-next migrate clean chromium
+.PHONY: run test lint pytest pytest-postgres pytest-next migrate clean chromium bench bench-smoke
 
 $(BIN)/.runtime: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,7 +33,7 @@ migrate: $(BIN)/.runtime
 run: migrate
 	HELLOWORLD_LOCAL=1 PATH="$(CURDIR)/$(BIN):$$PATH" exec $(BIN)/python -m helloworld.procfile --procfile Procfile.real start --port $(PORT)
 
-test: lint pytest pytest-postgres pytest-next
+test: lint pytest pytest-postgres pytest-next bench-smoke
 
 lint: $(BIN)/.test
 	$(BIN)/ruff check .
@@ -65,6 +65,20 @@ pytest-next:
 	  $(MAKE) --no-print-directory $(VENV_NEXT)/bin/.test PYTHON_NEXT=$(PYTHON_NEXT) && \
 	  $(VENV_NEXT)/bin/pytest -m "not slow"; \
 	fi
+
+# Benchmark-only tools (rq, psutil, profilers) on top of the runtime requirements, never in them.
+$(BIN)/.bench: $(BIN)/.runtime requirements-bench.txt
+	$(BIN)/python -m pip install --quiet -r requirements-bench.txt
+	touch $@
+
+# The benchmark suite (issue 7) on the machine's PostgreSQL, Redis and RabbitMQ: tables on the
+# terminal and in bench/results/; about 15 minutes on two cores.
+bench: $(BIN)/.bench
+	$(BIN)/python -m bench
+
+# Each benchmark once on tiny sizes: checks that they still run (about a minute).
+bench-smoke: $(BIN)/.bench
+	$(BIN)/python -m bench --smoke
 
 $(VENV_NEXT)/bin/.test: requirements.txt requirements-test.txt
 	test -x $(VENV_NEXT)/bin/python || $(PYTHON_NEXT) -m venv $(VENV_NEXT)

@@ -1,0 +1,275 @@
+"""Benchmark 1, enqueue: tasks per second into each broker, from the raw client up to the API.
+
+(a) the broker's own client (Redis LPUSH, an AMQP basic publish with confirms, a file written into
+    a folder) sending a byte-identical copy of a real `echo` message;
+(b) a bare `apply_async` of `echo` through the site's Celery app;
+(c) `services.enqueue`: the site's record in PostgreSQL plus the publish, in one transaction;
+(d) `POST /api/tasks/bulk/` to gunicorn, batches of tasks, counted per task;
+(e) single `POST /api/tasks/` requests from several concurrent clients (also p50/p99 latency).
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import threading
+import time
+import uuid
+from contextlib import suppress
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from bench import env
+from bench.harness import Report, interleave, percentile, say
+
+RAW = "a raw client"
+BARE = "b apply_async"
+ENQUEUE = "c services.enqueue"
+BULK = "d bulk API (HTTP)"
+SINGLE = "e single POSTs (HTTP)"
+NOT_AVAILABLE = "endpoint not available in this checkout"
+
+
+def post(base: str, path: str, body) -> tuple[int, object]:
+    parts = urlsplit(base)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    try:
+        connection.request("POST", path, body=json.dumps(body), headers={"Content-Type": "application/json"})
+        response = connection.getresponse()
+        raw = response.read()
+        try:
+            return response.status, json.loads(raw or b"null")
+        except ValueError:
+            return response.status, raw[:200]
+    finally:
+        connection.close()
+
+
+class RawClient:
+    """The broker's own client sending copies of a real Celery `echo` message to a queue of its own."""
+
+    def __init__(self, broker: str, app):
+        self.broker = broker
+        self.queue = f"{env.PREFIX}.raw"
+        from tasks_app.tasks import echo
+
+        source = f"{env.PREFIX}.low"  # the site's own queue: the app refuses queues it does not know
+        env.purge(app, [self.queue, source])
+        echo.apply_async(["hello"], queue=source)  # one real message, to copy byte for byte
+        if broker == "redis":
+            import redis
+
+            self.client = redis.Redis.from_url(env.REDIS_URL)
+            self.payload = self.client.lindex(source, 0)
+            self.send = lambda: self.client.lpush(self.queue, self.payload)
+        elif broker == "rabbitmq":
+            import amqp
+
+            parts = urlsplit(env.RABBITMQ_URL)
+            # Publisher confirms, as the site's RabbitMQ settings use: each publish waits for the broker's ack.
+            self.connection = amqp.Connection(
+                f"{parts.hostname}:{parts.port or 5672}",
+                userid=parts.username,
+                password=parts.password,
+                confirm_publish=True,
+            )
+            self.connection.connect()
+            self.channel = self.connection.channel()
+            message = env.wait_until(lambda: self.channel.basic_get(source, no_ack=True), 10, "the copied message")
+            body, properties = message.body, dict(message.properties)
+
+            def send():
+                self.channel.basic_publish(amqp.Message(body, **properties), exchange="", routing_key=self.queue)
+
+            self.send = send
+        else:
+            from django.conf import settings
+
+            folder = Path(settings.BROKER.transport_options["data_folder_out"])
+            found = env.wait_until(lambda: list(folder.glob(f"*.{source}.msg")), 10, "the copied message file")
+            self.payload = found[0].read_bytes()
+            self.folder = env.DATA_DIR / "raw"
+            self.folder.mkdir(exist_ok=True)
+
+            def send():
+                # What kombu's transport does for each message, less its lock: a new file per message.
+                path = self.folder / f"{time.monotonic_ns()}_{uuid.uuid4()}.{self.queue}.msg"
+                with open(path, "wb") as handle:
+                    handle.write(self.payload)
+
+            self.send = send
+        env.purge(app, [self.queue, source])
+
+    def clear(self) -> None:
+        if self.broker == "filesystem":
+            for path in self.folder.glob("*.msg"):
+                path.unlink()
+
+    def close(self) -> None:
+        self.clear()
+        if self.broker == "redis":
+            self.client.delete(self.queue)
+            self.client.close()
+        elif self.broker == "rabbitmq":
+            with suppress(Exception):
+                self.channel.queue_purge(self.queue)
+            self.connection.close()
+
+
+def run_broker(broker: str, sizes: dict, rounds: int, clients: int, batch: int, smoke: bool) -> Report:
+    from tasks_app import services
+    from tasks_app.models import TaskRecord
+    from tasks_app.tasks import echo
+
+    report = Report(
+        f"enqueue-{broker}",
+        f"1. Enqueue on {broker}: tasks per second",
+        {
+            "broker": broker,
+            "rounds": rounds,
+            "tasks per run": sizes,
+            "http clients": clients,
+            "bulk batch": batch,
+            "gunicorn": "2 sync workers, local mode",
+        },
+    )
+    if not smoke and min(sizes.values()) < 10_000:
+        report.note(
+            f"runs of {sizes['apply_async']:,} tasks ({sizes['single']:,} for single POSTs), {rounds} rounds each, "
+            "instead of the issue's 10,000: a rate, not a total, and make bench must fit in 15 minutes "
+            "(BENCH_ENQUEUE_TASKS, BENCH_ENQUEUE_HTTP_TASKS and BENCH_ENQUEUE_ROUNDS change them)"
+        )
+    rate = report.metric("throughput", "tasks/s")
+    latency50 = report.metric("single POST latency p50", "ms", higher_is_better=False)
+    latency99 = report.metric("single POST latency p99", "ms", higher_is_better=False)
+
+    with env.site_app_on(broker) as app:
+        default_queue = f"{env.PREFIX}.default"
+        env.purge(app, env.site_queues())
+        raw = RawClient(broker, app)
+        web, base = env.start_gunicorn(broker)
+        try:
+            bulk_problem = None
+            status, answer = post(base, "/api/tasks/bulk/", {"tasks": [{"task": "echo", "args": [1]}]})
+            if status in (404, 405):  # 405: without the endpoint, /api/tasks/<id>/ takes the path (GET only)
+                bulk_problem = f"{NOT_AVAILABLE} (it answered {status})"
+            elif status != 202 or not isinstance(answer, dict) or len(answer.get("tasks", [])) != 1:
+                bulk_problem = f"bulk endpoint answered {status} {str(answer)[:120]}"
+            if bulk_problem:
+                report.note(f"(d) POST /api/tasks/bulk/: {bulk_problem}; (d) not measured")
+            status, answer = post(base, "/api/tasks/", {"task": "echo", "args": ["hello"]})
+            if status != 202:
+                raise RuntimeError(f"POST /api/tasks/ answered {status}: {answer}")
+
+            def timed(name, count, send_all):
+                started = time.perf_counter()
+                send_all(count)
+                seconds = time.perf_counter() - started
+                rate.add(name, count / seconds)
+
+            def run_raw():
+                def send_all(n):
+                    for _ in range(n):
+                        raw.send()
+
+                timed(RAW, sizes["raw"], send_all)
+
+            def run_bare():
+                def send_all(n):
+                    for _ in range(n):
+                        echo.apply_async(["hello"], queue=default_queue)
+
+                timed(BARE, sizes["apply_async"], send_all)
+
+            def run_enqueue():
+                def send_all(n):
+                    for _ in range(n):
+                        services.enqueue("echo", ["hello"], {}, "default")
+
+                timed(ENQUEUE, sizes["enqueue"], send_all)
+
+            def run_bulk():
+                def send_all(n):
+                    for start in range(0, n, batch):
+                        tasks = [{"task": "echo", "args": ["hello"]} for _ in range(min(batch, n - start))]
+                        status, answer = post(base, "/api/tasks/bulk/", {"tasks": tasks})
+                        if status != 202 or len(answer.get("tasks", [])) != len(tasks):
+                            raise RuntimeError(f"bulk POST answered {status}: {str(answer)[:200]}")
+
+                timed(BULK, sizes["bulk"], send_all)
+
+            def run_single():
+                count = sizes["single"]
+                latencies: list[float] = []
+                failures: list[str] = []
+                lock = threading.Lock()
+                counter = iter(range(count))
+
+                def client():
+                    while True:
+                        with lock:
+                            if next(counter, None) is None:
+                                return
+                        started = time.perf_counter()
+                        status, answer = post(base, "/api/tasks/", {"task": "echo", "args": ["hello"]})
+                        elapsed = time.perf_counter() - started
+                        with lock:
+                            latencies.append(elapsed)
+                            if status != 202:
+                                failures.append(f"{status} {str(answer)[:100]}")
+
+                threads = [threading.Thread(target=client) for _ in range(clients)]
+                started = time.perf_counter()
+                for thread in threads:
+                    thread.start()
+                for thread in threads:
+                    thread.join()
+                seconds = time.perf_counter() - started
+                if failures:
+                    raise RuntimeError(f"{len(failures)} single POSTs failed, e.g. {failures[0]}")
+                rate.add(SINGLE, count / seconds)
+                latency50.add(SINGLE, 1000 * percentile(latencies, 0.50))
+                latency99.add(SINGLE, 1000 * percentile(latencies, 0.99))
+
+            def between():
+                env.purge(app, env.site_queues())
+                raw.clear()
+                TaskRecord.objects.all().delete()
+
+            contenders = {RAW: run_raw, BARE: run_bare, ENQUEUE: run_enqueue, SINGLE: run_single}
+            if not bulk_problem:
+                contenders[BULK] = run_bulk
+            say(f"[enqueue/{broker}] {rounds} rounds of {', '.join(contenders)}")
+            interleave(contenders, rounds, between)
+        finally:
+            web.stop()
+            raw.close()
+            env.purge(app, env.site_queues())
+
+    report.ratio("(c)/(b)", "throughput", ENQUEUE, BARE)
+    report.ratio("(d)/(b)", "throughput", BULK, BARE)
+    report.ratio("(b)/(a)", "throughput", BARE, RAW)
+    report.ratio("(e)/(b)", "throughput", SINGLE, BARE)
+    report.target("(c) services.enqueue >= 0.5 x (b) apply_async", report.ratios["(c)/(b)"], 0.5)
+    report.target(
+        "(d) bulk API per task >= 0.8 x (b) apply_async",
+        report.ratios["(d)/(b)"],
+        0.8,
+        note=bulk_problem or "",
+    )
+    report.target("(b) apply_async >= 0.3 x (a) raw client", report.ratios["(b)/(a)"], 0.3)
+    return report
+
+
+def run(smoke: bool) -> list[Report]:
+    if smoke:
+        sizes = {"raw": 50, "apply_async": 50, "enqueue": 50, "bulk": 50, "single": 20}
+        rounds, clients, batch = 1, 2, 25
+    else:
+        n = int(os.environ.get("BENCH_ENQUEUE_TASKS", "2000"))
+        n_http = int(os.environ.get("BENCH_ENQUEUE_HTTP_TASKS", "1000"))
+        sizes = {"raw": n, "apply_async": n, "enqueue": n, "bulk": n, "single": n_http}
+        rounds, clients, batch = int(os.environ.get("BENCH_ENQUEUE_ROUNDS", "3")), 4, 100
+    brokers = os.environ.get("BENCH_BROKERS", "redis,rabbitmq,filesystem").split(",")
+    return [run_broker(broker, sizes, rounds, clients, batch, smoke) for broker in brokers]

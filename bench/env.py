@@ -1,0 +1,281 @@
+"""The benchmarks' surroundings: the machine's real services, a database and queues of their own,
+the site configured in this process, and the site's real processes (gunicorn, workers, beat).
+
+Other people run test suites on the same Redis and RabbitMQ, so everything here carries a prefix
+of its own (`bench<pid>`), uses Redis database 14 (the tests use 15, developers 0), and is
+removed afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from contextlib import contextmanager, suppress
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+PREFIX = os.environ.get("BENCH_PREFIX") or f"bench{os.getpid()}"
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+RABBITMQ_URL = os.environ.get("BENCH_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672//")
+POSTGRES_SERVER = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432")
+DATABASE_NAME = f"helloworld_{PREFIX}"
+DATABASE_URL = f"{POSTGRES_SERVER}/{DATABASE_NAME}"
+DATA_DIR = Path(tempfile.mkdtemp(prefix=f"helloworld-{PREFIX}-"))
+
+BROKER_URLS = {"redis": REDIS_URL, "rabbitmq": RABBITMQ_URL, "filesystem": "filesystem://localhost//"}
+
+LOCAL_MODE_NOTE = (
+    "the site's processes run in local mode (HELLOWORLD_LOCAL=1: no login, what `make run` users see); "
+    "database PostgreSQL, results in the database"
+)
+
+
+def site_environ(broker: str | None = None, **extra) -> dict[str, str]:
+    """The environment of a site process (or of this one): local mode, the bench database, the
+    bench data directory (filesystem broker), the bench queue prefix, and the broker asked for."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.endswith("_URL") and not key.startswith(("HELLOWORLD_", "DJANGO_", "CELERY_", "REMAP_"))
+    }
+    env.update(
+        HELLOWORLD_LOCAL="1",
+        DJANGO_SETTINGS_MODULE="helloworld.settings",
+        HELLOWORLD_DATA_DIR=str(DATA_DIR),
+        DATABASE_URL=DATABASE_URL,
+        CELERY_QUEUE_PREFIX=PREFIX,
+        LOG_LEVEL="WARNING",
+        PATH=f"{BIN}:{os.environ.get('PATH', '')}",
+        PYTHONPATH=str(ROOT),
+    )
+    if broker and broker != "filesystem":
+        env["CELERY_BROKER_URL"] = BROKER_URLS[broker]
+    env.update(extra)
+    return env
+
+
+# --- the database ---------------------------------------------------------------------------
+
+
+def _admin_sql(statement: str) -> None:
+    import psycopg
+
+    with psycopg.connect(f"{POSTGRES_SERVER}/postgres", autocommit=True, connect_timeout=5) as conn:
+        conn.execute(statement)
+
+
+def create_database() -> None:
+    _admin_sql(f'DROP DATABASE IF EXISTS "{DATABASE_NAME}" WITH (FORCE)')
+    _admin_sql(f'CREATE DATABASE "{DATABASE_NAME}"')
+
+
+def drop_database() -> None:
+    with suppress(Exception):
+        from django.db import connections
+
+        connections.close_all()
+    with suppress(Exception):
+        _admin_sql(f'DROP DATABASE IF EXISTS "{DATABASE_NAME}" WITH (FORCE)')
+
+
+def setup_django() -> None:
+    """Configure this process as the site (local mode, the bench database) and migrate."""
+    os.environ.update(site_environ())
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0, interactive=False)
+
+
+# --- brokers ----------------------------------------------------------------------------------
+
+
+@contextmanager
+def site_app_on(broker: str):
+    """The project's Celery app configured exactly as the site configures it for `broker` (what
+    settings would make of CELERY_BROKER_URL), made current so that the site's tasks and
+    `services` send through it."""
+    from celery import Celery
+    from django.conf import settings
+
+    from helloworld import brokers
+    from helloworld.celery import app as project_app
+
+    chosen = brokers.from_environ({"CELERY_BROKER_URL": BROKER_URLS[broker]}, settings.DATA_DIR)
+    app = Celery("helloworld", set_as_current=False)
+    app.config_from_object("django.conf:settings", namespace="CELERY")
+    app.conf.broker_url = chosen.url
+    app.conf.broker_transport_options = chosen.transport_options
+    if chosen.pool_limit is not None:
+        app.conf.broker_pool_limit = chosen.pool_limit
+    app.set_current()
+    app.set_default()
+    try:
+        yield app
+    finally:
+        app.close()
+        project_app.set_current()
+        project_app.set_default()
+
+
+def site_queues() -> list[str]:
+    return [f"{PREFIX}.{name}" for name in ("high", "default", "low")]
+
+
+def purge(app, names) -> None:
+    """Empty the named queues through `app`'s broker connection (declaring them if needed)."""
+    from kombu import Queue
+
+    with app.connection_for_write() as connection:
+        channel = connection.default_channel
+        for name in names:
+            bound = Queue(name, routing_key=name)(channel)
+            bound.declare()
+            bound.purge()
+
+
+def cleanup_brokers() -> None:
+    """Remove every queue, list and key this run made on Redis and RabbitMQ."""
+    with suppress(Exception):
+        import redis
+
+        client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3)
+        for key in client.scan_iter(match=f"*{PREFIX}*", count=1000):
+            client.delete(key)
+        # RQ's job and result keys carry no queue name: a job's hash names its queue (origin).
+        for key in client.scan_iter(match="rq:job:*", count=1000):
+            if PREFIX.encode() in (client.hget(key, "origin") or b""):
+                job_id = key.decode().split(":", 2)[2]
+                client.delete(key, f"rq:results:{job_id}")
+        for member in client.smembers("rq:queues"):
+            if PREFIX.encode() in member:
+                client.srem("rq:queues", member)
+        for member in client.smembers("rq:workers"):
+            if not client.exists(member) or PREFIX.encode() in (client.hget(member, "queues") or b""):
+                client.delete(member)
+                client.srem("rq:workers", member)
+        for key in client.scan_iter(match="rq:worker:*", count=1000):  # a worker killed mid-shutdown
+            if client.type(key) == b"hash" and PREFIX.encode() in (client.hget(key, "queues") or b""):
+                client.delete(key)
+        for key in client.scan_iter(match="_kombu.binding.*", count=1000):
+            for member in client.smembers(key):
+                if PREFIX.encode() in member:
+                    client.srem(key, member)
+        client.close()
+    with suppress(Exception):
+        from kombu import Connection
+
+        with Connection(RABBITMQ_URL, connect_timeout=3) as connection:
+            channel = connection.channel()
+            for name in [*site_queues(), f"{PREFIX}.raw", f"{PREFIX}.bare"]:
+                with suppress(Exception):
+                    channel.queue_delete(name)
+                    channel = connection.channel()
+                with suppress(Exception):
+                    channel.exchange_delete(name)
+                    channel = connection.channel()
+
+
+def cleanup() -> None:
+    cleanup_brokers()
+    drop_database()
+    shutil.rmtree(DATA_DIR, ignore_errors=True)
+
+
+# --- processes ---------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Process:
+    """A process this run started, in a session of its own so that it and its children stop together."""
+
+    def __init__(self, name: str, argv: list[str], env: dict, log_dir: Path = DATA_DIR):
+        self.name = name
+        self.log_path = log_dir / f"{name}.log"
+        self._log = open(self.log_path, "wb")  # noqa: SIM115  (closed in stop())
+        self.popen = subprocess.Popen(
+            argv, cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+
+    @property
+    def pid(self) -> int:
+        return self.popen.pid
+
+    def alive(self) -> bool:
+        return self.popen.poll() is None
+
+    def log_tail(self, lines: int = 30) -> str:
+        with suppress(OSError):
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        return ""
+
+    def signal_all(self, signum: int) -> None:
+        """Send a signal to the process and every child it started (its own process group)."""
+        with suppress(ProcessLookupError):
+            os.killpg(self.popen.pid, signum)
+
+    def stop(self, timeout: float = 20.0) -> None:
+        if self.alive():
+            self.signal_all(signal.SIGCONT)
+            self.signal_all(signal.SIGTERM)
+            try:
+                self.popen.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.signal_all(signal.SIGKILL)
+                self.popen.wait(timeout=10)
+        self._log.close()
+
+
+def wait_until(predicate, timeout: float, what: str, interval: float = 0.1, process: Process | None = None):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if process is not None and not process.alive():
+            raise RuntimeError(f"{process.name} exited while waiting for {what}:\n{process.log_tail()}")
+        if time.monotonic() > deadline:
+            tail = f":\n{process.log_tail()}" if process else ""
+            raise RuntimeError(f"timed out after {timeout:g}s waiting for {what}{tail}")
+        time.sleep(interval)
+
+
+def http_status(url: str, timeout: float = 2.0) -> int | None:
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+    except OSError:
+        return None
+
+
+def start_gunicorn(broker: str, workers: int = 2, extra: dict | None = None) -> tuple[Process, str]:
+    """The site's web process as the platform runs it (gunicorn with the site's config), in local mode."""
+    port = free_port()
+    env = site_environ(broker, PORT=str(port), WEB_CONCURRENCY=str(workers), **(extra or {}))
+    process = Process(
+        f"gunicorn-{broker}-{port}",
+        [str(BIN / "gunicorn"), "helloworld.wsgi", "--config", "python:helloworld.gunicorn_conf"],
+        env,
+    )
+    base = f"http://127.0.0.1:{port}"
+    wait_until(lambda: http_status(f"{base}/api/tasks/not-a-task/") == 404, 60, "gunicorn to answer", process=process)
+    return process, base
