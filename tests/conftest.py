@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from celery import Celery, beat
+from celery import _state as celery_state
 from celery.contrib.testing.worker import start_worker
 from celery.signals import task_postrun
 from celery.worker import state as worker_state
@@ -22,7 +23,6 @@ from django.conf import settings
 from django.db import connections
 
 from helloworld import brokers
-from helloworld.celery import app as project_app
 
 IN_CI = bool(os.environ.get("CI"))
 
@@ -155,7 +155,11 @@ def broker(request) -> brokers.Broker:
 @contextmanager
 def app_on_broker(url: str, transport_options: dict | None = None):
     """A Celery app configured exactly like the project's but on `url`, made the current app
-    (so the project's @shared_task tasks and `services` send through it) until the block ends."""
+    (so the project's @shared_task tasks and `services` send through it) until the block ends.
+
+    Then the app that was current before is current again: inside the session's app (a test's
+    own app within a broker's run of tests), not the project's, whose broker is another."""
+    previous_current, previous_default = celery_state.get_current_app(), celery_state.default_app
     app = Celery("helloworld", set_as_current=False)
     app.config_from_object("django.conf:settings", namespace="CELERY")
     app.conf.broker_url = url
@@ -166,8 +170,8 @@ def app_on_broker(url: str, transport_options: dict | None = None):
         yield app
     finally:
         app.close()
-        project_app.set_current()
-        project_app.set_default()
+        previous_current.set_current()
+        celery_state.set_default_app(previous_default)
 
 
 @pytest.fixture(scope="session")
