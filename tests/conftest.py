@@ -8,6 +8,7 @@ pass by skipping.
 from __future__ import annotations
 
 import os
+import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -196,7 +197,10 @@ def purge_queues(app) -> int:
 
 
 def _close_task_thread_connections(**kwargs):
-    connections.close_all()
+    # Only in a worker's thread: a test's own eager `apply()` runs in the main thread, inside
+    # the test's transaction, whose connection must stay open.
+    if threading.current_thread() is not threading.main_thread():
+        connections.close_all()
 
 
 @contextmanager
