@@ -57,8 +57,9 @@ def test_depths_with_no_worker_then_a_worker_drains_them_is_listed_and_then_show
         assert listed["concurrency"] == 2
         assert listed["processed"] - done_before == 5
         assert listed["running"] == 0
-        assert data["counts"]["hour"]["SUCCESS"] == 5 and data["counts"]["hour"]["QUEUED"] == 0
-        assert sum(bucket["succeeded"] for bucket in data["chart"]["buckets"]) == 5
+        # At least these five: a task of an earlier test on this broker may report into the same hour.
+        assert data["counts"]["hour"]["SUCCESS"] >= 5 and data["counts"]["hour"]["QUEUED"] == 0
+        assert sum(bucket["succeeded"] for bucket in data["chart"]["buckets"]) >= 5
         wait_for(
             lambda: (
                 worker.hostname in (page := client.get("/dashboard/?fragment=1").content.decode()) and "alive" in page
