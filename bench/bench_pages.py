@@ -26,9 +26,10 @@ NOT_AVAILABLE = "endpoint not available in this checkout"
 
 SEED_SQL = (
     """
-INSERT INTO tasks_app_taskrecord (task_id, task_name, args, kwargs, queue, created_at, periodic_task_name)
+INSERT INTO tasks_app_taskrecord (task_id, task_name, args, kwargs, queue, created_at, periodic_task_name, state)
 SELECT md5('t' || i)::uuid::text, CASE WHEN mod(i, 5) = 0 THEN 'fetch_url' ELSE 'echo' END,
-       '["hello"]'::jsonb, '{}'::jsonb, %(queue)s, now() - make_interval(secs => i), ''
+       '["hello"]'::jsonb, '{}'::jsonb, %(queue)s, now() - make_interval(secs => i), '',
+       CASE WHEN mod(i, 20) = 0 THEN 'FAILURE' ELSE 'SUCCESS' END
 FROM generate_series(%(first)s::int, %(last)s::int) AS i
 """,
     """
