@@ -12,7 +12,8 @@ Here a tick costs the same at any size, and a change costs what changed:
 - the heap of due times is patched for those rows instead of rebuilt from every entry;
 - everything is read afresh (as django-celery-beat does) when this beat starts and whenever it
   becomes the leader, since another beat may have sent tasks meanwhile;
-- a one-off task is disabled as soon as it is sent (django-celery-beat did it on its next full read).
+- a one-off task is disabled as soon as it is sent (django-celery-beat did it on its next full read);
+- run times are written without writing back beat's copy of the row over an edit (beat_entry).
 Pending run times are written before any row is reread, as django-celery-beat does, so a row's
 last run is never lost and no due time is sent twice.
 """
@@ -30,6 +31,7 @@ from django_celery_beat.schedulers import SCHEDULE_SYNC_MAX_INTERVAL
 from django_celery_beat.schedulers import DatabaseScheduler as BaseDatabaseScheduler
 
 from tasks_app import beat_changes, beat_lease, beat_shutdown, monitoring
+from tasks_app.beat_entry import ModelEntry
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +46,8 @@ RECONCILE_EVERY_SECONDS = SCHEDULE_SYNC_MAX_INTERVAL
 class DatabaseScheduler(BaseDatabaseScheduler):
     """Scheduling itself is django-celery-beat's; this class decides whether to take part, and
     keeps its schedule and heap in step with the database one changed row at a time."""
+
+    Entry = ModelEntry  # writes only the columns beat owns (beat_entry)
 
     def __init__(self, *args, **kwargs):
         # The platform names the dyno (beat.1, workerbeat.1); elsewhere the host must do.

@@ -2,11 +2,14 @@
 due time once: what lets it stay on time at tens of thousands of rows (make bench, beat at scale)."""
 
 import itertools
+import re
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
-from django_celery_beat.models import PeriodicTask
+from django_celery_beat.models import PeriodicTask, PeriodicTasks
 from django_celery_beat.schedulers import ModelEntry
 
 from helloworld.celery import app as project_app
@@ -121,6 +124,49 @@ def test_run_times_not_yet_written_are_written_before_any_row_is_reread(schedule
     assert row.last_run_at is not None
     assert abs((row.last_run_at - next_entry.last_run_at).total_seconds()) < 1
     assert row.total_run_count == 1
+
+
+def test_beat_writes_only_its_run_fields_so_an_edit_made_meanwhile_stands(scheduler):
+    # django-celery-beat read the row, set the run fields and saved every column: a task disabled
+    # through the API between that read and that write came back enabled (seen in CI).
+    row = periodic("edited", "every 5 seconds")
+    found = scheduler()
+    next_entry = found.reserve(found.schedule["edited"])
+    services.change_periodic(PeriodicTask.objects.get(pk=row.pk), {"args": ["changed"]})
+    with CaptureQueriesContext(connection) as queries:
+        found.sync()
+
+    updates = [query["sql"] for query in queries if query["sql"].startswith('UPDATE "django_celery_beat_periodictask"')]
+    assert len(updates) == 1
+    assignments = updates[0].split(" SET ", 1)[1].rsplit(" WHERE ", 1)[0]
+    assert set(re.findall(r'(?:^|, )"(\w+)" = ', assignments)) == {"last_run_at", "total_run_count"}
+    row.refresh_from_db()
+    assert (row.args, row.total_run_count) == ('["changed"]', 1)
+    assert abs((row.last_run_at - next_entry.last_run_at).total_seconds()) < 1
+
+    # As django-celery-beat's save() does, a disabled row keeps no last run.
+    entry = found.schedule["edited"]
+    services.change_periodic(row, {"enabled": False})
+    found.reserve(entry)
+    found.sync()
+    row.refresh_from_db()
+    assert (row.enabled, row.last_run_at, row.total_run_count) == (False, None, 2)
+
+
+def test_a_sent_one_off_is_disabled_without_undoing_an_edit(scheduler):
+    row = services.schedule(
+        "echo", ["once"], schedule_text=f"at {timezone.now() + timedelta(minutes=2):%Y-%m-%d %H:%M}"
+    )
+    found = scheduler()
+    entry = found.reserve(found.schedule[row.name])  # as when beat sends it
+    services.change_periodic(PeriodicTask.objects.get(pk=row.pk), {"args": ["edited"]})
+    changes_before = PeriodicTasks.last_change()
+
+    assert entry.is_due().is_due is False
+
+    row.refresh_from_db()
+    assert (row.enabled, row.total_run_count, row.last_run_at, row.args) == (False, 0, None, '["edited"]')
+    assert PeriodicTasks.last_change() > changes_before  # other beats and the dashboard hear of it
 
 
 def test_a_new_leader_reads_every_row_afresh(scheduler):

@@ -1,0 +1,43 @@
+"""Beat's schedule entry: django-celery-beat's, writing only the columns beat owns.
+
+django-celery-beat writes its run times by reading the row, setting them on that copy and saving
+every column, and disables a task by saving its own copy of the row (loaded when beat last read
+it). An edit committed in between is written back over: a task disabled through the site while
+beat was writing its last run came back enabled and went on running (seen in CI). Here each of
+those writes is one UPDATE of just its columns, so an edit made meanwhile stands. What the base
+class's save() does besides (a disabled row keeps no last run) the UPDATEs do too.
+"""
+
+from celery import schedules
+from django.db.models import Case, Value, When
+from django_celery_beat.models import PeriodicTasks
+from django_celery_beat.schedulers import NEVER_CHECK_TIMEOUT
+from django_celery_beat.schedulers import ModelEntry as BaseModelEntry
+
+
+class ModelEntry(BaseModelEntry):
+    def save(self):
+        # The run fields only; an UPDATE sends no save signal, as the base class's no_changes
+        # flag meant: beat's own bookkeeping is not a schedule change.
+        last_run_at = Case(When(enabled=True, then=Value(self.model.last_run_at)), default=None)
+        self._update(self.model, last_run_at=last_run_at, total_run_count=self.model.total_run_count)
+
+    def _disable(self, model):
+        # Called from __init__ too (a broken row), before self.model is set.
+        model.enabled = False
+        self._update(model, enabled=False, last_run_at=None)
+
+    def is_due(self):
+        model = self.model
+        if model.one_off and model.enabled and model.total_run_count > 0:
+            # A one-off task that has run: disabled, and its run count reset so that enabling it
+            # again runs it once more (as the base class does, without saving its stale copy).
+            model.enabled, model.total_run_count = False, 0
+            self._update(model, enabled=False, total_run_count=0, last_run_at=None)
+            PeriodicTasks.update_changed()  # a real change: other beats and the dashboard see it
+            return schedules.schedstate(False, NEVER_CHECK_TIMEOUT)
+        return super().is_due()
+
+    @staticmethod
+    def _update(model, **columns):
+        type(model)._default_manager.filter(pk=model.pk).update(**columns)
