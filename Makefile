@@ -52,9 +52,10 @@ chromium:
 	    echo "Chromium is missing and this is not root: run 'sudo apt-get install chromium' for the browser tests"; \
 	  fi; }
 
-# The database-backed tests again on PostgreSQL.
+# The database-backed tests again on PostgreSQL, less those about the broker alone (whose
+# database work the first pass already covers) to keep CI short.
 pytest-postgres: $(BIN)/.test
-	DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/pytest -m database
+	DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/pytest -m "database and not broker_bound"
 
 # The fast tests on the next Python and Django, so the upgrade path stays open.
 pytest-next:

@@ -3,8 +3,9 @@
 Two beats may run at once (a second beat dyno, workerbeat scaled to two, one-dyno web scaled
 to two). Each asks for the lease on every tick; the holder renews it, the others stand by. A
 beat that stops cleanly gives the lease up; one that crashes stops renewing, and after
-LEASE_SECONDS the next beat to ask takes over. The database is the one thing every beat of the
-site shares whatever the broker, and a conditional UPDATE is atomic on SQLite and PostgreSQL.
+BEAT_LEASE_SECONDS (a setting, 15 by default) the next beat to ask takes over. The database is
+the one thing every beat of the site shares whatever the broker, and a conditional UPDATE is
+atomic on SQLite and PostgreSQL.
 Leases use each host's clock: hosts kept in time by NTP differ by far less than the lease.
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -19,13 +21,12 @@ from django.utils import timezone
 from tasks_app.models import BeatLease
 
 NAME = "beat"
-LEASE_SECONDS = 15
 
 
 def acquire(holder: str) -> bool:
     """Take or renew the lease for `holder`; True when `holder` leads."""
     now = timezone.now()
-    expires_at = now + timedelta(seconds=LEASE_SECONDS)
+    expires_at = now + timedelta(seconds=settings.BEAT_LEASE_SECONDS)
     free_or_ours = Q(holder=holder) | Q(expires_at__lt=now)
     if BeatLease.objects.filter(free_or_ours, name=NAME).update(holder=holder, expires_at=expires_at):
         return True

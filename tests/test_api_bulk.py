@@ -33,6 +33,7 @@ def echoes(count: int, pad: int = 0) -> list[dict]:
 # --- 5,000 tasks, every one run ------------------------------------------------------------
 
 
+@pytest.mark.broker_bound
 @pytest.mark.parametrize("broker", ["redis", "rabbitmq"], indirect=True)
 def test_5000_tasks_in_one_request_all_complete(client, celery_worker, broker):
     # 600 bytes of padding each puts the body (about 3 MB) past Django's own 2.5 MiB upload cap,

@@ -32,6 +32,7 @@ def depths(data) -> dict:
     return {queue["name"]: queue["depth"] for queue in data["queues"]}
 
 
+@pytest.mark.broker_bound
 @pytest.mark.parametrize("broker", ["redis", "rabbitmq", "filesystem"], indirect=True)
 def test_depths_with_no_worker_then_a_worker_drains_them_is_listed_and_then_shown_gone(own_app, client, settings):
     sent = [services.enqueue("echo", [n]).task_id for n in range(3)]

@@ -60,6 +60,7 @@ def test_the_marker_would_act_if_it_were_unpickled(tmp_path):
     assert (tmp_path / "unpickled").exists()
 
 
+@pytest.mark.broker_bound
 @pytest.mark.parametrize("broker", ["filesystem", "redis", "rabbitmq"], indirect=True)
 def test_a_worker_refuses_a_pickled_task_and_runs_the_json_one_after_it(
     celery_app, celery_worker, broker, tmp_path, caplog

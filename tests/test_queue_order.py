@@ -26,6 +26,7 @@ def run_order(app, waiting_default: int = 6, waiting_high: int = 3) -> list[str]
     return [sent[task_id] for task_id in started]
 
 
+@pytest.mark.broker_bound
 @pytest.mark.parametrize("broker", ["redis", "filesystem"], indirect=True)
 def test_a_worker_takes_every_high_task_before_any_default_one(own_app):
     assert run_order(own_app) == ["high"] * 3 + ["default"] * 6

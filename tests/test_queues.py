@@ -18,6 +18,7 @@ def by_name(states):
     return {state.name: state for state in states}
 
 
+@pytest.mark.broker_bound
 def test_depths_and_oldest_age_of_tasks_waiting_with_no_worker(own_app, broker):
     before = time.time()
     for word in ("a", "b", "c"):
