@@ -9,6 +9,8 @@ allow connections"), so a task that finished during one lost its result, and the
 said PROGRESS forever. Writing a result is an update-or-create on the task id, so repeating
 it is safe.
 
+Each result is written in one statement with the record's mirrored state (models.ResultWriter).
+
 Celery's daily `celery.backend_cleanup` calls `cleanup()`, which in django-celery-results is
 one DELETE of every expired row in one transaction: on a busy site's table, a long lock
 that workers writing results wait behind. Here it deletes in batches, and deletes the site's
@@ -22,7 +24,7 @@ from django.utils import timezone
 from django_celery_results.backends.database import DatabaseBackend as BaseDatabaseBackend
 from django_celery_results.models import GroupResult, TaskResult
 
-from tasks_app.models import TaskRecord
+from tasks_app.models import StoredTaskResult, TaskRecord
 
 CLEANUP_BATCH = 5000
 
@@ -36,6 +38,8 @@ def delete_in_batches(queryset) -> int:
 
 
 class DatabaseBackend(BaseDatabaseBackend):
+    TaskModel = StoredTaskResult  # one statement per result written (models.ResultWriter)
+
     def cleanup(self):
         if not self.expires:
             return

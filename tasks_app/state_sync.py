@@ -17,8 +17,9 @@ from tasks_app.models import TaskRecord
 
 @receiver(post_save, sender=TaskResult)
 def mirror_state(sender, instance, **kwargs):
-    """Every state a worker (or services.revoke) writes goes through TaskResult.save()."""
-    TaskRecord.objects.filter(task_id=instance.task_id).exclude(state=instance.status).update(state=instance.status)
+    """A state written with TaskResult.save() (services.revoke, a purge). Workers write through
+    models.ResultWriter, which mirrors the state in the same transaction."""
+    TaskRecord.mirror_state(instance.task_id, instance.status)
 
 
 @receiver(post_save, sender=TaskRecord)
@@ -33,4 +34,4 @@ def catch_up(sender, instance, created, **kwargs):
 def _copy_state(task_id: str) -> None:
     found = TaskResult.objects.filter(task_id=task_id).values_list("status", flat=True).first()
     if found:
-        TaskRecord.objects.filter(task_id=task_id).exclude(state=found).update(state=found)
+        TaskRecord.mirror_state(task_id, found)

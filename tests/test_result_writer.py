@@ -1,0 +1,61 @@
+"""A worker's report of a task is one upsert with the record's mirrored state (models.ResultWriter),
+and writes the same row django-celery-results would."""
+
+from celery import states
+from celery.app.task import Context
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django_celery_results.models import TaskResult
+
+from helloworld.celery import app as project_app
+from tasks_app.models import TaskRecord
+
+
+def report(task_id: str, result, state: str):
+    request = Context(
+        id=task_id,
+        task="tasks_app.tasks.echo",
+        args=["hello"],
+        kwargs={},
+        argsrepr="['hello']",
+        kwargsrepr="{}",
+        hostname="worker.1@host",
+        periodic_task_name="nightly",
+    )
+    with CaptureQueriesContext(connection) as queries:
+        project_app.backend.store_result(task_id, result, state, request=request)
+    return [query["sql"] for query in queries if not query["sql"].startswith(("SAVEPOINT", "RELEASE"))]
+
+
+def test_started_then_success_write_the_result_row_and_the_records_state(db):
+    record = TaskRecord.objects.create(task_id="t-1", task_name="echo", args=["hello"], queue="q")
+
+    statements = report("t-1", {"pid": 7}, states.STARTED)
+    started = TaskResult.objects.get(task_id="t-1")
+    assert (started.status, started.task_name, started.worker) == (
+        states.STARTED,
+        "tasks_app.tasks.echo",
+        "worker.1@host",
+    )
+    assert (started.task_args, started.periodic_task_name) == ("\"['hello']\"", "nightly")
+    assert started.date_started is not None
+    record.refresh_from_db()
+    assert record.state == states.STARTED
+    # PostgreSQL: one statement (the upsert feeding the UPDATE); elsewhere the two in one transaction.
+    assert len(statements) == (1 if connection.vendor == "postgresql" else 2), statements
+
+    report("t-1", "hello", states.SUCCESS)
+    done = TaskResult.objects.get(task_id="t-1")
+    assert (done.status, done.result, done.pk) == (states.SUCCESS, '"hello"', started.pk)
+    assert done.date_started == started.date_started  # kept from STARTED, as the library keeps it
+    assert done.date_created == started.date_created
+    assert done.date_done >= started.date_done
+    record.refresh_from_db()
+    assert record.state == states.SUCCESS
+    assert project_app.AsyncResult("t-1").get(timeout=1) == "hello"
+
+
+def test_a_task_the_site_has_no_record_of_still_gets_its_result(db):
+    report("beat-run", "hello", states.SUCCESS)
+    assert TaskResult.objects.get(task_id="beat-run").status == states.SUCCESS
+    assert not TaskRecord.objects.exists()
