@@ -12,6 +12,7 @@ import math
 import reprlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.conf import settings
 
@@ -207,7 +208,7 @@ class Entry:
         doc = inspect.getdoc(self.task.run) or ""
         return doc.splitlines()[0] if doc else ""
 
-    @property
+    @cached_property  # read for every task a request sends: a bulk request sends thousands
     def signature(self) -> inspect.Signature:
         return inspect.signature(self.task.run)
 

@@ -144,6 +144,7 @@ def test_json_shape(own_app, client):
 @pytest.mark.parametrize("broker", ["filesystem"], indirect=True)
 def test_counts_and_chart_read_failures_from_the_result_table(own_app, client, settings):
     settings.FETCH_URL_ALLOWED_NETWORKS = ["127.0.0.0/8"]  # nothing listens on port 1: fails in the worker
+    settings.FETCH_URL_MAX_RETRIES = 0  # fail at the first refusal: the retries are test_fetch_retry's
     with embedded_worker(own_app):
         good = services.enqueue("echo", ["fine"]).task_id
         bad = services.enqueue("fetch_url", ["http://127.0.0.1:1/"]).task_id

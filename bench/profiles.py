@@ -1,0 +1,120 @@
+"""Profiles of the hot paths whose targets make bench misses: `python -m bench.profiles`.
+
+- (b) and (c) of the enqueue benchmark on Redis: `apply_async` and `services.enqueue`, each sending
+  a few thousand `echo` tasks under pyinstrument in this process;
+- the end-to-end worker: py-spy samples every process of a site worker (concurrency 2) while it
+  drains a queue of `echo` tasks, and the share of samples per function is printed.
+
+Profiles go to bench/results/profile-*.txt (pyinstrument's text) and profile-worker.txt (py-spy).
+A profiler slows what it watches: read the shares, not the rates.
+"""
+
+from __future__ import annotations
+
+import collections
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from bench import env
+from bench.harness import RESULTS_DIR, say
+
+TASKS = int(os.environ.get("BENCH_PROFILE_TASKS", "3000"))
+
+
+def profile_enqueue() -> None:
+    from pyinstrument import Profiler
+
+    from tasks_app import services
+    from tasks_app.tasks import echo
+
+    with env.site_app_on("redis") as app:
+        queue = f"{env.PREFIX}.default"
+        contenders = {
+            "apply_async": lambda: echo.apply_async(["hello"], queue=queue),
+            "services-enqueue": lambda: services.enqueue("echo", ["hello"], {}, "default"),
+        }
+        for name, send in contenders.items():
+            for _ in range(200):  # connections open, code warm
+                send()
+            profiler = Profiler(interval=0.0005)
+            with profiler:
+                for _ in range(TASKS):
+                    send()
+            path = RESULTS_DIR / f"profile-{name}.txt"
+            path.write_text(profiler.output_text(show_all=False, short_mode=False))
+            say(f"[profile] {name}: {path.relative_to(env.ROOT)}")
+            env.purge(app, env.site_queues())
+
+
+def shares(raw_path, top: int = 40) -> str:
+    """py-spy's collapsed stacks as the share of samples in which each function appears."""
+    counts, total = collections.Counter(), 0
+    for line in raw_path.read_text().splitlines():
+        stack, _, samples = line.rpartition(" ")
+        total += int(samples)
+        for function in {frame.split(" (")[0] for frame in stack.split(";")[1:]}:
+            counts[function] += int(samples)
+    return "\n".join(f"{count / total:6.1%}  {function}" for function, count in counts.most_common(top))
+
+
+def profile_worker() -> None:
+    from django_celery_results.models import TaskResult
+
+    from tasks_app.tasks import echo
+
+    queue = f"{env.PREFIX}.default"
+    worker = env.Process(
+        "worker-profiled",
+        [str(env.BIN / "celery"), "-A", "helloworld", "worker", "-c", "2", "-Q", queue],
+        env.site_environ("redis"),
+    )
+    raw = RESULTS_DIR / "profile-worker.raw"
+    try:
+        with env.site_app_on("redis") as app:
+            env.purge(app, env.site_queues())
+            echo.apply_async(["warm"], queue=queue)
+            env.wait_until(lambda: TaskResult.objects.exists(), 90, "the worker", process=worker)
+            TaskResult.objects.all().delete()
+            worker.signal_all(signal.SIGSTOP)
+            for _ in range(TASKS):
+                echo.apply_async(["hello"], queue=queue)
+            record = ["record", "--pid", str(worker.pid), "--subprocesses", "--nonblocking", "--rate", "200"]
+            spy = subprocess.Popen(
+                [str(env.BIN / "py-spy"), *record, "--format", "raw", "-o", str(raw)],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            time.sleep(1)  # py-spy attached before the clock starts
+            worker.signal_all(signal.SIGCONT)
+            env.wait_until(
+                lambda: TaskResult.objects.filter(status="SUCCESS").count() >= TASKS, 600, "the drain", process=worker
+            )
+            spy.send_signal(signal.SIGINT)
+            spy.wait(timeout=30)
+    finally:
+        worker.stop()
+    path = RESULTS_DIR / "profile-worker.txt"
+    path.write_text(
+        "Share of py-spy samples (all worker processes) in which each function appears\n\n" + shares(raw) + "\n"
+    )
+    raw.unlink()
+    say(f"[profile] worker: {path.relative_to(env.ROOT)}")
+
+
+def main() -> int:
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    env.create_database()
+    try:
+        env.setup_django()
+        profile_enqueue()
+        profile_worker()
+    finally:
+        env.cleanup()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
