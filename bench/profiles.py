@@ -57,7 +57,9 @@ def shares(raw_path, top: int = 40) -> str:
         total += int(samples)
         for function in {frame.split(" (")[0] for frame in stack.split(";")[1:]}:
             counts[function] += int(samples)
-    return "\n".join(f"{count / total:6.1%}  {function}" for function, count in counts.most_common(top))
+    # Frames in nearly every sample are the processes' start-up chain (click, bootsteps): left out.
+    shown = [(function, count) for function, count in counts.most_common() if count / total < 0.9][:top]
+    return "\n".join(f"{count / total:6.1%}  {function}" for function, count in shown)
 
 
 def profile_worker() -> None:
