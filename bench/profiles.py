@@ -49,7 +49,7 @@ def profile_enqueue() -> None:
             env.purge(app, env.site_queues())
 
 
-def shares(raw_path, top: int = 40) -> str:
+def shares(raw_path, top: int = 80) -> str:
     """py-spy's collapsed stacks as the share of samples in which each function appears."""
     counts, total = collections.Counter(), 0
     for line in raw_path.read_text().splitlines():
