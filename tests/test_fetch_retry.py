@@ -22,11 +22,15 @@ def send(client, url: str) -> str:
 
 
 @pytest.fixture
-def quick_retries(settings):
+def quick_retries(settings, monkeypatch):
     settings.FETCH_URL_ALLOWED_NETWORKS = ["127.0.0.0/8"]  # the closed port is on this machine
     settings.FETCH_URL_MAX_RETRIES = 2
     settings.FETCH_URL_RETRY_BACKOFF = 2  # waits of 0-2 s, then 0-4 s (full jitter)
     settings.FETCH_URL_RETRY_BACKOFF_MAX = 4
+    # Full jitter draws whole seconds from 0: one run in fifteen waited 0 s both times and the
+    # test never saw a retry to check (seen in a full run). At least 1 s leaves each retry on view.
+    backoff = tasks.get_exponential_backoff_interval
+    monkeypatch.setattr(tasks, "get_exponential_backoff_interval", lambda **kw: max(1, backoff(**kw)))
 
 
 def test_a_refused_connection_is_tried_three_times_then_fails_and_each_attempt_shows(
