@@ -173,9 +173,14 @@ class Processes:
         return marked(self.marker)
 
     def kill_leftovers(self) -> None:
-        for pid in self.leftovers():
-            with suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
+        """SIGKILL every marked process, again until none is left: a worker killed after its pool
+        process may first have started a new one (seen in a full run), which one pass misses."""
+        deadline = time.monotonic() + 10
+        while (found := self.leftovers()) and time.monotonic() < deadline:
+            for pid in found:
+                with suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+            time.sleep(0.05)
 
 
 @contextmanager
