@@ -269,7 +269,7 @@ CELERY_BEAT_SYNC_EVERY = 1
 # When several beats run, one holds a lease in the database and sends; if it dies, another
 # takes over once the lease runs out (tasks_app.beat_lease). Shorter means a quicker takeover
 # and more frequent renewals; it must stay well above beat's 2 s check.
-BEAT_LEASE_SECONDS = max(6, int(os.environ.get("BEAT_LEASE_SECONDS", "15")))
+BEAT_LEASE_SECONDS = max(6, env_int("BEAT_LEASE_SECONDS", 15))
 DJANGO_CELERY_BEAT_TZ_AWARE = True
 
 # --- Who may do what (tasks_app/access.py, tasks_app/ratelimit.py) ---------------------------

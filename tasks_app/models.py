@@ -182,21 +182,29 @@ class ResultWriter(TaskResultManager):
         row = self.model(task_id=task_id, **fields)
         if "date_started" in fields:
             row.date_started = timezone.now()  # for the library's Now(), which an upsert does not take
-        update_fields = [*fields, "date_done"]
         using = using or router.db_for_write(self.model)
-        if connections[using].vendor == "postgresql":
-            self._upsert_and_mirror(row, update_fields, using)
+        insert, params = self._upsert(row, [*fields, "date_done"], using)
+        connection = connections[using]
+        if connection.vendor == "postgresql":
+            quote, record = connection.ops.quote_name, connection.ops.quote_name(TaskRecord._meta.db_table)
+            # Identifiers from the models' metadata, quoted; every value is a parameter.
+            statement = (
+                f"WITH stored AS ({insert} RETURNING {quote('task_id')}, {quote('status')}) "  # noqa: S608
+                f"UPDATE {record} SET {quote('state')} = stored.{quote('status')} FROM stored "
+                f"WHERE {record}.{quote('task_id')} = stored.{quote('task_id')} "
+                f"AND {record}.{quote('state')} <> stored.{quote('status')}"
+            )
+            with connection.cursor() as cursor:
+                cursor.execute(statement, params)
         else:
-            with transaction.atomic(using=using):
-                self.using(using).bulk_create(
-                    [row], update_conflicts=True, unique_fields=["task_id"], update_fields=update_fields
-                )
+            with transaction.atomic(using=using), connection.cursor() as cursor:
+                cursor.execute(insert, params)
                 TaskRecord.mirror_state(task_id, status, using=using)
         return row
 
-    def _upsert_and_mirror(self, row, update_fields: list[str], using: str) -> None:
-        """The upsert bulk_create would send, as a data-modifying WITH of the mirror's UPDATE."""
-        meta, quote = self.model._meta, connections[using].ops.quote_name
+    def _upsert(self, row, update_fields: list[str], using: str) -> tuple[str, tuple]:
+        """The INSERT ... ON CONFLICT (task_id) DO UPDATE that bulk_create would send for `row`."""
+        meta = self.model._meta
         upsert = sql.InsertQuery(
             self.model,
             on_conflict=OnConflict.UPDATE,
@@ -205,16 +213,7 @@ class ResultWriter(TaskResultManager):
         )
         upsert.insert_values([field for field in meta.concrete_fields if not field.primary_key], [row])
         [(insert, params)] = upsert.get_compiler(using=using).as_sql()
-        record = quote(TaskRecord._meta.db_table)
-        # Identifiers from the models' metadata, quoted; every value is a parameter.
-        statement = (
-            f"WITH stored AS ({insert} RETURNING {quote('task_id')}, {quote('status')}) "  # noqa: S608
-            f"UPDATE {record} SET {quote('state')} = stored.{quote('status')} FROM stored "
-            f"WHERE {record}.{quote('task_id')} = stored.{quote('task_id')} "
-            f"AND {record}.{quote('state')} <> stored.{quote('status')}"
-        )
-        with connections[using].cursor() as cursor:
-            cursor.execute(statement, params)
+        return insert, params
 
 
 class StoredTaskResult(TaskResult):
