@@ -93,10 +93,13 @@ class RawClient:
             self.folder.mkdir(exist_ok=True)
 
             def send():
-                # What kombu's transport does for each message, less its lock: a new file per message.
+                # What the site's transport (helloworld.transports) does for each message: a new
+                # file, written whole under a name no reader matches, then renamed into place.
                 path = self.folder / f"{time.monotonic_ns()}_{uuid.uuid4()}.{self.queue}.msg"
-                with open(path, "wb") as handle:
+                partial = path.with_name(path.name + ".part")
+                with open(partial, "wb") as handle:
                     handle.write(self.payload)
+                os.replace(partial, path)
 
             self.send = send
         env.purge(app, [self.queue, source])

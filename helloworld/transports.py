@@ -1,23 +1,42 @@
-"""kombu's filesystem transport, serving the queues in the order the worker lists them.
+"""kombu's filesystem transport, made safe for a worker and a web process sharing one folder.
 
-The stock transport polls its queues round robin, carrying on from the queue after the last one
-it took from, so `high` gets no precedence: with tasks waiting in `high` and `default` a worker
-took them alternately (tests/test_queue_order.py shows it). This one starts every poll at the
-first queue (`high`), so a task in an earlier queue is always taken before one in a later queue,
-as the Redis transport does with `queue_order_strategy: priority`. Nothing else changes: the
-same folders, files and locking, so processes using either class share the queues.
+Two changes to the stock transport, nothing else (the same folders and file names, so the
+dashboard's queue depths and purge read them as kombu does):
+
+- Queue order. The stock transport polls its queues round robin, carrying on from the queue
+  after the last one it took from, so `high` gets no precedence: with tasks waiting in `high`
+  and `default` a worker took them alternately (tests/test_queue_order.py shows it). This one
+  starts every poll at the first queue (`high`), so a task in an earlier queue is always taken
+  before one in a later queue, as the Redis transport does with `queue_order_strategy: priority`.
+- Whole messages only. The stock `_put` creates the message file under its final name and only
+  then writes the body, and its lock is advisory: a worker polling at that instant moves the
+  still-empty file away, fails to decode it and stops with "Unrecoverable error: JSONDecodeError"
+  (kombu issue #1551; it failed our CI). This one writes the body to a name no reader matches
+  and renames it into place, which is atomic on POSIX, so a reader sees a message whole or not
+  at all (tests/test_filesystem_transport.py).
 
 Registered as the URL scheme `filesystem-ordered` (kombu finds transports by scheme; it refuses
 import paths in URLs). Every process of the site imports this through the settings
 (helloworld.brokers) before it connects.
 """
 
+import os
+import uuid
+from contextlib import suppress
 from queue import Empty
+from time import monotonic
 
+from kombu.exceptions import ChannelError
 from kombu.transport import TRANSPORT_ALIASES, filesystem
+from kombu.utils.encoding import str_to_bytes
+from kombu.utils.json import dumps
 from kombu.utils.scheduling import FairCycle
 
 SCHEME = "filesystem-ordered"
+
+# Appended to a message's file name while it is written: kombu's readers match
+# `name.partition(".")[2] == f"{queue}.msg"`, which a name ending in this never does.
+PARTIAL_SUFFIX = ".part"
 
 
 class InOrderCycle(FairCycle):
@@ -29,6 +48,21 @@ class InOrderCycle(FairCycle):
 class Channel(filesystem.Channel):
     def _reset_cycle(self):
         self._cycle = InOrderCycle(self._get_and_deliver, self._active_queues, Empty)
+
+    def _put(self, queue, payload, **kwargs):
+        """Put a message on `queue`, where readers see it only once it is complete."""
+        body = str_to_bytes(dumps(payload))
+        name = f"{round(monotonic() * 1000)}_{uuid.uuid4()}.{queue}.msg"  # kombu's naming
+        final = os.path.join(self.data_folder_out, name)
+        partial = final + PARTIAL_SUFFIX
+        try:
+            with open(partial, "wb") as handle:
+                handle.write(body)
+            os.replace(partial, final)
+        except OSError as exc:
+            with suppress(OSError):
+                os.remove(partial)
+            raise ChannelError(f"Cannot add file {final!r} to directory") from exc
 
 
 class Transport(filesystem.Transport):
