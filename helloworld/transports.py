@@ -13,7 +13,8 @@ dashboard's queue depths and purge read them as kombu does):
   still-empty file away, fails to decode it and stops with "Unrecoverable error: JSONDecodeError"
   (kombu issue #1551; it failed our CI). This one writes the body to a name no reader matches
   and renames it into place, which is atomic on POSIX, so a reader sees a message whole or not
-  at all (tests/test_filesystem_transport.py).
+  at all (tests/test_filesystem_transport.py). The same holds for a fanout exchange's file
+  (remote control's bindings), which kombu also creates empty before it locks and writes it.
 
 Registered as the URL scheme `filesystem-ordered` (kombu finds transports by scheme; it refuses
 import paths in URLs). Every process of the site imports this through the settings
@@ -63,6 +64,26 @@ class Channel(filesystem.Channel):
             with suppress(OSError):
                 os.remove(partial)
             raise ChannelError(f"Cannot add file {final!r} to directory") from exc
+
+    def _queue_bind(self, exchange, routing_key, pattern, queue):
+        """Bind `queue` to a fanout `exchange`: a new exchange file appears whole, by a hard link
+        that fails if another process made it first; an existing one is kombu's locked update."""
+        file = self._exchange_file(exchange)
+        if not file.exists():
+            entry = filesystem.exchange_queue_t(routing_key or "", pattern or "", queue or "")
+            partial = file.with_name(f"{file.name}.{uuid.uuid4()}{PARTIAL_SUFFIX}")
+            try:
+                self.control_folder.mkdir(exist_ok=True)
+                partial.write_bytes(str_to_bytes(dumps([entry])))
+                os.link(partial, file)
+                return
+            except FileExistsError:
+                pass  # another process created it meanwhile: add to it as kombu does
+            except OSError as exc:
+                raise ChannelError(f"Cannot open {file}") from exc
+            finally:
+                partial.unlink(missing_ok=True)
+        super()._queue_bind(exchange, routing_key, pattern, queue)
 
 
 class Transport(filesystem.Transport):

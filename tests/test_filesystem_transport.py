@@ -1,5 +1,5 @@
-"""The embedded broker's transport (helloworld/transports.py) never shows a reader a message
-that is still being written.
+"""The embedded broker's transport (helloworld/transports.py) never shows a reader a message,
+or a fanout exchange's bindings, still being written.
 
 kombu's own filesystem transport creates a message's file under its final name before it
 writes the body. A worker that polls in between takes the empty file, fails to decode it and
@@ -8,11 +8,13 @@ it. That stopped our CI's filesystem worker mid-run.
 """
 
 import builtins
+import io
 import json
 import threading
 from contextlib import contextmanager
 from pathlib import Path
 from queue import Empty
+from unittest.mock import patch
 
 import pytest
 from kombu import Connection
@@ -20,6 +22,7 @@ from kombu import Connection
 from helloworld import brokers
 
 QUEUE = "hw.default"
+EXCHANGE = "hw.pidbox"
 
 
 @pytest.fixture
@@ -32,48 +35,68 @@ def channel(url: str, options: dict):
 
 
 @contextmanager
-def reading_whenever_a_message_file_is_opened(folder: str, reader, seen: list):
-    """Each time a file in the queue folder is opened for writing, let `reader` take from the
-    queue at that very moment (the window a polling worker can hit), recording what it got."""
+def peeking_whenever_a_file_is_written(folder: str, peek, seen: list):
+    """Each time a file in `folder` is opened for writing, call `peek` at that very moment (the
+    window a polling worker can hit), recording what it returned or raised."""
     real_open = builtins.open
 
     def spying_open(file, mode="r", *args, **kwargs):
         handle = real_open(file, mode, *args, **kwargs)
         if "w" in mode and Path(file).parent == Path(folder):
             try:
-                seen.append(reader._get(QUEUE))
+                seen.append(peek())
             except Empty:
                 seen.append("empty")
             except ValueError as exc:  # JSONDecodeError
                 seen.append(exc)
         return handle
 
-    builtins.open = spying_open
-    try:
+    # pathlib opens through io.open, the same function under another name
+    with patch.object(builtins, "open", spying_open), patch.object(io, "open", spying_open):
         yield
-    finally:
-        builtins.open = real_open
+
+
+def put_while_peeking(url: str, options: dict) -> tuple[list, object]:
+    writer, reader = channel(url, options), channel(url, options)
+    seen = []
+    with peeking_whenever_a_file_is_written(options["data_folder_out"], lambda: reader._get(QUEUE), seen):
+        writer._put(QUEUE, {"body": "hello"})
+    return seen, reader
+
+
+def bind_while_peeking(url: str, options: dict) -> tuple[list, object]:
+    binder, reader = channel(url, options), channel(url, options)
+    seen = []
+    with peeking_whenever_a_file_is_written(options["control_folder"], lambda: reader.get_table(EXCHANGE), seen):
+        binder._queue_bind(EXCHANGE, "", "", "worker-a.pidbox")
+    return seen, reader
 
 
 def test_a_message_being_written_is_invisible_to_a_reader_until_it_is_whole(options):
-    writer, reader = channel("filesystem-ordered://", options), channel("filesystem-ordered://", options)
-    seen = []
-    with reading_whenever_a_message_file_is_opened(options["data_folder_out"], reader, seen):
-        writer._put(QUEUE, {"body": "hello"})
+    seen, reader = put_while_peeking("filesystem-ordered://", options)
     assert seen == ["empty"]  # the reader polled mid-write and found nothing to take
     assert reader._get(QUEUE) == {"body": "hello"}  # and then the whole message
 
 
-def test_kombus_own_transport_still_hands_a_reader_a_half_written_message(options):
-    """The reason for our override. If this fails, kombu has fixed the race upstream and our
-    `_put` can go (keep the queue order); until then it documents what the override prevents."""
-    writer, reader = channel("filesystem://", options), channel("filesystem://", options)
-    seen = []
-    with reading_whenever_a_message_file_is_opened(options["data_folder_out"], reader, seen):
-        writer._put(QUEUE, {"body": "hello"})
+def test_a_new_fanout_binding_is_invisible_to_a_sender_until_it_is_whole(options):
+    seen, reader = bind_while_peeking("filesystem-ordered://", options)
+    assert seen == [[]]  # a broadcast sent mid-write reaches no one yet, and does not fail
+    assert [entry.queue for entry in reader.get_table(EXCHANGE)] == ["worker-a.pidbox"]
+    binder = channel("filesystem-ordered://", options)
+    binder._queue_bind(EXCHANGE, "", "", "worker-b.pidbox")  # an existing file: kombu's locked update
+    assert [entry.queue for entry in reader.get_table(EXCHANGE)] == ["worker-b.pidbox", "worker-a.pidbox"]
+    assert [path.name for path in Path(options["control_folder"]).iterdir()] == [f"{EXCHANGE}.exchange"]
+
+
+def test_kombus_own_transport_still_hands_readers_half_written_files(options):
+    """The reason for our overrides. If this fails, kombu has fixed the races upstream and our
+    `_put` and `_queue_bind` can go (keep the queue order); until then it shows what they prevent."""
+    seen, reader = put_while_peeking("filesystem://", options)
     assert len(seen) == 1 and isinstance(seen[0], json.JSONDecodeError)
     with pytest.raises(Empty):
         reader._get(QUEUE)  # and the message is gone
+    seen, _ = bind_while_peeking("filesystem://", options)
+    assert len(seen) == 1 and isinstance(seen[0], json.JSONDecodeError)
 
 
 def test_concurrent_writers_and_a_reader_pass_every_message_whole_and_once(options):
