@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import pytest
-from celery import Celery, beat
+from celery import Celery, beat, bootsteps
 from celery import _state as celery_state
 from celery.contrib.testing.worker import start_worker
 from celery.signals import task_postrun
@@ -249,6 +249,10 @@ class SessionWorker:
         self._running = None  # (context manager, worker) while it runs
 
     def start(self):
+        if self._running is not None and self._running[1].blueprint.state != bootsteps.RUN:
+            # It stopped on its own (an unrecoverable error, logged in the test it happened in):
+            # a fresh one keeps that failure from spreading to every later test of the broker.
+            self.stop()
         if self._running is None:
             context = _worker_thread(self.app)
             self._running = (context, context.__enter__())
@@ -279,13 +283,24 @@ def _session_worker(celery_app, django_db_setup):
 def celery_worker(_session_worker, celery_app, transactional_db):
     """A real worker (Celery's embedded test worker, thread pool) consuming the project's queues.
 
-    The database is transactional because the worker writes results from its own thread.
-    Afterwards the worker is let finish what it runs and the queues are emptied, so that no
-    task of this test runs after its database is gone.
+    The database is transactional because the worker writes results from its own thread. The
+    queues are emptied first, of what tests without a worker left there. Afterwards the worker
+    is let finish what it runs and the queues are emptied, so that no task of this test runs
+    after its database is gone.
     """
+    purge_queues(celery_app)
     yield _session_worker.start()
     purge_queues(celery_app)
     wait_for(lambda: not worker_state.active_requests, timeout=30, message="the worker to finish its tasks")
+
+
+@pytest.fixture(autouse=True)
+def _a_worker_only_for_tests_that_ask(request):
+    """Stop the session's worker before a test that did not ask for one: it would take that
+    test's tasks (which the test may expect to stay queued) and run them in its thread, where
+    they fail to write their results once the test's database access has ended."""
+    if "celery_worker" not in request.fixturenames and _session_workers:
+        _session_workers[-1].stop()
 
 
 @pytest.fixture
