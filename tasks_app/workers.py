@@ -19,7 +19,6 @@ from datetime import datetime, timedelta
 from celery import current_app
 from django.utils import timezone
 
-from tasks_app import queues
 from tasks_app.models import WorkerSeen
 
 logger = logging.getLogger(__name__)
@@ -66,19 +65,13 @@ def _ask(timeout: float) -> dict[str, dict]:
     """Each answering worker's stats, running tasks and queues, by node name.
 
     Each broadcast waits its whole timeout (nobody knows how many workers will answer; a limit
-    would miss a worker just started), so they are asked at once: a refresh takes one or two
-    timeouts, not three. Except the first on the filesystem transport: its reply exchange file
-    is created truncated before it is locked, so a broadcast binding at that moment reads an
-    empty file and fails; one broadcast alone first makes sure the file exists.
+    would miss a worker just started), so they are asked at once: a refresh takes one timeout,
+    not three. (On the filesystem broker, broadcasts binding to one new reply exchange at once
+    are safe since helloworld.transports creates its file whole.)
     """
     commands = ["stats", "active", "active_queues"]
-    answers = {}
-    if queues.broker_kind() == "filesystem":
-        answers["stats"] = _broadcast("stats", timeout)
-        commands.remove("stats")
     with ThreadPoolExecutor(max_workers=len(commands)) as pool:
-        answers.update(zip(commands, pool.map(lambda command: _broadcast(command, timeout), commands), strict=True))
-    stats, active, active_queues = answers["stats"], answers["active"], answers["active_queues"]
+        stats, active, active_queues = pool.map(lambda command: _broadcast(command, timeout), commands)
     return {
         node: {"stats": stats.get(node) or {}, "active": active.get(node) or [], "queues": active_queues.get(node)}
         for node in {*stats, *active, *active_queues}

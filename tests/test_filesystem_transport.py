@@ -35,14 +35,17 @@ def channel(url: str, options: dict):
 
 
 @contextmanager
-def peeking_whenever_a_file_is_written(folder: str, peek, seen: list):
-    """Each time a file in `folder` is opened for writing, call `peek` at that very moment (the
-    window a polling worker can hit), recording what it returned or raised."""
+def peeking_at_the_first_write(folder: str, peek, seen: list):
+    """When a file in `folder` is first opened for writing, call `peek` at that very moment (the
+    window another process can hit), recording what it returned or raised. Once only, so that a
+    peek that writes there itself does not peek again."""
     real_open = builtins.open
+    peeked = []
 
     def spying_open(file, mode="r", *args, **kwargs):
         handle = real_open(file, mode, *args, **kwargs)
-        if "w" in mode and Path(file).parent == Path(folder):
+        if "w" in mode and Path(file).parent == Path(folder) and not peeked:
+            peeked.append(file)
             try:
                 seen.append(peek())
             except Empty:
@@ -59,7 +62,7 @@ def peeking_whenever_a_file_is_written(folder: str, peek, seen: list):
 def put_while_peeking(url: str, options: dict) -> tuple[list, object]:
     writer, reader = channel(url, options), channel(url, options)
     seen = []
-    with peeking_whenever_a_file_is_written(options["data_folder_out"], lambda: reader._get(QUEUE), seen):
+    with peeking_at_the_first_write(options["data_folder_out"], lambda: reader._get(QUEUE), seen):
         writer._put(QUEUE, {"body": "hello"})
     return seen, reader
 
@@ -67,7 +70,7 @@ def put_while_peeking(url: str, options: dict) -> tuple[list, object]:
 def bind_while_peeking(url: str, options: dict) -> tuple[list, object]:
     binder, reader = channel(url, options), channel(url, options)
     seen = []
-    with peeking_whenever_a_file_is_written(options["control_folder"], lambda: reader.get_table(EXCHANGE), seen):
+    with peeking_at_the_first_write(options["control_folder"], lambda: reader.get_table(EXCHANGE), seen):
         binder._queue_bind(EXCHANGE, "", "", "worker-a.pidbox")
     return seen, reader
 
@@ -86,6 +89,18 @@ def test_a_new_fanout_binding_is_invisible_to_a_sender_until_it_is_whole(options
     binder._queue_bind(EXCHANGE, "", "", "worker-b.pidbox")  # an existing file: kombu's locked update
     assert [entry.queue for entry in reader.get_table(EXCHANGE)] == ["worker-b.pidbox", "worker-a.pidbox"]
     assert [path.name for path in Path(options["control_folder"]).iterdir()] == [f"{EXCHANGE}.exchange"]
+
+
+def test_two_processes_binding_to_a_new_exchange_at_once_both_stay_bound(options):
+    """Two remote-control broadcasts at once each bind a reply queue to one new exchange file."""
+    first, second = channel("filesystem-ordered://", options), channel("filesystem-ordered://", options)
+    seen = []
+    with peeking_at_the_first_write(
+        options["control_folder"], lambda: second._queue_bind(EXCHANGE, "", "", "second.reply"), seen
+    ):
+        first._queue_bind(EXCHANGE, "", "", "first.reply")
+    assert seen == [None]  # the second bound while the first was writing, and did not fail
+    assert {entry.queue for entry in first.get_table(EXCHANGE)} == {"first.reply", "second.reply"}
 
 
 def test_kombus_own_transport_still_hands_readers_half_written_files(options):
