@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 
 from bench import env
 from bench.harness import Report, interleave, percentile, say
+from helloworld.transports import write_whole
 
 RAW = "a raw client"
 BARE = "b apply_async"
@@ -93,13 +94,8 @@ class RawClient:
             self.folder.mkdir(exist_ok=True)
 
             def send():
-                # What the site's transport (helloworld.transports) does for each message: a new
-                # file, written whole under a name no reader matches, then renamed into place.
-                path = self.folder / f"{time.monotonic_ns()}_{uuid.uuid4()}.{self.queue}.msg"
-                partial = path.with_name(path.name + ".part")
-                with open(partial, "wb") as handle:
-                    handle.write(self.payload)
-                os.replace(partial, path)
+                # What the site's transport does for each message: a new file, written whole.
+                write_whole(self.folder / f"{time.monotonic_ns()}_{uuid.uuid4()}.{self.queue}.msg", self.payload)
 
             self.send = send
         env.purge(app, [self.queue, source])

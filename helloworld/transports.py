@@ -35,9 +35,27 @@ from kombu.utils.scheduling import FairCycle
 
 SCHEME = "filesystem-ordered"
 
-# Appended to a message's file name while it is written: kombu's readers match
-# `name.partition(".")[2] == f"{queue}.msg"`, which a name ending in this never does.
+# Ends the name a file is written under before it is renamed into place: kombu's readers match
+# `name.partition(".")[2] == f"{queue}.msg"` and open exchange files by exact name, so no
+# reader ever matches a name ending in this.
 PARTIAL_SUFFIX = ".part"
+
+
+def write_whole(path, body: bytes, *, exclusive: bool = False) -> None:
+    """Write `body` to `path` so that readers see it complete or not at all: under a name no
+    reader matches, then renamed into place (atomic on POSIX). `exclusive` hard-links instead,
+    which raises FileExistsError if `path` already exists, and leaves it untouched."""
+    partial = f"{path}.{uuid.uuid4().hex}{PARTIAL_SUFFIX}"
+    try:
+        with open(partial, "wb") as handle:
+            handle.write(body)
+        (os.link if exclusive else os.replace)(partial, path)
+    except BaseException:
+        with suppress(OSError):
+            os.remove(partial)
+        raise
+    if exclusive:
+        os.remove(partial)  # the link is the file now
 
 
 class InOrderCycle(FairCycle):
@@ -52,37 +70,27 @@ class Channel(filesystem.Channel):
 
     def _put(self, queue, payload, **kwargs):
         """Put a message on `queue`, where readers see it only once it is complete."""
-        body = str_to_bytes(dumps(payload))
         name = f"{round(monotonic() * 1000)}_{uuid.uuid4()}.{queue}.msg"  # kombu's naming
         final = os.path.join(self.data_folder_out, name)
-        partial = final + PARTIAL_SUFFIX
         try:
-            with open(partial, "wb") as handle:
-                handle.write(body)
-            os.replace(partial, final)
+            write_whole(final, str_to_bytes(dumps(payload)))
         except OSError as exc:
-            with suppress(OSError):
-                os.remove(partial)
             raise ChannelError(f"Cannot add file {final!r} to directory") from exc
 
     def _queue_bind(self, exchange, routing_key, pattern, queue):
-        """Bind `queue` to a fanout `exchange`: a new exchange file appears whole, by a hard link
-        that fails if another process made it first; an existing one is kombu's locked update."""
+        """Bind `queue` to a fanout `exchange`: a new exchange file appears whole and only once
+        (write_whole's exclusive link); an existing one gets kombu's locked update."""
         file = self._exchange_file(exchange)
         if not file.exists():
             entry = filesystem.exchange_queue_t(routing_key or "", pattern or "", queue or "")
-            partial = file.with_name(f"{file.name}.{uuid.uuid4()}{PARTIAL_SUFFIX}")
             try:
                 self.control_folder.mkdir(exist_ok=True)
-                partial.write_bytes(str_to_bytes(dumps([entry])))
-                os.link(partial, file)
+                write_whole(file, str_to_bytes(dumps([entry])), exclusive=True)
                 return
             except FileExistsError:
                 pass  # another process created it meanwhile: add to it as kombu does
             except OSError as exc:
                 raise ChannelError(f"Cannot open {file}") from exc
-            finally:
-                partial.unlink(missing_ok=True)
         super()._queue_bind(exchange, routing_key, pattern, queue)
 
 
