@@ -4,7 +4,7 @@ The rows are seeded with bulk_create: a fixed set of hot rows (intervals of 5 an
 every-minute crontabs) that send during the measurement, and cold ones (hourly and daily crontabs,
 intervals of hours and days, spread over the hour and the day) that make up the size, as a large
 installation has; at 10,000 rows about sixty cold rows come due each minute. A real beat runs
-(`celery -A helloworld beat --scheduler tasks_app.scheduler:DatabaseScheduler`) against Redis.
+(`celery -A helloworld beat --scheduler tasks_app.beat.scheduler:DatabaseScheduler`) against Redis.
 Every send is recorded by the site's own `before_task_publish` hook (a TaskRecord with the periodic
 task's name, stamped by beat just before it publishes). During the window, rows are edited the way
 the site saves a schedule (the site's parser, `schedules.save_schedule`, `PeriodicTask.save()`, whose
@@ -32,7 +32,7 @@ from bench.harness import Report, say
 
 HOT_INTERVALS = [5, 5, 5, 5, 5, 10, 10, 10]  # seconds
 HOT_CRONTABS = 2  # every minute
-SITE_SCHEDULER = "tasks_app.scheduler:DatabaseScheduler"
+SITE_SCHEDULER = "tasks_app.beat.scheduler:DatabaseScheduler"
 REFERENCE_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 REFERENCE = "django-celery-beat's own scheduler"
 EDIT = "edit to send"
@@ -271,7 +271,7 @@ def run(smoke: bool) -> list[Report]:
     queue = f"{env.PREFIX}.low"
     report = Report(
         "beat",
-        "3. Beat at scale: the site's scheduler (tasks_app.scheduler) on redis and PostgreSQL",
+        "3. Beat at scale: the site's scheduler (tasks_app.beat.scheduler) on redis and PostgreSQL",
         {
             "sizes": sizes,
             "window (s)": window,

@@ -206,11 +206,11 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
 # Status pages read results from the database, not the broker; extended results keep the
 # task name, worker and periodic task name with each row.
-CELERY_RESULT_BACKEND = "tasks_app.results_backend:DatabaseBackend"  # django-db, outage-proof
+CELERY_RESULT_BACKEND = "tasks_app.worker.results_backend:DatabaseBackend"  # django-db, outage-proof
 CELERY_RESULT_EXTENDED = True
 # Result rows are kept this long: Celery's default day loses a Friday task's status by Monday;
 # a week keeps status pages useful and the table small. Beat's scheduler installs Celery's
-# `celery.backend_cleanup` (daily, 04:00), which deletes older rows in batches (tasks_app.results_backend).
+# `celery.backend_cleanup` (daily, 04:00), which deletes older rows in batches (tasks_app.worker.results_backend).
 CELERY_RESULT_EXPIRES = float(os.environ.get("CELERY_RESULT_EXPIRES_DAYS", "7")) * 24 * 60 * 60  # seconds
 CELERY_CACHE_BACKEND = "django-cache"
 # Celery's Django fix-up otherwise closes the database connections before and after every task,
@@ -262,12 +262,12 @@ CELERY_CONTROL_EXCHANGE = QUEUE_PREFIX
 CELERY_EVENT_EXCHANGE = f"{QUEUE_PREFIX}.celeryev"
 
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULER = "tasks_app.scheduler:DatabaseScheduler"
+CELERY_BEAT_SCHEDULER = "tasks_app.beat.scheduler:DatabaseScheduler"
 # Save each run time as soon as it is sent (not every 3 minutes), so that a beat taking over
 # from a crashed one knows what was already sent.
 CELERY_BEAT_SYNC_EVERY = 1
 # When several beats run, one holds a lease in the database and sends; if it dies, another
-# takes over once the lease runs out (tasks_app.beat_lease). Shorter means a quicker takeover
+# takes over once the lease runs out (tasks_app.beat.lease). Shorter means a quicker takeover
 # and more frequent renewals; it must stay well above beat's 2 s check.
 BEAT_LEASE_SECONDS = max(6, env_int("BEAT_LEASE_SECONDS", 15))
 DJANGO_CELERY_BEAT_TZ_AWARE = True
@@ -286,7 +286,7 @@ RATE_LIMITS_PER_MINUTE = {
 # --- The JSON API (tasks_app/api.py) ------------------------------------------------------------
 # POST /api/tasks/bulk/ takes at most this many tasks, in a body of at most this many bytes: bounded,
 # so one request can neither exhaust a web process's memory nor hold the database for long. The
-# other endpoints keep their 256 KiB cap (catalog.MAX_BODY_BYTES).
+# other endpoints keep their 256 KiB cap (validation.MAX_BODY_BYTES).
 API_BULK_MAX_TASKS = env_int("API_BULK_MAX_TASKS", 5000)
 API_BULK_MAX_BODY_BYTES = env_int("API_BULK_MAX_BODY_BYTES", 8 * 1024 * 1024)
 

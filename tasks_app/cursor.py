@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 
-from tasks_app import catalog
-from tasks_app.catalog import TaskInputError
+from tasks_app import validation
+from tasks_app.validation import TaskInputError
 
 # As the task list's pages (tasks_app/task_list.py), so every list reads alike.
 DEFAULT_LIMIT = 25
@@ -84,13 +84,13 @@ def _decode(raw: str, field) -> tuple:
     try:
         text = base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4))
         value, pk = json.loads(text)
-        if not isinstance(pk, int) or isinstance(pk, bool) or not 0 < pk <= catalog.MAX_INTEGER:
+        if not isinstance(pk, int) or isinstance(pk, bool) or not 0 < pk <= validation.MAX_INTEGER:
             raise ValueError(pk)
         # Only what this module writes: text free of control characters (PostgreSQL refuses NUL)
         # or a 64-bit number (SQLite overflows past one).
         if isinstance(value, str):
-            catalog.check_text(value, "cursor", "The cursor", max_chars=1000)
-        elif not (isinstance(value, int) and not isinstance(value, bool) and abs(value) <= catalog.MAX_INTEGER):
+            validation.check_text(value, "cursor", "The cursor", max_chars=1000)
+        elif not (isinstance(value, int) and not isinstance(value, bool) and abs(value) <= validation.MAX_INTEGER):
             raise ValueError(value)
         return field.to_python(value), pk
     except (binascii.Error, ValueError, TypeError, ValidationError):  # TaskInputError is a ValueError

@@ -1,6 +1,6 @@
 """What the dashboard shows, gathered in one place for the page and for `GET /api/dashboard/`.
 
-Queues come from the broker (tasks_app.queues), workers from remote control (tasks_app.workers),
+Queues come from the broker (tasks_app.broker.queues), workers from remote control (tasks_app.broker.workers),
 beat from its heartbeats and lease in the database, counts and the chart from the result table
 (django-celery-results) and the site's own task records, with a few aggregate queries.
 """
@@ -16,7 +16,8 @@ from django.utils import timezone
 from django_celery_beat.models import PeriodicTasks
 from django_celery_results.models import TaskResult
 
-from tasks_app import beat_lease, monitoring, queues, workers
+from tasks_app.beat import heartbeat, lease
+from tasks_app.broker import queues, workers
 from tasks_app.models import BeatHeartbeat, TaskRecord
 from tasks_app.status import QUEUED
 
@@ -98,12 +99,12 @@ def _iso(moment):
 
 
 def beat_state() -> Beat:
-    live = monitoring.live_beat()
-    lease = beat_lease.leader()
+    live = heartbeat.live_beat()
+    holder = lease.leader()
     beats = list(BeatHeartbeat.objects.filter(last_tick__gte=timezone.now() - timedelta(days=1)).order_by("-last_tick"))
     latest_change = PeriodicTasks.last_change()
     seen = None
-    leading = next((beat for beat in beats if lease and beat.node == lease.holder), None)
+    leading = next((beat for beat in beats if holder and beat.node == holder.holder), None)
     if leading is not None:
         seen = latest_change is None or (
             leading.schedule_seen_at is not None and leading.schedule_seen_at >= latest_change
@@ -111,7 +112,7 @@ def beat_state() -> Beat:
     return Beat(
         alive=live is not None,
         last_tick=live.last_tick if live else (beats[0].last_tick if beats else None),
-        leader=lease.holder if lease else None,
+        leader=holder.holder if holder else None,
         beats=beats,
         latest_change=latest_change,
         seen_latest_change=seen,

@@ -7,8 +7,8 @@ import json
 from django import forms
 from django.conf import settings
 
-from tasks_app import catalog, services
-from tasks_app.catalog import TaskInputError
+from tasks_app import catalog, services, validation
+from tasks_app.validation import TaskInputError
 
 MAX_JSON_CHARS = 10_000
 
@@ -38,14 +38,14 @@ class TaskForm(forms.Form):
     queue = forms.ChoiceField(choices=_queue_choices, initial="default")
     schedule = forms.CharField(
         required=False,
-        max_length=catalog.MAX_TEXT_CHARS,
+        max_length=validation.MAX_TEXT_CHARS,
         help_text="Empty to run now; or a crontab line (*/15 * * * *, @daily), "
         "an interval (every 5 minutes), or a time (at 2026-12-01 09:30).",
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
     name = forms.CharField(
         required=False,
-        max_length=catalog.MAX_TEXT_CHARS,
+        max_length=validation.MAX_TEXT_CHARS,
         label="Name (scheduled tasks)",
         help_text="Optional; the task's name and a short unique suffix otherwise.",
     )
@@ -64,7 +64,7 @@ class TaskForm(forms.Form):
         if not text:
             return kind()
         try:
-            value = catalog.parse_json(text, field=name)
+            value = validation.parse_json(text, field=name)
         except TaskInputError as exc:
             raise forms.ValidationError(f"{exc.message} Write {example}.") from None
         if not isinstance(value, kind):
@@ -73,7 +73,7 @@ class TaskForm(forms.Form):
 
     def _text_field(self, name: str, subject: str) -> str:
         try:
-            return catalog.check_text(self.cleaned_data[name], name, subject)
+            return validation.check_text(self.cleaned_data[name], name, subject)
         except TaskInputError as exc:
             raise forms.ValidationError(exc.message) from None
 

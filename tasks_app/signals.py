@@ -1,12 +1,23 @@
-"""Celery signal handlers: recording the runs that beat sends, stamping each message with its send time."""
+"""Signal handlers: recording the runs that beat sends, stamping each message with its send time,
+and keeping TaskRecord.state in step with the worker's result rows.
+
+TaskRecord.state mirrors the worker's state (django-celery-results' TaskResult.status) so that the
+tasks list filters by state with an index on the site's own table: filtering through a join on
+the result table made PostgreSQL walk the whole list whenever the state asked for was rare among
+recent tasks. The result table stays the truth: status pages and the list's state column read it.
+"""
 
 import logging
 import time
 
 from celery.signals import before_task_publish
-from django.db import DatabaseError
+from django.db import DatabaseError, transaction
+from django.db.models.signals import post_save
+from django.dispatch import receiver
+from django_celery_results.models import TaskResult
 
-from tasks_app import catalog, queues
+from tasks_app import catalog
+from tasks_app.broker import queues
 from tasks_app.models import TaskRecord
 
 logger = logging.getLogger(__name__)
@@ -45,3 +56,25 @@ def stamp_sent_at(headers=None, **kwargs):
     keeps no time of its own, and the dashboard tells the oldest waiting task's age from this."""
     if headers is not None:
         headers.setdefault(queues.SENT_AT_HEADER, time.time())
+
+
+@receiver(post_save, sender=TaskResult)
+def mirror_state(sender, instance, **kwargs):
+    """A state written with TaskResult.save() (services.revoke, a purge). Workers write through
+    models.ResultWriter, which mirrors the state in the same transaction."""
+    TaskRecord.mirror_state(instance.task_id, instance.status)
+
+
+@receiver(post_save, sender=TaskRecord)
+def catch_up(sender, instance, created, **kwargs):
+    """A fast worker can report before the record it ran from is committed (services sends inside
+    the record's transaction), when mirror_state finds no record to update: copy the state once
+    the record is visible."""
+    if created:
+        transaction.on_commit(lambda: _copy_state(instance.task_id))
+
+
+def _copy_state(task_id: str) -> None:
+    found = TaskResult.objects.filter(task_id=task_id).values_list("status", flat=True).first()
+    if found:
+        TaskRecord.mirror_state(task_id, found)

@@ -19,8 +19,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 
-from tasks_app import catalog, status
-from tasks_app.catalog import TaskInputError
+from tasks_app import catalog, status, validation
+from tasks_app.validation import TaskInputError
 
 PAGE_SIZE = 25
 MAX_PAGE_SIZE = 100
@@ -53,7 +53,7 @@ def _text(params, name: str, subject: str) -> str:
     value = params.get(name, "")
     if not isinstance(value, str):
         raise TaskInputError(f"{subject} must be text.", field=name)
-    return catalog.check_text(value.strip(), name, subject)
+    return validation.check_text(value.strip(), name, subject)
 
 
 def _day(params, name: str, subject: str, tz) -> datetime | None:
@@ -65,7 +65,7 @@ def _day(params, name: str, subject: str, tz) -> datetime | None:
     except ValueError:
         day = None
     if day is None:
-        raise TaskInputError(f"{subject} must be a date such as 2026-01-31, not {catalog.short_repr(text)}.", name)
+        raise TaskInputError(f"{subject} must be a date such as 2026-01-31, not {validation.short_repr(text)}.", name)
     return timezone.make_aware(datetime.combine(day, time.min), tz)
 
 
@@ -76,7 +76,9 @@ def parse_filters(params, tz) -> Filters:
         catalog.get(task)  # the same message as the form for an unknown task
     state = _text(params, "state", "The state").upper()
     if state and state not in STATES:
-        raise TaskInputError(f"Unknown state {catalog.short_repr(state)}; choose one of: {', '.join(STATES)}.", "state")
+        raise TaskInputError(
+            f"Unknown state {validation.short_repr(state)}; choose one of: {', '.join(STATES)}.", "state"
+        )
     queue = _text(params, "queue", "The queue name")
     date_from = _day(params, "date_from", "The first date", tz)
     date_to = _day(params, "date_to", "The last date", tz)

@@ -6,8 +6,8 @@ from celery import shared_task
 from celery.utils.time import get_exponential_backoff_interval
 from django.conf import settings
 
-from tasks_app import safe_http
-from tasks_app.revocation import SiteTask
+from tasks_app.lib import safe_http
+from tasks_app.worker.revocation import SiteTask
 
 # The custom state a task reports while it runs; status pages show its percent and message.
 PROGRESS = "PROGRESS"

@@ -14,7 +14,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from tasks_app import urls
+from tasks_app.api import urls as api_urls
 from tests import processes
 from tests.conftest import wait_for
 
@@ -80,8 +80,8 @@ def dig(value, path: str):
 
 def api_routes() -> list[str]:
     """Every /api/ path this checkout serves, its parameters written <id>, as the page writes them."""
-    routes = [str(pattern.pattern) for pattern in urls.urlpatterns if str(pattern.pattern).startswith("api/")]
-    return ["/" + re.sub(r"<[^>]+>", "<id>", route) for route in routes if route != "api/"]
+    routes = ["api/" + str(pattern.pattern) for pattern in api_urls.urlpatterns]
+    return ["/" + re.sub(r"<[^>]+>", "<id>", route) for route in routes]
 
 
 @pytest.mark.django_db

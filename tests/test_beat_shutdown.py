@@ -8,8 +8,8 @@ import pytest
 from django.db import transaction
 
 from helloworld.celery import app as project_app
+from tasks_app.beat.scheduler import DatabaseScheduler
 from tasks_app.models import TaskRecord
-from tasks_app.scheduler import DatabaseScheduler
 
 
 @pytest.fixture

@@ -7,8 +7,8 @@ from django.test import RequestFactory
 from django.utils import timezone
 
 from tasks_app import cursor
-from tasks_app.catalog import TaskInputError
 from tasks_app.models import TaskRecord
+from tasks_app.validation import TaskInputError
 
 pytestmark = pytest.mark.django_db
 

@@ -96,7 +96,7 @@ def test_purge_from_the_page_states_the_count_and_marks_each_dropped_task(own_ap
 
 @pytest.mark.parametrize("broker", ["filesystem"], indirect=True)
 def test_a_purge_cut_short_says_more_may_remain(own_app, client, monkeypatch):
-    from tasks_app import queues
+    from tasks_app.broker import queues
 
     monkeypatch.setattr(queues, "PURGE_LIMIT", 1)
     services.enqueue("echo", ["a"])

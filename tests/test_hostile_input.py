@@ -9,7 +9,8 @@ from django_celery_beat.models import ClockedSchedule, CrontabSchedule, Interval
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from tasks_app import catalog, monitoring
+from tasks_app import catalog, validation
+from tasks_app.broker import control
 from tasks_app.models import TaskRecord
 
 pytestmark = pytest.mark.django_db
@@ -40,7 +41,7 @@ def deep(levels: int, inner: str = "1") -> str:
 @pytest.fixture(autouse=True)
 def _no_worker_ping(monkeypatch):
     # The form warns when no worker answers a ping, after waiting a second for one: not what is tested here.
-    monkeypatch.setattr(monitoring, "any_worker_alive", lambda timeout=1.0: True)
+    monkeypatch.setattr(control, "any_worker_alive", lambda timeout=1.0: True)
 
 
 # --- The API, limit by limit -----------------------------------------------------------------
@@ -108,7 +109,7 @@ def test_hostile_api_input_is_a_400_naming_the_problem(client, data, field, mess
 
 
 def test_a_body_over_the_api_cap_is_a_413_in_json(client):
-    body = json.dumps({"task": "echo", "args": ["x" * catalog.MAX_BODY_BYTES]})
+    body = json.dumps({"task": "echo", "args": ["x" * validation.MAX_BODY_BYTES]})
     response = post_api(client, body)
     assert response.status_code == 413
     assert response["Content-Type"] == "application/json"
@@ -127,7 +128,7 @@ def test_a_body_over_djangos_own_cap_is_a_413_too(client, settings):
 
 
 def test_a_body_whose_content_length_lies_is_still_capped(client):
-    body = json.dumps({"task": "echo", "args": ["x" * catalog.MAX_BODY_BYTES]}).encode()
+    body = json.dumps({"task": "echo", "args": ["x" * validation.MAX_BODY_BYTES]}).encode()
     response = client.generic("POST", "/api/tasks/", body, content_type="application/json", CONTENT_LENGTH="10")
     assert response.status_code in (400, 413)  # Django reads only the declared 10 bytes: not JSON
 

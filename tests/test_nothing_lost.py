@@ -24,8 +24,8 @@ from django_celery_results.models import TaskResult
 
 from helloworld import brokers
 from helloworld.celery import app as project_app
-from tasks_app import results_backend
 from tasks_app.models import TaskRecord
+from tasks_app.worker import results_backend
 from tests import processes
 from tests.conftest import RABBITMQ, REDIS, require, wait_for
 
@@ -228,7 +228,7 @@ def test_beat_schedules_the_cleanup_when_results_expire(transactional_db):
     """django-celery-beat's scheduler writes the cleanup as a periodic task row at start."""
     from django_celery_beat.models import PeriodicTask
 
-    from tasks_app.scheduler import DatabaseScheduler
+    from tasks_app.beat.scheduler import DatabaseScheduler
 
     DatabaseScheduler(app=project_app, lazy=True).install_default_entries({})
     cleanup = PeriodicTask.objects.get(name="celery.backend_cleanup")

@@ -4,7 +4,8 @@ import time
 
 import pytest
 
-from tasks_app import queues, services, status
+from tasks_app import services, status
+from tasks_app.broker import queues
 from tests.own_queues import app_with_own_queues
 
 

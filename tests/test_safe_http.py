@@ -17,8 +17,8 @@ from urllib.parse import parse_qs, quote, urlsplit
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from tasks_app import safe_http
-from tasks_app.safe_http import FetchError, check_url, fetch
+from tasks_app.lib import safe_http
+from tasks_app.lib.safe_http import FetchError, check_url, fetch
 
 LOOPBACK = ["127.0.0.0/8"]
 

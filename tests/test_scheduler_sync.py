@@ -14,8 +14,8 @@ from django_celery_beat.schedulers import ModelEntry
 
 from helloworld.celery import app as project_app
 from tasks_app import schedules, services
+from tasks_app.beat.scheduler import DatabaseScheduler
 from tasks_app.models import TaskRecord
-from tasks_app.scheduler import DatabaseScheduler
 from tests.conftest import wait_for
 
 

@@ -7,26 +7,26 @@ import json
 
 from django.core.management.base import CommandError
 
-from tasks_app import catalog, services, status
+from tasks_app import services, status, validation
 from tasks_app.ratelimit import RateLimited
 
 
 def parse_json_option(text: str | None, field: str):
     if text is None:
         return None
-    return catalog.parse_json(text, field=field, subject=field.capitalize())
+    return validation.parse_json(text, field=field, subject=field.capitalize())
 
 
 def command_error(exc: Exception) -> CommandError:
     """The CommandError for an exception the services raise on bad input or a missing broker."""
-    if isinstance(exc, catalog.TaskInputError):
+    if isinstance(exc, validation.TaskInputError):
         return CommandError(f"{exc.field}: {exc.message}" if exc.field else exc.message)
     if isinstance(exc, RateLimited):
         return CommandError(exc.message)
     return CommandError(str(exc))
 
 
-HANDLED = (catalog.TaskInputError, services.BrokerUnavailable, RateLimited)
+HANDLED = (validation.TaskInputError, services.BrokerUnavailable, RateLimited)
 
 
 def describe(found: status.TaskStatus) -> str:

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from tasks_app import catalog, services, status
+from tasks_app import services, status, validation
 from tasks_app.management.commands._common import describe
 
 
@@ -14,8 +14,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, task_id, **options):
         try:
-            catalog.check_text(task_id, "id", "The task id", max_chars=255)
-        except catalog.TaskInputError:
+            validation.check_text(task_id, "id", "The task id", max_chars=255)
+        except validation.TaskInputError:
             found = None
         else:
             found = status.get(task_id)

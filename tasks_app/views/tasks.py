@@ -1,7 +1,8 @@
-"""Pages for operating on tasks: the tasks list, and retry and revoke with a confirmation step."""
+"""Pages about tasks: the tasks list, one task's status page, and retry and revoke with a confirmation step."""
 
 from __future__ import annotations
 
+import json
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -10,10 +11,11 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 from django_celery_beat.models import PeriodicTask
 
-from tasks_app import access, catalog, services, status
+from tasks_app import access, catalog, services, status, validation
 from tasks_app import task_list as listing
 from tasks_app.models import TaskRecord
 from tasks_app.ratelimit import RateLimited
+from tasks_app.validation import TaskInputError
 
 
 @access.login_required
@@ -31,7 +33,7 @@ def task_list(request):
     try:
         filters = listing.parse_filters(request.GET, services.site_time_zone())
         page = listing.page(listing.apply(records, filters), request.GET.get("cursor", ""))
-    except catalog.TaskInputError as exc:
+    except TaskInputError as exc:
         context["error"] = exc
         return render(request, "tasks_app/task_list.html", context, status=400)
     context.update(
@@ -101,7 +103,7 @@ def task_retry(request, task_id):
         return response
     try:
         record = services.retry(found.task_id, owner=access.owner_of(request))
-    except (catalog.TaskInputError, services.BrokerUnavailable, RateLimited) as exc:
+    except (TaskInputError, services.BrokerUnavailable, RateLimited) as exc:
         messages.error(request, getattr(exc, "message", str(exc)))
         return redirect("task-status", task_id=found.task_id)
     messages.success(request, f"Retrying {found.task_id} as this new task.")
@@ -117,7 +119,7 @@ def task_revoke(request, task_id):
     terminate = request.POST.get("terminate") == "on"
     try:
         revocation = services.revoke(found.task_id, terminate=terminate)
-    except catalog.TaskInputError as exc:
+    except TaskInputError as exc:
         messages.error(request, exc.message)
         return redirect("task-status", task_id=found.task_id)
     if terminate:
@@ -130,3 +132,23 @@ def task_revoke(request, task_id):
         text += " The broker could not be reached to tell the workers; the task will still not run."
     messages.success(request, text)
     return redirect("task-status", task_id=found.task_id)
+
+
+@access.login_required
+def task_status(request, task_id):
+    try:
+        validation.check_text(task_id, "id", "The task id", max_chars=255)
+    except validation.TaskInputError:
+        found = None  # not an id this site could have made (a NUL would upset PostgreSQL)
+    else:
+        found = status.get(task_id)
+    # Another user's task is as unknown as a made-up id: a 403 would confirm that it exists.
+    if found is None or not access.may_view_task(request.user, found.owner_id):
+        return render(request, "tasks_app/task_unknown.html", {"task_id": task_id}, status=404)
+    context = {
+        "status": found,
+        "args_json": json.dumps(found.args),
+        "kwargs_json": json.dumps(found.kwargs),
+        "result_json": json.dumps(found.result, indent=2),
+    }
+    return render(request, "tasks_app/task_status.html", context)

@@ -16,9 +16,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from celery import current_app
 from django.utils import timezone
 
+from tasks_app.broker import control
 from tasks_app.models import WorkerSeen
 
 logger = logging.getLogger(__name__)
@@ -55,12 +55,6 @@ class Worker:
         }
 
 
-def _broadcast(command: str, timeout: float) -> dict:
-    # Its own connection, as monitoring.any_worker_alive explains.
-    with current_app.connection_for_write() as connection:
-        return getattr(current_app.control.inspect(timeout=timeout, connection=connection), command)() or {}
-
-
 def _ask(timeout: float) -> dict[str, dict]:
     """Each answering worker's stats, running tasks and queues, by node name.
 
@@ -71,7 +65,7 @@ def _ask(timeout: float) -> dict[str, dict]:
     """
     commands = ["stats", "active", "active_queues"]
     with ThreadPoolExecutor(max_workers=len(commands)) as pool:
-        stats, active, active_queues = pool.map(lambda command: _broadcast(command, timeout), commands)
+        stats, active, active_queues = pool.map(lambda command: control.inspect(command, timeout), commands)
     return {
         node: {"stats": stats.get(node) or {}, "active": active.get(node) or [], "queues": active_queues.get(node)}
         for node in {*stats, *active, *active_queues}

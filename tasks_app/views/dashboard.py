@@ -1,16 +1,16 @@
-"""The dashboard page, its JSON twin and the staff-only purge: thin views over tasks_app.dashboard
-and tasks_app.queues."""
+"""The dashboard page and the staff-only purge: thin views over tasks_app.dashboard and
+tasks_app.broker.queues (the JSON twin is tasks_app.api.system.dashboard_api)."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404, JsonResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from tasks_app import access, dashboard, queues
-from tasks_app.api import api_view
+from tasks_app import access, dashboard
+from tasks_app.broker import queues
 
 REFRESH_SECONDS = 5
 
@@ -28,11 +28,6 @@ def dashboard_page(request):
     if request.GET.get("fragment") == "1":
         return render(request, "tasks_app/_dashboard_body.html", context)
     return render(request, "tasks_app/dashboard.html", context)
-
-
-@api_view("GET")
-def dashboard_api(request):
-    return JsonResponse(dashboard.collect().as_json())
 
 
 def _who(request) -> str:

@@ -63,4 +63,4 @@ class Request(CeleryRequest):
 class SiteTask(Task):
     """The base class of the site's tasks: Celery's Task with the revocation-checking Request."""
 
-    Request = "tasks_app.revocation:Request"
+    Request = "tasks_app.worker.revocation:Request"

@@ -1,6 +1,6 @@
-"""The periodic tasks API: list, detail, create, change, delete and run now.
+"""The periodic tasks endpoints: list, detail, create, change, delete and run now.
 
-Thin views like those of `api` (whose helpers they share): reading needs a login in production,
+Thin views like those of `api.tasks`: reading needs a login in production,
 every change needs staff; services validate and save (schedules are parsed there, never here).
 """
 
@@ -13,9 +13,10 @@ from django.http import HttpResponse, JsonResponse
 from django.urls import reverse
 from django.utils import timezone
 
-from tasks_app import access, catalog, cursor, periodic, services, status
-from tasks_app.api import SCHEDULE_FIELDS, TASK_FIELDS, ApiError, api_view, check_fields, json_body, task_url
+from tasks_app import access, catalog, cursor, services, status, validation
+from tasks_app.api.decorators import SCHEDULE_FIELDS, TASK_FIELDS, ApiError, api_view, check_fields, json_body, task_url
 from tasks_app.models import TaskRecord
+from tasks_app.periodic import site_tasks, summarize
 
 RECENT_RUNS = 10
 
@@ -38,7 +39,7 @@ def _short_queue(full_name: str) -> str:
 
 
 def periodic_json(task, next_count: int = 5) -> dict:
-    summary = periodic.summarize(task, count=next_count)
+    summary = summarize(task, count=next_count)
     entry = catalog.by_task_name(task.task)
     zone = task.crontab.timezone if task.crontab_id else services.site_time_zone()
     return {
@@ -84,7 +85,7 @@ def _require_staff(request) -> None:
 
 def _get(pk: int):
     # A number past 64 bits would overflow the database driver rather than find nothing.
-    found = periodic.site_tasks().filter(pk=pk).first() if pk <= catalog.MAX_INTEGER else None
+    found = site_tasks().filter(pk=pk).first() if pk <= validation.MAX_INTEGER else None
     if found is None:
         raise ApiError(404, f"No periodic task with id {pk} is known to this site.", "id")
     return found
@@ -113,7 +114,7 @@ def periodic_collection(request):
         body = json_body(request)
         check_fields(body, TASK_FIELDS + SCHEDULE_FIELDS, required=("task", "schedule"))
         return create(request, body)
-    page = cursor.paginate(request, periodic.site_tasks(), order="name")
+    page = cursor.paginate(request, site_tasks(), order="name")
     return JsonResponse(page.as_json(periodic_json))
 
 

@@ -6,14 +6,14 @@ django-celery-beat rereads every enabled row on any change (and every five minut
 compares every entry of the schedule with its previous copy on every tick: both grow with the
 number of rows, and at tens of thousands of rows beat falls behind (make bench, "beat at scale").
 Here a tick costs the same at any size, and a change costs what changed:
-- on a change (django-celery-beat's change counter) or every five minutes, `beat_changes` finds the
+- on a change (django-celery-beat's change counter) or every five minutes, `beat.changes` finds the
   rows whose schedule fields differ from what was loaded and the rows gone or disabled; only those
   are read in full and rebuilt, or dropped;
 - the heap of due times is patched for those rows instead of rebuilt from every entry;
 - everything is read afresh (as django-celery-beat does) when this beat starts and whenever it
   becomes the leader, since another beat may have sent tasks meanwhile;
 - a one-off task is disabled as soon as it is sent (django-celery-beat did it on its next full read);
-- run times are written without writing back beat's copy of the row over an edit (beat_entry).
+- run times are written without writing back beat's copy of the row over an edit (beat.entry).
 Pending run times are written before any row is reread, as django-celery-beat does, so a row's
 last run is never lost and no due time is sent twice.
 """
@@ -30,8 +30,8 @@ from django.db import DatabaseError, connections
 from django_celery_beat.schedulers import SCHEDULE_SYNC_MAX_INTERVAL
 from django_celery_beat.schedulers import DatabaseScheduler as BaseDatabaseScheduler
 
-from tasks_app import beat_changes, beat_lease, beat_shutdown, monitoring
-from tasks_app.beat_entry import ModelEntry
+from tasks_app.beat import changes, heartbeat, lease, shutdown
+from tasks_app.beat.entry import ModelEntry
 
 logger = logging.getLogger(__name__)
 
@@ -47,14 +47,14 @@ class DatabaseScheduler(BaseDatabaseScheduler):
     """Scheduling itself is django-celery-beat's; this class decides whether to take part, and
     keeps its schedule and heap in step with the database one changed row at a time."""
 
-    Entry = ModelEntry  # writes only the columns beat owns (beat_entry)
+    Entry = ModelEntry  # writes only the columns beat owns (beat.entry)
 
     def __init__(self, *args, **kwargs):
         # The platform names the dyno (beat.1, workerbeat.1); elsewhere the host must do.
         self.node = f"{os.environ.get('DYNO') or socket.gethostname()}:{os.getpid()}"
         self.leading = None  # not known until the first tick asks
         self._last_check = float("-inf")
-        self._loaded: dict[str, tuple] = {}  # each loaded row's schedule fields (beat_changes), by name
+        self._loaded: dict[str, tuple] = {}  # each loaded row's schedule fields (beat.changes), by name
         self._last_reconcile = time.monotonic()
         self._stop_handlers_installed = False
         super().__init__(*args, **kwargs)
@@ -67,7 +67,7 @@ class DatabaseScheduler(BaseDatabaseScheduler):
         # on a database that has never recorded a change, any change is newer than the epoch.
         self._last_timestamp = self.Changes.last_change() or EPOCH
         super().setup_schedule()
-        monitoring.forget_old_beats()
+        heartbeat.forget_old_beats()
 
     # --- reading the schedule --------------------------------------------------------------------
 
@@ -83,7 +83,7 @@ class DatabaseScheduler(BaseDatabaseScheduler):
         self._initial_read = False
         self.sync()  # run times not yet written would be lost with the entries
         schedule, loaded = {}, {}
-        fields = beat_changes.schedule_fields(self.enabled_models_qs())
+        fields = changes.schedule_fields(self.enabled_models_qs())
         for model in self.enabled_models():
             try:
                 schedule[model.name] = self.Entry(model, app=self.app)
@@ -98,16 +98,16 @@ class DatabaseScheduler(BaseDatabaseScheduler):
     def _read_changes(self):
         self._last_reconcile = time.monotonic()
         try:
-            current = beat_changes.schedule_fields(self.enabled_models_qs())
+            current = changes.schedule_fields(self.enabled_models_qs())
         except DatabaseError:
             logger.exception("beat %s could not read the periodic tasks; it keeps the schedule it has", self.node)
             return
-        changed, gone = beat_changes.compare(self._loaded, current)
+        changed, gone = changes.compare(self._loaded, current)
         if not gone and not changed:
             return
         self.sync()  # write pending run times before rereading any row
         fresh = {}
-        for model in beat_changes.read_rows(self.enabled_models_qs(), changed):
+        for model in changes.read_rows(self.enabled_models_qs(), changed):
             try:
                 fresh[model.name] = self.Entry(model, app=self.app)
             except ValueError:
@@ -158,9 +158,9 @@ class DatabaseScheduler(BaseDatabaseScheduler):
 
     def tick(self, *args, **kwargs):
         if not self._stop_handlers_installed:  # on the first tick: beat's loop is running, in this thread
-            beat_shutdown.install()
+            shutdown.install()
             self._stop_handlers_installed = True
-        beat_shutdown.stop_if_requested()
+        shutdown.stop_if_requested()
         now = time.monotonic()
         if now - self._last_check >= CHECK_EVERY_SECONDS:
             self._last_check = now
@@ -171,7 +171,7 @@ class DatabaseScheduler(BaseDatabaseScheduler):
 
     def _check_leadership(self):
         try:
-            leading = beat_lease.acquire(self.node)
+            leading = lease.acquire(self.node)
         except DatabaseError:
             logger.warning("beat %s cannot reach the database; it sends nothing until it can", self.node)
             leading = False
@@ -182,16 +182,16 @@ class DatabaseScheduler(BaseDatabaseScheduler):
                 # afresh (last run times included) before sending anything.
                 self._initial_read = True
             else:
-                current = beat_lease.leader()
+                current = lease.leader()
                 holder = current.holder if current else "another beat"
                 logger.info("beat %s is not the leader (%s leads): it stands by and sends nothing", self.node, holder)
         self.leading = leading
         # Which schedule change the leader has loaded, for the dashboard (standing by, it loads none).
         seen = self._last_timestamp if leading and self._last_timestamp != EPOCH else None
-        monitoring.record_beat_tick(self.node, is_leader=leading, schedule_seen_at=seen)
+        heartbeat.record_beat_tick(self.node, is_leader=leading, schedule_seen_at=seen)
 
     def close(self):
         super().close()
         if self.leading:
-            beat_lease.release(self.node)  # hand over at once rather than after the lease expires
+            lease.release(self.node)  # hand over at once rather than after the lease expires
         connections.close_all()  # beat may run in a thread (worker --beat) that outlives it

@@ -1,0 +1,172 @@
+"""The tasks endpoints: send one or many, list, read one, retry, revoke. Thin views that parse
+input, call `services` or `status`, and answer JSON."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import JsonResponse
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+
+from tasks_app import access, cursor, services, status, validation
+from tasks_app import task_list as task_list_module
+from tasks_app.api import periodic
+from tasks_app.api.decorators import (
+    SCHEDULE_FIELDS,
+    TASK_FIELDS,
+    ApiError,
+    api_view,
+    check_fields,
+    json_body,
+    task_url,
+)
+from tasks_app.models import TaskRecord
+
+
+@api_view("POST")
+def task_create(request):
+    """Send a task now; with `schedule` (and optionally `name`), create a periodic task instead."""
+    body = json_body(request)
+    check_fields(body, TASK_FIELDS + SCHEDULE_FIELDS, required=("task",))
+    if "schedule" in body:
+        return periodic.create(request, body)
+    if "name" in body:
+        raise ApiError(400, "A name is only for a periodic task: give a schedule too, or leave the name out.", "name")
+    record = services.enqueue(
+        body["task"], body.get("args"), body.get("kwargs"), body.get("queue"), owner=access.owner_of(request)
+    )
+    return JsonResponse(
+        {"id": record.task_id, "state": status.QUEUED, "url": task_url(record.task_id)},
+        status=202,
+    )
+
+
+@api_view("POST", max_body_bytes=settings.API_BULK_MAX_BODY_BYTES)
+def task_bulk_create(request):
+    """Send up to API_BULK_MAX_TASKS tasks at once: every one is validated before any is sent,
+    and they go to the broker in as few round trips as it allows (services.enqueue_many)."""
+    body = json_body(request, max_bytes=settings.API_BULK_MAX_BODY_BYTES)
+    check_fields(body, ("tasks",), required=("tasks",))
+    specs = body["tasks"]
+    limit = settings.API_BULK_MAX_TASKS
+    if not isinstance(specs, list) or not specs:
+        raise ApiError(
+            400, 'The field \'tasks\' must be a non-empty list, such as [{"task": "echo", "args": [1]}].', "tasks"
+        )
+    if len(specs) > limit:
+        raise ApiError(400, f"{len(specs)} tasks in one request; the limit is {limit} (API_BULK_MAX_TASKS).", "tasks")
+    for position, spec in enumerate(specs):
+        if not isinstance(spec, dict):
+            raise ApiError(
+                400, f'Task {position} must be a JSON object, such as {{"task": "echo"}}.', f"tasks[{position}]"
+            )
+        check_fields(spec, TASK_FIELDS, required=("task",), where=f"tasks[{position}].")
+    records = services.enqueue_many(specs, owner=access.owner_of(request))
+    return JsonResponse(
+        {"tasks": [{"id": record.task_id, "url": task_url(record.task_id)} for record in records]},
+        status=202,
+    )
+
+
+@api_view("GET")
+def task_detail(request, task_id):
+    validation.check_text(task_id, "id", "The task id", max_chars=255)
+    found = status.get(task_id)
+    # Another user's task is as unknown as a made-up id: a 403 would confirm that it exists.
+    if found is None or not access.may_view_task(request.user, found.owner_id):
+        raise ApiError(404, f"No task with id {task_id!r} is known to this site.", "id")
+    return JsonResponse(found.as_json())
+
+
+@csrf_exempt  # each method's own api_view view makes the checks
+def tasks_collection(request):
+    """`/api/tasks/`: GET lists tasks, POST sends one."""
+    return task_list(request) if request.method in ("GET", "HEAD") else task_create(request)
+
+
+def _list_item(record) -> dict:
+    return {
+        "id": record.task_id,
+        "task": record.task_name,
+        "state": record.state,
+        "queue": record.queue,
+        "periodic_task": record.periodic_task_name or None,
+        "retry_of": record.retry_of_id,
+        "enqueued_at": timezone.localtime(record.created_at).isoformat(),
+        "url": task_url(record.task_id),
+    }
+
+
+@api_view("GET", "HEAD")
+def task_list(request):
+    """Tasks newest first, with the page's filters; `next`/`previous` are the neighbouring pages'
+    URLs, as on every list of this API (null at either end)."""
+    filters = task_list_module.parse_filters(request.GET, services.site_time_zone())
+    size = task_list_module.page_size(request.GET.get("limit"))
+    records = task_list_module.apply(access.visible_tasks(request.user, TaskRecord.objects.all()), filters)
+    page = task_list_module.page(records, request.GET.get("cursor", ""), size)
+    return JsonResponse(
+        {
+            "results": [_list_item(record) for record in page.records],
+            "next": cursor.page_url(request, page.older_cursor),
+            "previous": cursor.page_url(request, page.newer_cursor),
+        }
+    )
+
+
+def _visible_task_id(request, task_id: str) -> str:
+    """The task's id if this user may act on it; 404 otherwise (another user's task is as
+    unknown as a made-up id)."""
+    try:
+        record = services.find_record(task_id)
+    except services.TaskNotFound as exc:
+        raise ApiError(404, exc.message, exc.field) from None
+    if not access.may_view_task(request.user, record.owner_id):
+        raise ApiError(404, services.TaskNotFound(task_id).message, "id")
+    return record.task_id
+
+
+def _action_body(request, allowed: set) -> dict:
+    body = json_body(request) if request.body else {}
+    unknown = sorted(set(body) - allowed)
+    if unknown:
+        fields = " and ".join(sorted(allowed)) or "none"
+        message = f"Unknown field {validation.short_repr(unknown[0])}; the fields are {fields}."
+        raise ApiError(400, message, unknown[0][:100])
+    return body
+
+
+@api_view("POST")
+def task_retry(request, task_id):
+    """Run a finished task again with its exact args, kwargs and queue, as a new task."""
+    task_id = _visible_task_id(request, task_id)
+    _action_body(request, set())
+    try:
+        record = services.retry(task_id, owner=access.owner_of(request))
+    except services.TaskStateConflict as exc:
+        raise ApiError(409, exc.message, exc.field) from None
+    return JsonResponse(
+        {"id": record.task_id, "state": status.QUEUED, "retry_of": task_id, "url": task_url(record.task_id)},
+        status=202,
+    )
+
+
+@api_view("POST")
+def task_revoke(request, task_id):
+    """Revoke a queued or running task; `{"terminate": true}` also kills it if it is running."""
+    task_id = _visible_task_id(request, task_id)
+    body = _action_body(request, {"terminate"})
+    try:
+        revocation = services.revoke(task_id, terminate=body.get("terminate", False))
+    except services.TaskStateConflict as exc:
+        raise ApiError(409, exc.message, exc.field) from None
+    return JsonResponse(
+        {
+            "id": task_id,
+            "state": "REVOKED",
+            "previous_state": revocation.previous_state,
+            "terminate": revocation.terminate,
+            "workers_told": revocation.workers_told,
+            "url": task_url(task_id),
+        }
+    )

@@ -1,0 +1,19 @@
+"""The JSON API, under /api/ (its documentation page, /api/ itself, is a page: tasks_app/urls.py)."""
+
+from django.urls import path
+
+from tasks_app.api import periodic, system, tasks
+
+urlpatterns = [
+    path("tasks/", tasks.tasks_collection, name="api-task-create"),
+    path("tasks/bulk/", tasks.task_bulk_create, name="api-task-bulk-create"),
+    path("tasks/<str:task_id>/", tasks.task_detail, name="api-task-detail"),
+    path("tasks/<str:task_id>/retry/", tasks.task_retry, name="api-task-retry"),
+    path("tasks/<str:task_id>/revoke/", tasks.task_revoke, name="api-task-revoke"),
+    path("periodic/", periodic.periodic_collection, name="api-periodic-list"),
+    path("periodic/<int:pk>/", periodic.periodic_item, name="api-periodic-detail"),
+    path("periodic/<int:pk>/run/", periodic.periodic_run, name="api-periodic-run"),
+    path("schedules/preview/", system.schedule_preview, name="api-schedule-preview"),
+    path("health/", system.health, name="api-health"),
+    path("dashboard/", system.dashboard_api, name="api-dashboard"),
+]

@@ -1,0 +1,67 @@
+"""Remote control and the broker check: is the broker there, which workers answer, and telling
+them to revoke a task. Every call goes through `connection()`.
+
+Remote control gets a connection of its own: through the app's pool, a broadcast takes the pool's
+connection and then waits for a second one to publish with, which with the pool of one that
+CloudAMQP advises (CELERY_BROKER_POOL_LIMIT=1) never comes.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+from celery import current_app
+from kombu.exceptions import OperationalError
+
+
+@contextmanager
+def connection():
+    """A broker connection of its own, for one remote-control call or broker check."""
+    with current_app.connection_for_write() as own:
+        yield own
+
+
+def broker_problem(timeout: float = 3.0) -> str | None:
+    """None when the broker accepts a connection within `timeout`, else what went wrong."""
+    try:
+        with connection() as own:
+            own.ensure_connection(max_retries=1, timeout=timeout)
+    except Exception as exc:  # any failure to connect is the answer, whatever its class
+        return f"{exc.__class__.__name__}: {exc}"
+    return None
+
+
+def any_worker_alive(timeout: float = 1.0) -> bool:
+    """True as soon as one worker answers a ping; False after `timeout` with no answer."""
+    try:
+        with connection() as own:
+            return bool(current_app.control.ping(timeout=timeout, limit=1, connection=own))
+    except OperationalError:
+        return False
+
+
+def inspect(command: str, timeout: float) -> dict:
+    """Every answering worker's reply to one inspect command (`stats`, `active`, ...), by node name.
+    Raises what the broker raises: callers decide what an unreachable broker means to them."""
+    with connection() as own:
+        return getattr(current_app.control.inspect(timeout=timeout, connection=own), command)() or {}
+
+
+def worker_queues(timeout: float = 1.0) -> dict[str, list[str]]:
+    """Each live worker's node name and the queues it consumes."""
+    try:
+        replies = inspect("active_queues", timeout)
+    except OperationalError:
+        return {}
+    return {node: sorted(queue["name"] for queue in queues) for node, queues in sorted(replies.items())}
+
+
+def revoke(task_id: str, terminate: bool, signal: str) -> bool:
+    """Tell the live workers to drop `task_id` (and kill its pool process with `signal` when
+    `terminate`); False when the broker could not be reached."""
+    try:
+        with connection() as own:
+            current_app.control.revoke(task_id, terminate=terminate, signal=signal, connection=own)
+    except OperationalError:
+        return False
+    return True

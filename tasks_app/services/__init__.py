@@ -1,0 +1,49 @@
+"""The one door to the broker and the schedule: the form, the API and the CLI call these, never
+Celery or django-celery-beat directly, so every way in validates and records alike.
+
+    services.enqueue("echo", ["hi"])            # one task now; its record says QUEUED at once
+    services.enqueue_many([{"task": "echo"}])   # thousands, in as few broker round trips as possible
+    services.schedule("echo", ["hi"], schedule_text="every 5 minutes")
+    services.retry(task_id); services.revoke(task_id, terminate=False)
+"""
+
+from tasks_app.services.periodic import (
+    CHANGEABLE,
+    change_periodic,
+    delete,
+    parse_schedule,
+    run_now,
+    schedule,
+    set_enabled,
+)
+from tasks_app.services.sending import BrokerUnavailable, enqueue, enqueue_many, site_time_zone
+from tasks_app.services.task_actions import (
+    RETRYABLE_STATES,
+    Revocation,
+    TaskNotFound,
+    TaskStateConflict,
+    find_record,
+    retry,
+    revoke,
+)
+
+__all__ = [
+    "CHANGEABLE",
+    "RETRYABLE_STATES",
+    "BrokerUnavailable",
+    "Revocation",
+    "TaskNotFound",
+    "TaskStateConflict",
+    "change_periodic",
+    "delete",
+    "enqueue",
+    "enqueue_many",
+    "find_record",
+    "parse_schedule",
+    "retry",
+    "revoke",
+    "run_now",
+    "schedule",
+    "set_enabled",
+    "site_time_zone",
+]

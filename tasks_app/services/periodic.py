@@ -1,0 +1,139 @@
+"""Periodic tasks: create one from a schedule line, change, enable, run now, delete.
+
+Every change is saved with save(), whose django-celery-beat signal tells beat's DatabaseScheduler
+that something changed.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django_celery_beat.models import PeriodicTask
+
+from tasks_app import catalog, ratelimit, schedules, validation
+from tasks_app.models import TaskRecord
+from tasks_app.services.sending import send, site_time_zone
+from tasks_app.validation import TaskInputError
+
+
+def parse_schedule(text) -> schedules.Spec:
+    if not isinstance(text, str):
+        raise TaskInputError("The schedule must be text, such as 'every 5 minutes'.", field="schedule")
+    try:
+        return schedules.parse(text, tz=site_time_zone(), now=timezone.now())
+    except schedules.ScheduleError as exc:
+        raise TaskInputError(exc.message, field="schedule") from None
+
+
+def _periodic_name(entry: catalog.Entry, name) -> str:
+    if name is None or (isinstance(name, str) and not name.strip()):
+        return f"{entry.name} {secrets.token_hex(3)}"
+    if not isinstance(name, str) or len(name.strip()) > 200:
+        raise TaskInputError("The name must be text of at most 200 characters.", field="name")
+    # The form checks this itself; the API reaches here directly (PostgreSQL refuses a NUL).
+    return validation.check_text(name.strip(), "name", "The name")
+
+
+def schedule(task, args=None, kwargs=None, queue=None, schedule_text="", name=None, owner=None) -> PeriodicTask:
+    """Validate everything, then create the schedule row (reusing an identical one) and the
+    PeriodicTask in one transaction; beat's DatabaseScheduler notices the change. `owner`'s
+    rate limit counts it."""
+    entry = catalog.get(task)
+    args, kwargs = entry.bind(args, kwargs)
+    queue_name = catalog.queue_name(queue or entry.queue)
+    spec = parse_schedule(schedule_text)
+    periodic_name = _periodic_name(entry, name)
+    with transaction.atomic():
+        ratelimit.take(owner, "schedule")
+        if PeriodicTask.objects.filter(name=periodic_name).exists():
+            raise TaskInputError(f"A periodic task named {periodic_name!r} already exists.", field="name")
+        field, row = schedules.save_schedule(spec, tz=site_time_zone())
+        return PeriodicTask.objects.create(
+            name=periodic_name,
+            task=entry.task.name,
+            args=json.dumps(args),
+            kwargs=json.dumps(kwargs),
+            queue=queue_name,
+            one_off=isinstance(spec, schedules.ClockedSpec),
+            **{field: row},
+        )
+
+
+def run_now(periodic: PeriodicTask, owner=None) -> TaskRecord:
+    """Send a periodic task's task at once, as a run of that periodic task."""
+    entry = catalog.by_task_name(periodic.task)
+    if entry is None:
+        raise TaskInputError(f"{periodic.task!r} is not a task this site runs.", field="task")
+    args, kwargs = entry.bind(json.loads(periodic.args or "[]"), json.loads(periodic.kwargs or "{}"))
+    queue_name = periodic.queue or settings.CELERY_TASK_DEFAULT_QUEUE
+    return send(entry, args, kwargs, queue_name, periodic_task_name=periodic.name, owner=owner)
+
+
+def set_enabled(periodic: PeriodicTask, enabled: bool) -> None:
+    periodic.enabled = enabled
+    periodic.save()  # save(), not update(): django-celery-beat's signal tells beat it changed
+
+
+def delete(periodic: PeriodicTask) -> None:
+    periodic.delete()
+
+
+CHANGEABLE = ("schedule", "args", "kwargs", "queue", "enabled", "name")
+
+
+def _stored_json(text: str, default):
+    try:
+        return json.loads(text) if text else default
+    except ValueError:
+        return text  # an admin's hand-written value; bind() refuses it with a clear message
+
+
+def change_periodic(periodic: PeriodicTask, changes: dict) -> PeriodicTask:
+    """Change a periodic task's schedule, args, kwargs, queue, enabled flag or name.
+
+    Each value is validated as `schedule` validates a new periodic task (args and kwargs are
+    bound to the task's signature together, changed or not), and the row is saved with save(),
+    whose signal tells beat's DatabaseScheduler that something changed. Renaming carries the
+    runs recorded under the old name along, so the task keeps its history.
+    """
+    unknown = sorted(set(changes) - set(CHANGEABLE))
+    if unknown:
+        raise TaskInputError(f"{unknown[0]!r} cannot be changed; these can: {', '.join(CHANGEABLE)}.", unknown[0])
+    entry = catalog.by_task_name(periodic.task)
+    if entry is None:
+        raise TaskInputError(f"{periodic.task!r} is not a task this site runs; change it in the admin.", field="task")
+    args = changes["args"] if "args" in changes else _stored_json(periodic.args, [])
+    kwargs = changes["kwargs"] if "kwargs" in changes else _stored_json(periodic.kwargs, {})
+    args, kwargs = entry.bind(args, kwargs)
+    queue_name = catalog.queue_name(changes["queue"] or entry.queue) if "queue" in changes else periodic.queue
+    spec = parse_schedule(changes["schedule"]) if "schedule" in changes else None
+    enabled = changes.get("enabled", periodic.enabled)
+    if not isinstance(enabled, bool):
+        raise TaskInputError("Enabled must be true or false.", field="enabled")
+    name = periodic.name
+    if "name" in changes:
+        if not isinstance(changes["name"], str) or not changes["name"].strip():
+            raise TaskInputError("The name must be text, not empty: a periodic task keeps a name.", field="name")
+        name = _periodic_name(entry, changes["name"])
+    with transaction.atomic():
+        if name != periodic.name:
+            if PeriodicTask.objects.filter(name=name).exclude(pk=periodic.pk).exists():
+                raise TaskInputError(f"A periodic task named {name!r} already exists.", field="name")
+            TaskRecord.objects.filter(periodic_task_name=periodic.name).update(periodic_task_name=name)
+        if spec is not None:
+            field, row = schedules.save_schedule(spec, tz=site_time_zone())
+            for kind in ("interval", "crontab", "solar", "clocked"):
+                setattr(periodic, kind, None)
+            setattr(periodic, field, row)
+            periodic.one_off = isinstance(spec, schedules.ClockedSpec)
+        periodic.name = name
+        periodic.args = json.dumps(args)
+        periodic.kwargs = json.dumps(kwargs)
+        periodic.queue = queue_name
+        periodic.enabled = enabled
+        periodic.save()  # save(), not update(): django-celery-beat's signal tells beat it changed
+    return periodic

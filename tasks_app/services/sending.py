@@ -1,0 +1,107 @@
+"""Sending tasks: one (`enqueue`) or many at once (`enqueue_many`), recorded and published together."""
+
+from __future__ import annotations
+
+from celery import uuid
+from django.db import transaction
+from django.utils import timezone
+from kombu.exceptions import OperationalError
+
+from tasks_app import catalog, ratelimit
+from tasks_app.broker import publishing
+from tasks_app.models import TaskRecord
+from tasks_app.validation import TaskInputError
+
+
+class BrokerUnavailable(Exception):
+    """The broker did not take the task; nothing was recorded."""
+
+
+def site_time_zone():
+    return timezone.get_default_timezone()
+
+
+def send(
+    entry: catalog.Entry, args: list, kwargs: dict, queue_name: str, periodic_task_name: str = "", owner=None
+) -> TaskRecord:
+    """Record and publish in one transaction: if the broker refuses the message the record is
+    rolled back (and the owner's rate-limit count with it), so no page ever claims a task is
+    queued that no broker holds."""
+    # delay_on_commit would return no id; the status page needs it now, so make it here.
+    task_id = uuid()
+    headers = {"periodic_task_name": periodic_task_name} if periodic_task_name else None
+    try:
+        with transaction.atomic():
+            ratelimit.take(owner, "enqueue")
+            record = TaskRecord.objects.create(
+                task_id=task_id,
+                task_name=entry.name,
+                args=args,
+                kwargs=kwargs,
+                queue=queue_name,
+                periodic_task_name=periodic_task_name,
+                owner=owner,
+            )
+            entry.task.apply_async(args, kwargs, task_id=task_id, queue=queue_name, headers=headers)
+    except OperationalError as exc:
+        raise BrokerUnavailable(f"The task broker is not reachable, so the task was not queued: {exc}") from exc
+    return record
+
+
+def enqueue(task, args=None, kwargs=None, queue=None, owner=None) -> TaskRecord:
+    """Validate, record and send one task; the record's task_id is the Celery task id.
+
+    `owner` is the user who asked (None for local mode and the CLI): it may see the task, and
+    its rate limit counts it (ratelimit.RateLimited when over).
+    """
+    entry = catalog.get(task)
+    args, kwargs = entry.bind(args, kwargs)
+    return send(entry, args, kwargs, catalog.queue_name(queue or entry.queue), owner=owner)
+
+
+def _prepare(position: int, spec) -> tuple[catalog.Entry, publishing.Outgoing]:
+    """One task of a bulk request, validated as `enqueue` validates; errors name its position."""
+    try:
+        entry = catalog.get(spec.get("task"))
+        args, kwargs = entry.bind(spec.get("args"), spec.get("kwargs"))
+        queue_name = catalog.queue_name(spec.get("queue") or entry.queue)
+    except TaskInputError as exc:
+        raise TaskInputError(f"Task {position}: {exc.message}", field=f"tasks[{position}].{exc.field}") from None
+    return entry, publishing.Outgoing(entry.task, args, kwargs, uuid(), queue_name)
+
+
+def enqueue_many(specs, owner=None) -> list[TaskRecord]:
+    """Validate every task first (all or nothing), then record them all and publish them all in
+    as few broker round trips as the broker allows (see `publishing`); records in request order.
+
+    `specs` are dicts with `task` and optional `args`, `kwargs`, `queue`, as `enqueue` takes them;
+    a TaskInputError's field says which one is at fault (`tasks[3].args`). The records, the
+    owner's rate-limit count (one per task) and the publishing share one transaction: if the
+    broker fails or does not confirm every message, nothing stays recorded as queued. Messages
+    the broker took before it failed may still run; their result rows then show them.
+    """
+    prepared = [_prepare(position, spec) for position, spec in enumerate(specs)]
+    outgoing = [message for _entry, message in prepared]
+    try:
+        with transaction.atomic():
+            ratelimit.take(owner, "enqueue", cost=len(outgoing))
+            records = TaskRecord.objects.bulk_create(
+                TaskRecord(
+                    task_id=message.task_id,
+                    task_name=entry.name,
+                    args=message.args,
+                    kwargs=message.kwargs,
+                    queue=message.queue,
+                    owner=owner,
+                )
+                for entry, message in prepared
+            )
+            publishing.publish_many(outgoing)
+    except OperationalError as exc:
+        raise BrokerUnavailable(f"The task broker is not reachable, so no task was queued: {exc}") from exc
+    except publishing.PublishFailed as exc:
+        raise BrokerUnavailable(
+            f"The task broker failed while the tasks were being sent, so none is recorded as queued: {exc}. "
+            "Tasks it took before it failed may still run; their status pages show them when they do."
+        ) from exc
+    return records

@@ -1,0 +1,36 @@
+"""The site's template filters: `{% load tasks_extras %}`.
+
+- `{{ moment|when }}`: a time in the site's zone, with the zone named; a dash for none.
+- `{{ seconds|duration }}`: a span of time as a person reads it (45 s, 3 min 5 s, 2 h 10 min).
+"""
+
+from django import template
+from django.utils import timezone
+
+register = template.Library()
+
+WHEN_FORMAT = "%Y-%m-%d %H:%M:%S"
+
+
+@register.filter
+def when(moment):
+    if not moment:
+        return "—"
+    local = timezone.localtime(moment)
+    return f"{local.strftime(WHEN_FORMAT)} {timezone.get_current_timezone_name()}"
+
+
+@register.filter
+def duration(seconds):
+    if seconds is None:
+        return "—"
+    seconds = int(seconds)
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes} min {seconds} s"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 48:
+        return f"{hours} h {minutes} min"
+    return f"{hours // 24} days {hours % 24} h"

@@ -1,0 +1,91 @@
+"""The home page: the task form (run now or schedule), recent tasks and the periodic tasks."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from tasks_app import access, catalog, services, status
+from tasks_app.beat import heartbeat
+from tasks_app.broker import control
+from tasks_app.forms import TaskForm
+from tasks_app.models import TaskRecord
+from tasks_app.periodic import site_tasks, summarize
+from tasks_app.ratelimit import RateLimited
+from tasks_app.validation import TaskInputError
+
+TASKS_PER_PAGE = 20
+
+
+def _recent_tasks(request):
+    records = access.visible_tasks(request.user, TaskRecord.objects.all())
+    page = Paginator(records, TASKS_PER_PAGE).get_page(request.GET.get("page"))
+    found = status.states(record.task_id for record in page)
+    for record in page:
+        record.state = found[record.task_id]
+    return page
+
+
+def warn_if_nobody_will_run_it(request, scheduled: bool) -> None:
+    if not control.any_worker_alive():
+        messages.warning(
+            request,
+            "No worker is running right now. The task is queued and will run when a worker starts "
+            "(make run starts one; on the platform: heroku ps:scale worker=1).",
+        )
+    if scheduled and heartbeat.live_beat() is None:
+        messages.warning(
+            request,
+            "No beat is running right now, so nothing will be sent on schedule until one starts "
+            "(make run starts one; on the platform: heroku ps:scale beat=1).",
+        )
+
+
+@access.login_required
+@require_http_methods(["GET", "POST"])
+def home(request):
+    form = TaskForm(request.POST or None, may_schedule=access.may_schedule(request.user))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        owner = access.owner_of(request)
+        try:
+            if form.is_scheduled:
+                task = services.schedule(
+                    data["task"],
+                    data["args"],
+                    data["kwargs"],
+                    data["queue"],
+                    data["schedule"],
+                    data["name"],
+                    owner=owner,
+                )
+                warn_if_nobody_will_run_it(request, scheduled=True)
+                return redirect("periodic-detail", pk=task.pk)
+            record = services.enqueue(data["task"], data["args"], data["kwargs"], data["queue"], owner=owner)
+            warn_if_nobody_will_run_it(request, scheduled=False)
+            return redirect("task-status", task_id=record.task_id)
+        except TaskInputError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        except services.BrokerUnavailable as exc:
+            form.add_error(None, f"{exc} Nothing was saved; try again in a moment.")
+            return render(request, "tasks_app/home.html", _home_context(request, form), status=503)
+        except RateLimited as exc:
+            form.add_error(None, f"{exc.message} Nothing was saved.")
+            response = render(request, "tasks_app/home.html", _home_context(request, form), status=429)
+            response["Retry-After"] = str(exc.retry_after)
+            return response
+    return render(request, "tasks_app/home.html", _home_context(request, form), status=400 if form.errors else 200)
+
+
+def _home_context(request, form):
+    return {
+        "form": form,
+        "examples": {
+            entry.name: {"args": entry.example_args, "kwargs": entry.example_kwargs, "queue": entry.queue}
+            for entry in catalog.ENTRIES.values()
+        },
+        "recent": _recent_tasks(request),
+        "periodic": [summarize(task) for task in site_tasks().order_by("name")],
+    }

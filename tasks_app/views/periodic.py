@@ -1,0 +1,79 @@
+"""The periodic tasks pages: the list, one task with its next runs and its runs, and the staff's
+enable, disable, run now and delete."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods, require_POST
+from django_celery_beat.models import PeriodicTask
+
+from tasks_app import access, services, status
+from tasks_app.models import TaskRecord
+from tasks_app.periodic import site_tasks, summarize
+from tasks_app.ratelimit import RateLimited
+from tasks_app.validation import TaskInputError
+from tasks_app.views.home import TASKS_PER_PAGE, warn_if_nobody_will_run_it
+
+
+@access.login_required
+def periodic_list(request):
+    summaries = [summarize(task) for task in site_tasks().order_by("name")]
+    return render(request, "tasks_app/periodic_list.html", {"summaries": summaries})
+
+
+@access.login_required
+def periodic_detail(request, pk):
+    task = get_object_or_404(PeriodicTask, pk=pk)
+    runs = access.visible_tasks(request.user, TaskRecord.objects.filter(periodic_task_name=task.name))
+    runs = Paginator(runs, TASKS_PER_PAGE).get_page(request.GET.get("page"))
+    found = status.states(record.task_id for record in runs)
+    for record in runs:
+        record.state = found[record.task_id]
+    context = {"summary": summarize(task, count=5), "runs": runs}
+    return render(request, "tasks_app/periodic_detail.html", context)
+
+
+@access.staff_required
+@require_POST
+def periodic_enable(request, pk, enabled):
+    task = get_object_or_404(PeriodicTask, pk=pk)
+    services.set_enabled(task, enabled)
+    messages.success(request, f"{task.name} is {'enabled' if enabled else 'disabled'}.")
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = reverse("periodic-detail", args=[pk])
+    return redirect(back)
+
+
+CONFIRMABLE = {
+    "run": ("Run now", "Send {name} to a worker now, once, besides its schedule?"),
+    "delete": ("Delete", "Delete {name}? Its schedule stops; the runs it made stay in the task list."),
+}
+
+
+@access.staff_required
+@require_http_methods(["GET", "POST"])
+def periodic_confirm(request, pk, action):
+    if action not in CONFIRMABLE:
+        raise Http404("No such action.")
+    task = get_object_or_404(PeriodicTask, pk=pk)
+    if request.method == "GET":
+        verb, question = CONFIRMABLE[action]
+        context = {"task": task, "verb": verb, "question": question.format(name=task.name), "action": action}
+        return render(request, "tasks_app/periodic_confirm.html", context)
+    if action == "delete":
+        services.delete(task)
+        messages.success(request, f"Deleted {task.name}.")
+        return redirect("periodic-list")
+    try:
+        record = services.run_now(task, owner=access.owner_of(request))
+    except (TaskInputError, services.BrokerUnavailable, RateLimited) as exc:
+        messages.error(request, str(exc))
+        return redirect("periodic-detail", pk=pk)
+    warn_if_nobody_will_run_it(request, scheduled=False)
+    return redirect("task-status", task_id=record.task_id)
