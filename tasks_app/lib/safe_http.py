@@ -15,7 +15,7 @@ checked before a byte is sent:
 - no proxy, .netrc or cookie jar from the environment (plain urllib3 connections read none of
   them); credentials and cookies never follow a redirect to another origin;
 - the body is read raw (never decompressed) and abandoned at `max_bytes`; a wall-clock `deadline`
-  bounds the whole fetch however slowly the server drips (see `_Watchdog`).
+  bounds the whole fetch however slowly the server drips (see `deadline.Watchdog`).
 
 `check_url` applies the checks that need no network (the form and the API call it); `fetch` applies
 them all. `settings.FETCH_URL_ALLOWED_NETWORKS`, empty by default, lets local development fetch
@@ -27,8 +27,6 @@ from __future__ import annotations
 import ipaddress
 import re
 import socket
-import threading
-import time
 from collections.abc import Mapping
 from contextlib import suppress
 from dataclasses import asdict, dataclass
@@ -37,8 +35,6 @@ from http.cookies import CookieError, SimpleCookie
 from urllib.parse import urljoin
 
 import requests.certs
-from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
 from urllib3 import HTTPHeaderDict
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.exceptions import HTTPError as Urllib3Error
@@ -47,7 +43,9 @@ from urllib3.exceptions import ProtocolError as Urllib3Protocol
 from urllib3.exceptions import TimeoutError as Urllib3Timeout
 from urllib3.util import parse_url
 
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+from tasks_app.lib import addresses
+from tasks_app.lib.addresses import IPAddress
+from tasks_app.lib.deadline import Expired, Watchdog
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
 MAX_REDIRECTS = 5
@@ -57,33 +55,6 @@ USER_AGENT = "helloworld-fetch_url/1.0"
 CA_BUNDLE = requests.certs.where()  # the bundle requests itself trusts, whatever the machine has
 # Headers that say who we are: dropped for good once a redirect leaves the origin.
 CREDENTIAL_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie"})
-# Names that mean this machine without asking DNS (RFC 6761 reserves .localhost; Debian's hosts file adds two).
-LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"})
-
-_THIS_NETWORK = ipaddress.ip_network("0.0.0.0/8")
-_PRIVATE = tuple(map(ipaddress.ip_network, ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7", "fec0::/10")))
-_SHARED = ipaddress.ip_network("100.64.0.0/10")
-_IETF_PROTOCOL = ipaddress.ip_network("192.0.0.0/24")  # not global, but older Pythons say it is
-_NAT64 = ipaddress.ip_network("64:ff9b::/96")
-_IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
-_METADATA = frozenset(map(ipaddress.ip_address, ("169.254.169.254", "fd00:ec2::254", "100.100.100.200")))
-
-# Checked in order; the first that applies names the refusal. Ranges are named here, not left to
-# `is_private`, because what that property covers differs between Python versions.
-_RULES = (
-    ("an unspecified address", lambda ip: ip.is_unspecified or ip in _THIS_NETWORK),
-    ("a loopback address", lambda ip: ip.is_loopback),
-    ("a link-local address", lambda ip: ip.is_link_local),
-    ("a multicast address", lambda ip: ip.is_multicast),
-    ("a private address", lambda ip: any(ip in network for network in _PRIVATE)),
-    ("a shared (carrier-grade NAT) address", lambda ip: ip in _SHARED),
-    ("a reserved address", lambda ip: ip.is_reserved),
-    ("a special-purpose address that is not globally reachable", lambda ip: not ip.is_global or ip in _IETF_PROTOCOL),
-)
-
-# A label that makes a host an IPv4 address to inet_aton and browsers: decimal, 0x-hex, or digits (octal when 0-led).
-_NUMBER = re.compile(r"0[xX][0-9a-fA-F]*|[0-9]+")
-_LABEL = re.compile(r"[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?")
 
 
 class FetchError(Exception):
@@ -136,7 +107,7 @@ def check_url(url: str) -> None:
 
     Host names are not resolved here: `fetch` resolves them and checks every address.
     """
-    _parse(url, _allowed_networks())
+    _parse(url, addresses.allowed_networks())
 
 
 def fetch(
@@ -147,11 +118,11 @@ def fetch(
     `timeout` bounds each socket operation and `deadline` the whole fetch, redirects included.
     `headers` are sent with the request (Authorization, say) until a redirect leaves the origin.
     """
-    allowed = _allowed_networks()
+    allowed = addresses.allowed_networks()
     target = _parse(url, allowed)
     extra = HTTPHeaderDict(headers or {})
     cookies: dict[str, str] = {}  # this origin's only: cleared whenever a redirect leaves it
-    watchdog = _Watchdog(deadline)
+    watchdog = Watchdog(deadline)
     redirects = 0
     try:
         while True:
@@ -185,7 +156,7 @@ def fetch(
                 for name in CREDENTIAL_HEADERS:
                     extra.discard(name)
             target = following
-    except _Expired:
+    except Expired:
         raise NetworkError(f"Deadline exceeded: fetching {url} took longer than {deadline:g} seconds.") from None
     except (OSError, HTTPException, Urllib3Error) as exc:
         if watchdog.expired:
@@ -197,20 +168,6 @@ def fetch(
         raise error(f"Could not fetch {target.url}: {cause.__class__.__name__}: {cause}") from exc
     finally:
         watchdog.cancel()
-
-
-def _allowed_networks() -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
-    """FETCH_URL_ALLOWED_NETWORKS, read at each call so that overridden settings apply."""
-    value = settings.FETCH_URL_ALLOWED_NETWORKS
-    networks = []
-    for cidr in value.split(",") if isinstance(value, str) else value:
-        try:
-            networks.append(ipaddress.ip_network(cidr.strip(), strict=False))
-        except ValueError:
-            raise ImproperlyConfigured(
-                f"FETCH_URL_ALLOWED_NETWORKS: {cidr!r} is not a network such as 127.0.0.0/8 or ::1/128."
-            ) from None
-    return networks
 
 
 def _parse(url: str, allowed: list, redirected_from: str | None = None) -> _Target:
@@ -236,87 +193,19 @@ def _parse(url: str, allowed: list, redirected_from: str | None = None) -> _Targ
     if not parts.host:
         raise refuse("the URL has no host name; write it as https://example.com/.")
     host = parts.host.lower()  # urllib3 leaves some hosts, such as 0X7F.1, as typed
-    address = _ip_literal(host, refuse)
+    address = addresses.ip_literal(host, refuse)
     if address is not None:
-        reason = _refusal(address, allowed)
+        reason = addresses.refusal(address, allowed)
         if reason:
             spelled = host.strip("[]")
             if address.version == 6 or spelled == str(address):
                 raise refuse(f"{spelled} is {reason}.")
             raise refuse(f"{spelled} is {address}, {reason}.")  # show what 0x7f.1 and the like really are
-    elif _is_loopback_name(host) and not any(_refusal(ip, allowed) is None for ip in _LOOPBACK_ADDRESSES):
+    elif addresses.is_loopback_name(host) and not any(
+        addresses.refusal(ip, allowed) is None for ip in addresses.LOOPBACK_ADDRESSES
+    ):
         raise refuse(f"{host.rstrip('.')} is a loopback host name: it means this machine.")
     return _Target(url, parts.scheme, host, parts.port or DEFAULT_PORTS[parts.scheme], parts.request_uri, address)
-
-
-_LOOPBACK_ADDRESSES = (ipaddress.ip_address("127.0.0.1"), ipaddress.ip_address("::1"))
-
-
-def _is_loopback_name(host: str) -> bool:
-    name = host.rstrip(".")
-    return name in LOOPBACK_NAMES or name.endswith(".localhost")
-
-
-def _ip_literal(host: str, refuse) -> IPAddress | None:
-    """The address `host` spells, in any form a resolver would accept; None for a host name."""
-    if host.startswith("["):
-        if "%" in host:
-            raise refuse(f"{host} has an IPv6 zone identifier, which only link-local addresses use.")
-        return ipaddress.IPv6Address(host[1:-1])  # urllib3 has already checked the syntax
-    name = host.removesuffix(".")
-    labels = name.split(".")
-    if not all(_LABEL.fullmatch(label) for label in labels) or len(name) > 253:
-        raise refuse(f"{host} is not a valid host name.")
-    # As in browsers: a host whose last label is a number is an IPv4 address, or nothing.
-    if not _NUMBER.fullmatch(labels[-1]):
-        return None
-    try:
-        if len(labels) > 4 or not all(_NUMBER.fullmatch(label) for label in labels):
-            raise ValueError
-        numbers = [
-            int(label[2:] or "0", 16) if label[:2].lower() == "0x" else int(label, 8 if label[0] == "0" else 10)
-            for label in labels
-        ]
-        *leading, last = numbers
-        if any(n > 255 for n in leading) or last >= 256 ** (5 - len(numbers)):
-            raise ValueError
-    except ValueError:
-        raise refuse(f"{host} is not a valid IPv4 address.") from None
-    return ipaddress.IPv4Address(sum(n << (24 - 8 * i) for i, n in enumerate(leading)) + last)
-
-
-def _refusal(ip: IPAddress, allowed: list) -> str | None:
-    """Why `ip` must not be fetched, such as 'a private address'; None when it may be."""
-    if any(ip in network for network in allowed):
-        return None
-    if ip.version == 6:
-        embedded = _embedded_ipv4(ip)
-        if embedded:
-            kind, inner, delivers_to_inner = embedded
-            reason = _refusal(inner, allowed)
-            if reason:
-                return f"{kind} for {inner}, {reason}"
-            if delivers_to_inner:
-                return None  # the packets go to `inner`, which passed
-    for label, applies in _RULES:
-        if applies(ip):
-            return label + (" (a cloud metadata service)" if ip in _METADATA else "")
-    return None
-
-
-def _embedded_ipv4(ip: ipaddress.IPv6Address) -> tuple[str, ipaddress.IPv4Address, bool] | None:
-    """The IPv4 address an IPv6 address carries, how, and whether traffic goes to that IPv4 host."""
-    if ip.ipv4_mapped:
-        return "an IPv4-mapped IPv6 address", ip.ipv4_mapped, True
-    if ip in _NAT64:
-        return "a NAT64 address", ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF), True
-    if ip.sixtofour:
-        return "a 6to4 address", ip.sixtofour, True
-    if ip.teredo:
-        return "a Teredo address", ip.teredo[1], False  # judged by its IPv6 range too
-    if ip in _IPV4_COMPATIBLE and int(ip) > 1:  # not :: or ::1
-        return "an IPv4-compatible IPv6 address", ipaddress.IPv4Address(int(ip)), False
-    return None
 
 
 def _resolve(target: _Target, allowed: list) -> IPAddress:
@@ -330,14 +219,14 @@ def _resolve(target: _Target, allowed: list) -> IPAddress:
         answers = socket.getaddrinfo(target.host, target.port, type=socket.SOCK_STREAM)
     except OSError as exc:
         raise NetworkError(f"Could not fetch {target.url}: {exc.__class__.__name__}: {exc}") from exc
-    addresses = list(dict.fromkeys(ipaddress.ip_address(answer[4][0]) for answer in answers))
-    if not addresses:
+    resolved = list(dict.fromkeys(ipaddress.ip_address(answer[4][0]) for answer in answers))
+    if not resolved:
         raise FetchError(f"Could not fetch {target.url}: {target.host} has no address.")
-    for address in addresses:
-        reason = _refusal(address, allowed)
+    for address in resolved:
+        reason = addresses.refusal(address, allowed)
         if reason:
             raise FetchError(f"Refused {target.url}: {target.host} resolves to {address}, {reason}.")
-    return addresses[0]
+    return resolved[0]
 
 
 def _connect(target: _Target, address: IPAddress, timeout: float) -> HTTPConnection:
@@ -391,62 +280,3 @@ def _read_body(response, max_bytes: int) -> tuple[int, bool]:
             break
         size += len(chunk)
     return min(size, max_bytes), size > max_bytes
-
-
-class _Expired(Exception):
-    """The deadline passed between two steps of a fetch."""
-
-
-class _Watchdog:
-    """The wall-clock deadline of a whole fetch, enforced from a timer thread.
-
-    A socket timeout bounds each read, not their sum: a server that sends a byte a second never
-    trips it, whether it drips the status line, the headers or the body. At the deadline the
-    timer shuts the current connection's socket down, which ends any blocked connect, TLS
-    handshake or read at once; the fetch then reports the deadline, not the broken read.
-    """
-
-    def __init__(self, seconds: float):
-        self.expired = False
-        self._ends_at = time.monotonic() + seconds
-        self._connection: HTTPConnection | None = None
-        self._socket: socket.socket | None = None
-        self._timer = threading.Timer(seconds, self._expire)
-        self._timer.daemon = True
-        self._timer.start()
-
-    def socket_timeout(self, per_operation: float) -> float:
-        """The timeout for the next connection's socket operations: never past the deadline."""
-        remaining = self._ends_at - time.monotonic()
-        if remaining <= 0:
-            raise _Expired
-        return min(per_operation, remaining)
-
-    def check(self) -> None:
-        if self.expired:
-            raise _Expired
-
-    def guard(self, connection: HTTPConnection) -> None:
-        self._connection, self._socket = connection, None
-
-    def connected(self) -> None:
-        # http.client forgets `connection.sock` once a response that closes the connection
-        # arrives, while the body is still to be read from it: keep the socket itself.
-        self._socket = self._connection.sock
-        if self.expired:
-            self._shut()
-        self.check()
-
-    def cancel(self) -> None:
-        self._timer.cancel()
-
-    def _expire(self) -> None:
-        self.expired = True
-        self._shut()
-
-    def _shut(self) -> None:
-        # During connect, `connection.sock` is the plain socket that the TLS handshake runs on.
-        sock = self._socket or (self._connection.sock if self._connection else None)
-        if sock is not None:
-            with suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
