@@ -214,8 +214,8 @@ CELERY_RESULT_EXTENDED = True
 CELERY_RESULT_EXPIRES = float(os.environ.get("CELERY_RESULT_EXPIRES_DAYS", "7")) * 24 * 60 * 60  # seconds
 CELERY_CACHE_BACKEND = "django-cache"
 # Celery's Django fix-up otherwise closes the database connections before and after every task,
-# so each task opened a new PostgreSQL connection to store its result (make bench: the site's
-# worker drained echo tasks several times slower for it). Reuse one for this many tasks instead;
+# so each task opened a new PostgreSQL connection to store its result, which cost a short task
+# several times its own work. Reuse one for this many tasks instead;
 # CONN_MAX_AGE and health checks still apply, and a broken connection is replaced by the next.
 CELERY_DB_REUSE_MAX = env_int("CELERY_DB_REUSE_MAX", 100)
 # A database restart or failover while a task finishes must not lose its result: the worker

@@ -11,7 +11,7 @@ dashboard's queue depths and purge read them as kombu does):
 - Whole messages only. The stock `_put` creates the message file under its final name and only
   then writes the body, and its lock is advisory: a worker polling at that instant moves the
   still-empty file away, fails to decode it and stops with "Unrecoverable error: JSONDecodeError"
-  (kombu issue #1551; it failed our CI). This one writes the body to a name no reader matches
+  (kombu issue #1551). This one writes the body to a name no reader matches
   and renames it into place, which is atomic on POSIX, so a reader sees a message whole or not
   at all (tests/test_filesystem_transport.py). The same holds for a fanout exchange's file
   (remote control's bindings), which kombu also creates empty before it locks and writes it.

@@ -3,7 +3,7 @@
 django-celery-beat writes its run times by reading the row, setting them on that copy and saving
 every column, and disables a task by saving its own copy of the row (loaded when beat last read
 it). An edit committed in between is written back over: a task disabled through the site while
-beat was writing its last run came back enabled and went on running (seen in CI). Here each of
+beat was writing its last run came back enabled and went on running. Here each of
 those writes is one UPDATE of just its columns, so an edit made meanwhile stands. What the base
 class's save() does besides (a disabled row keeps no last run) the UPDATEs do too.
 """

@@ -4,7 +4,7 @@ only the periodic tasks that changed.
 
 django-celery-beat rereads every enabled row on any change (and every five minutes), and Celery
 compares every entry of the schedule with its previous copy on every tick: both grow with the
-number of rows, and at tens of thousands of rows beat falls behind (make bench, "beat at scale").
+number of rows, and at tens of thousands of rows beat falls behind.
 Here a tick costs the same at any size, and a change costs what changed:
 - on a change (django-celery-beat's change counter) or every five minutes, `beat.changes` finds the
   rows whose schedule fields differ from what was loaded and the rows gone or disabled; only those

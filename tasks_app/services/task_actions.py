@@ -78,7 +78,7 @@ def revoke(task_id, terminate=False) -> Revocation:
     """Revoke a queued or running task, durably.
 
     The REVOKED result row is written first: the site's tasks check it before they run (see
-    tasks_app.revocation), so a task revoked while no worker is up never runs. Then the workers
+    tasks_app.worker.revocation), so a task revoked while no worker is up never runs. Then the workers
     that are up are told, so that one holding the task (prefetched, or waiting on a retry
     countdown) drops it, and with `terminate` the pool process running it is killed with
     settings.TASK_TERMINATE_SIGNAL. A running task that is not terminated finishes its current
