@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from django.core.exceptions import ImproperlyConfigured
 
 from helloworld import transports
+from helloworld.env import env_float
 
 # Looked up in this order; the first one set wins. The platform add-ons set the later ones:
 # CloudAMQP (RabbitMQ), Heroku Data for Redis, Redis Cloud, RedisToGo.
@@ -104,16 +105,6 @@ def filesystem(data_dir: Path) -> Broker:
     )
 
 
-def _number(environ, name: str, default: float | None) -> float | None:
-    value = environ.get(name, "").strip()
-    if not value:
-        return default
-    try:
-        return float(value)
-    except ValueError:
-        raise ImproperlyConfigured(f"{name}={value!r} is not a number.") from None
-
-
 def rabbitmq(url: str, source: str, environ) -> Broker:
     """CloudAMQP's advice: one pooled connection per process (plans limit connections), no AMQP
     heartbeats (its servers use TCP keep-alive), a 30 s connection timeout (slow DNS)."""
@@ -123,9 +114,9 @@ def rabbitmq(url: str, source: str, environ) -> Broker:
         source=source,
         # Publisher confirms: a publish the broker did not take raises instead of vanishing.
         transport_options={"confirm_publish": True},
-        pool_limit=int(_number(environ, "CELERY_BROKER_POOL_LIMIT", 1)),
-        heartbeat=_number(environ, "CELERY_BROKER_HEARTBEAT", None) or None,
-        connection_timeout=_number(environ, "CELERY_BROKER_CONNECTION_TIMEOUT", 30),
+        pool_limit=int(env_float("CELERY_BROKER_POOL_LIMIT", 1, environ)),
+        heartbeat=env_float("CELERY_BROKER_HEARTBEAT", None, environ) or None,
+        connection_timeout=env_float("CELERY_BROKER_CONNECTION_TIMEOUT", 30, environ),
     )
 
 
@@ -144,21 +135,21 @@ def redis(url: str, source: str, environ) -> Broker:
         kind="redis",
         source=source,
         transport_options={
-            "visibility_timeout": int(_number(environ, "REDIS_VISIBILITY_TIMEOUT", REDIS_VISIBILITY_TIMEOUT)),
+            "visibility_timeout": int(env_float("REDIS_VISIBILITY_TIMEOUT", REDIS_VISIBILITY_TIMEOUT, environ)),
             # Fail a publish within seconds when Redis is gone, instead of hanging a request.
             "socket_timeout": 10,
             "socket_connect_timeout": 5,
             "retry_on_timeout": True,
             # Small plans allow 20 to 40 connections for all dynos together.
-            "max_connections": int(_number(environ, "REDIS_MAX_CONNECTIONS", 10)),
+            "max_connections": int(env_float("REDIS_MAX_CONNECTIONS", 10, environ)),
             "health_check_interval": 25,
             # Serve the queues in the order the worker lists them (high, default, low): one BRPOP
             # names them all in that order and Redis pops from the first that is not empty. The
             # default, round_robin, moves the queue just served to the end of the list.
             "queue_order_strategy": "priority",
         },
-        pool_limit=int(_number(environ, "CELERY_BROKER_POOL_LIMIT", 2)),
-        connection_timeout=_number(environ, "CELERY_BROKER_CONNECTION_TIMEOUT", 10),
+        pool_limit=int(env_float("CELERY_BROKER_POOL_LIMIT", 2, environ)),
+        connection_timeout=env_float("CELERY_BROKER_CONNECTION_TIMEOUT", 10, environ),
         use_ssl=use_ssl,
     )
 

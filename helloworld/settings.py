@@ -13,37 +13,9 @@ from django.core.exceptions import ImproperlyConfigured
 from kombu import Queue
 
 from helloworld import brokers
+from helloworld.env import env_bool, env_float, env_int, env_list
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-
-
-def env_bool(name: str, default: bool = False) -> bool:
-    value = os.environ.get(name)
-    if value is None or value.strip() == "":
-        return default
-    lowered = value.strip().lower()
-    if lowered in {"1", "true", "yes", "on"}:
-        return True
-    if lowered in {"0", "false", "no", "off"}:
-        return False
-    raise ImproperlyConfigured(f"{name}={value!r} is not a boolean; use 1 or 0.")
-
-
-def env_int(name: str, default: int) -> int:
-    value = os.environ.get(name, "").strip()
-    if not value:
-        return default
-    try:
-        return int(value)
-    except ValueError:
-        raise ImproperlyConfigured(f"{name}={value!r} is not a whole number.") from None
-
-
-def env_list(name: str, default: list[str]) -> list[str]:
-    value = os.environ.get(name, "").strip()
-    if not value:
-        return default
-    return [item.strip() for item in value.split(",") if item.strip()]
 
 
 # --- Mode ---------------------------------------------------------------------------------
@@ -211,7 +183,7 @@ CELERY_RESULT_EXTENDED = True
 # Result rows are kept this long: Celery's default day loses a Friday task's status by Monday;
 # a week keeps status pages useful and the table small. Beat's scheduler installs Celery's
 # `celery.backend_cleanup` (daily, 04:00), which deletes older rows in batches (tasks_app.worker.results_backend).
-CELERY_RESULT_EXPIRES = float(os.environ.get("CELERY_RESULT_EXPIRES_DAYS", "7")) * 24 * 60 * 60  # seconds
+CELERY_RESULT_EXPIRES = env_float("CELERY_RESULT_EXPIRES_DAYS", 7) * 24 * 60 * 60  # seconds
 CELERY_CACHE_BACKEND = "django-cache"
 # Celery's Django fix-up otherwise closes the database connections before and after every task,
 # so each task opened a new PostgreSQL connection to store its result, which cost a short task
@@ -246,7 +218,7 @@ CELERY_WORKER_CONCURRENCY = env_int("CELERY_WORKER_CONCURRENCY", 2)
 # SIGTERM, and the worker makes a soft shutdown, giving running tasks this long to finish
 # before it cancels them and hands them back to the broker (acks_late) for another worker.
 # Room is left for the cold shutdown itself (about 5 s) inside the platform's 30.
-CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT = float(os.environ.get("CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT", "15"))
+CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT = env_float("CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT", 15)
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # Queue names carry a prefix so that two apps can share one broker; a worker started
@@ -291,8 +263,8 @@ API_BULK_MAX_TASKS = env_int("API_BULK_MAX_TASKS", 5000)
 API_BULK_MAX_BODY_BYTES = env_int("API_BULK_MAX_BODY_BYTES", 8 * 1024 * 1024)
 
 # --- fetch_url ----------------------------------------------------------------------------
-FETCH_URL_TIMEOUT = float(os.environ.get("FETCH_URL_TIMEOUT", "10"))  # per socket operation
-FETCH_URL_DEADLINE = float(os.environ.get("FETCH_URL_DEADLINE", "30"))  # whole download
+FETCH_URL_TIMEOUT = env_float("FETCH_URL_TIMEOUT", 10)  # per socket operation
+FETCH_URL_DEADLINE = env_float("FETCH_URL_DEADLINE", 30)  # whole download
 FETCH_URL_MAX_BYTES = env_int("FETCH_URL_MAX_BYTES", 10 * 1024 * 1024)
 # fetch_url refuses loopback, private, link-local (cloud metadata), shared and other non-public
 # addresses. For local development only: comma-separated networks it may fetch from anyway, e.g.
