@@ -1,6 +1,7 @@
 """Who may do what, in one place.
 
-Production: every page and endpoint but health needs a logged-in user; scheduling and acting
+Production: every page and endpoint but health and the login page needs a logged-in user
+(Django's LoginRequiredMiddleware, here switched off in local mode); scheduling and acting
 on periodic tasks need staff; a task is visible to the user who started it and to staff.
 Local mode (`make run`, HELLOWORLD_LOCAL=1) is one person's machine: everyone may do everything.
 """
@@ -11,8 +12,7 @@ from datetime import timedelta
 from functools import wraps
 
 from django.conf import settings
-from django.contrib.auth.decorators import login_required as django_login_required
-from django.contrib.auth.views import redirect_to_login
+from django.contrib.auth import middleware as auth_middleware
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
@@ -22,29 +22,24 @@ def is_open(user) -> bool:
     return settings.LOCAL_MODE or (user.is_authenticated and user.is_staff)
 
 
-def login_required(view):
-    """Django's login_required, except in local mode."""
-    protected = django_login_required(view)
+class LoginRequiredMiddleware(auth_middleware.LoginRequiredMiddleware):
+    """Django's: every view needs a logged-in user unless it is marked `login_not_required` (the
+    login page, health, the API's views, which answer 401 in JSON themselves); in local mode, none does."""
 
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
+    def process_view(self, request, view_func, view_args, view_kwargs):
         if settings.LOCAL_MODE:
-            return view(request, *args, **kwargs)
-        return protected(request, *args, **kwargs)
-
-    return wrapper
+            return None
+        return super().process_view(request, view_func, view_args, view_kwargs)
 
 
 def staff_required(view):
-    """Staff only (a 403 page for other users, the login page for anonymous ones), except in local mode."""
+    """Staff only (a 403 page for other users), except in local mode. Anonymous visitors never get
+    here: LoginRequiredMiddleware sends them to the login page first."""
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        if not settings.LOCAL_MODE:
-            if not request.user.is_authenticated:
-                return redirect_to_login(request.get_full_path())
-            if not request.user.is_staff:
-                raise PermissionDenied("Only staff may schedule or change periodic tasks.")
+        if not settings.LOCAL_MODE and not request.user.is_staff:
+            raise PermissionDenied("Only staff may schedule or change periodic tasks.")
         return view(request, *args, **kwargs)
 
     return wrapper

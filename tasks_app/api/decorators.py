@@ -10,6 +10,7 @@ from __future__ import annotations
 from functools import wraps
 
 from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import RequestDataTooBig
 from django.http import JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware
@@ -71,6 +72,7 @@ def api_view(*methods, public=False, staff=False, max_body_bytes=validation.MAX_
     """
 
     def decorator(view):
+        @login_not_required  # authenticated here, answering 401 in JSON rather than redirecting
         @csrf_exempt
         @require_http_methods(list(methods))
         @wraps(view)

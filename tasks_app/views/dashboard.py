@@ -15,7 +15,6 @@ from tasks_app.broker import queues
 REFRESH_SECONDS = 5
 
 
-@access.login_required
 @require_GET
 def dashboard_page(request):
     """The page; with `?fragment=1`, only its body, which static/dashboard.js fetches to refresh

@@ -43,7 +43,6 @@ def warn_if_nobody_will_run_it(request, scheduled: bool) -> None:
         )
 
 
-@access.login_required
 @require_http_methods(["GET", "POST"])
 def home(request):
     form = TaskForm(request.POST or None, may_schedule=access.may_schedule(request.user))

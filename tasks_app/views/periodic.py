@@ -20,13 +20,11 @@ from tasks_app.validation import TaskInputError
 from tasks_app.views.home import TASKS_PER_PAGE, warn_if_nobody_will_run_it
 
 
-@access.login_required
 def periodic_list(request):
     summaries = [summarize(task) for task in site_tasks().order_by("name")]
     return render(request, "tasks_app/periodic_list.html", {"summaries": summaries})
 
 
-@access.login_required
 def periodic_detail(request, pk):
     task = get_object_or_404(PeriodicTask, pk=pk)
     runs = access.visible_tasks(request.user, TaskRecord.objects.filter(periodic_task_name=task.name))

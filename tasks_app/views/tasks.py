@@ -18,7 +18,6 @@ from tasks_app.ratelimit import RateLimited
 from tasks_app.validation import TaskInputError
 
 
-@access.login_required
 @require_http_methods(["GET", "HEAD"])
 def task_list(request):
     records = access.visible_tasks(request.user, TaskRecord.objects.all())
@@ -95,7 +94,6 @@ def _confirm(request, task_id, action):
     return found, None
 
 
-@access.login_required
 @require_http_methods(["GET", "POST"])
 def task_retry(request, task_id):
     found, response = _confirm(request, task_id, "retry")
@@ -110,7 +108,6 @@ def task_retry(request, task_id):
     return redirect("task-status", task_id=record.task_id)
 
 
-@access.login_required
 @require_http_methods(["GET", "POST"])
 def task_revoke(request, task_id):
     found, response = _confirm(request, task_id, "revoke")
@@ -134,7 +131,6 @@ def task_revoke(request, task_id):
     return redirect("task-status", task_id=found.task_id)
 
 
-@access.login_required
 def task_status(request, task_id):
     try:
         validation.check_text(task_id, "id", "The task id", max_chars=255)
