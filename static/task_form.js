@@ -45,10 +45,13 @@
       .then(function (body) {
         if (ticket !== latest) return;  // a newer keystroke has asked since
         if (body.error) { show([body.error], true); return; }
-        var lines = [body.description + ". Next runs:"];
+        var lines = [body.description + "." + (body.runs ? " " + body.runs : "") + " Next runs:"];
+        // Seconds only where the schedule has them (every 30 seconds), as the grammar writes times.
+        var width = body.next_runs.some(function (iso) { return iso.slice(17, 19) !== "00"; }) ? 19 : 16;
         body.next_runs.forEach(function (iso) {
-          lines.push(iso.slice(0, 16).replace("T", " ") + " " + body.time_zone);
+          lines.push(iso.slice(0, width).replace("T", " ") + " " + body.time_zone);
         });
+        if (!body.next_runs.length) lines[0] = body.description + ". " + (body.runs || "No runs to come.");
         show(lines);
       })
       .catch(function () { if (ticket === latest) show(["Could not check the schedule just now."], true); });

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 from django import forms
 from django.conf import settings
+from django.utils import timezone
 
 from tasks_app import catalog, services, validation
 from tasks_app.validation import TaskInputError
@@ -39,8 +41,6 @@ class TaskForm(forms.Form):
     schedule = forms.CharField(
         required=False,
         max_length=validation.MAX_TEXT_CHARS,
-        help_text="Empty to run now; or a crontab line (*/15 * * * *, @daily), "
-        "an interval (every 5 minutes), or a time (at 2026-12-01 09:30).",
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
     name = forms.CharField(
@@ -53,6 +53,12 @@ class TaskForm(forms.Form):
     def __init__(self, *args, may_schedule: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
         self.may_schedule = may_schedule
+        tomorrow = timezone.localdate() + timedelta(days=1)  # an example time that is still ahead
+        self.fields["schedule"].help_text = (
+            f"Empty to run now; or a crontab line (*/15 * * * *, @daily), an interval (every 5 minutes), "
+            f"or a time (at {tomorrow:%Y-%m-%d} 09:30). A repeating one may end: every 10 seconds, 5 times; "
+            f"every day from {tomorrow:%Y-%m-%d} 09:00 until {tomorrow + timedelta(days=14):%Y-%m-%d} 09:00."
+        )
         if not may_schedule:
             self.fields["schedule"].help_text = "Only staff may schedule tasks; leave this empty to run it now."
         first = next(iter(catalog.ENTRIES.values()))

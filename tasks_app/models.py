@@ -6,6 +6,7 @@ from django.db import connections, models, router, transaction
 from django.db.models import sql
 from django.db.models.constants import OnConflict
 from django.utils import timezone
+from django_celery_beat.models import PeriodicTask
 from django_celery_results.managers import TaskResultManager
 from django_celery_results.models import TaskResult
 
@@ -60,6 +61,20 @@ class TaskRecord(models.Model):
     def mirror_state(cls, task_id: str, status: str, using=None) -> None:
         """Copy a worker-reported state onto the record of `task_id`, if there is one."""
         cls.objects.using(using).filter(task_id=task_id).exclude(state=status).update(state=status)
+
+
+class RunLimit(models.Model):
+    """How many runs beat sends of a periodic task (`, N times`) before it disables the task.
+
+    django-celery-beat's PeriodicTask has start and end times (`from`, `until`) but no count;
+    beat's entry (tasks_app.beat.entry) compares this with the row's total_run_count.
+    """
+
+    periodic_task = models.OneToOneField(PeriodicTask, on_delete=models.CASCADE, related_name="run_limit")
+    max_runs = models.PositiveIntegerField()
+
+    def __str__(self):
+        return f"{self.periodic_task_id}: {self.max_runs} runs"
 
 
 class BeatHeartbeat(models.Model):

@@ -1,5 +1,5 @@
 """What a page shows about a periodic task: its schedule in its own words and in plain
-language, and when it runs next."""
+language, when it runs next, and how a bounded one stands (runs left, or finished)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,8 @@ class PeriodicSummary:
     schedule_text: str
     description: str
     next_runs: list[datetime]
+    runs_left: str | None = None  # a bounded schedule's runs to come: "5 runs, the last at ..."
+    finished: str | None = None  # why a bounded schedule sends no more: "Finished after 5 of 5 runs."
 
     @property
     def next_run(self) -> datetime | None:
@@ -32,6 +34,7 @@ def summarize(task: PeriodicTask, count: int = 1, now: datetime | None = None) -
     if spec is None:
         return PeriodicSummary(task, str(task.schedule), str(task.schedule), [])
     upcoming: list[datetime] = []
+    runs_left = None
     if task.enabled:
         after = now
         if isinstance(spec, schedules.IntervalSpec):
@@ -39,11 +42,32 @@ def summarize(task: PeriodicTask, count: int = 1, now: datetime | None = None) -
             # one that is overdue goes out on beat's next tick.
             period = timedelta(**{spec.period: spec.every})
             after = max(task.last_run_at or task.date_changed or now, now - period)
-        upcoming = schedules.next_runs(spec, tz=tz, after=after, count=count)
-    return PeriodicSummary(task, schedules.text_of(spec, tz=tz), schedules.describe(spec, tz=tz), upcoming)
+        upcoming = schedules.next_runs(spec, tz=tz, after=after, count=count, runs_done=task.total_run_count)
+        runs_left = schedules.run_summary(spec, tz=tz, after=after, runs_done=task.total_run_count)
+    return PeriodicSummary(
+        task,
+        schedules.text_of(spec, tz=tz),
+        schedules.describe(spec, tz=tz),
+        upcoming,
+        runs_left=runs_left,
+        finished=_finished(task, spec, now, tz),
+    )
+
+
+def _finished(task: PeriodicTask, spec, now: datetime, tz) -> str | None:
+    bounds = getattr(spec, "limits", None)
+    if not bounds:
+        return None
+    if bounds.times is not None and task.total_run_count >= bounds.times:
+        return f"Finished after {task.total_run_count} of {bounds.times} runs."
+    if bounds.until is not None and now >= bounds.until:
+        return f"Finished: its end, {timezone.localtime(bounds.until, tz):%Y-%m-%d %H:%M:%S}, has passed."
+    return None
 
 
 def site_tasks():
     """The site's periodic tasks (not Celery's own result cleanup, which beat installs and
-    needs), with their schedule rows in the same query: summarizing each reads one of them."""
-    return PeriodicTask.objects.exclude(task="celery.backend_cleanup").select_related("crontab", "interval", "clocked")
+    needs), with their schedule rows and run limits in the same query: summarizing each reads them."""
+    return PeriodicTask.objects.exclude(task="celery.backend_cleanup").select_related(
+        "crontab", "interval", "clocked", "run_limit"
+    )

@@ -55,6 +55,8 @@ def periodic_json(task, next_count: int = 5) -> dict:
         "enabled": task.enabled,
         "one_off": task.one_off,
         "next_runs": [_iso(run) for run in summary.next_runs],
+        "runs_left": summary.runs_left,
+        "finished": summary.finished,
         "last_run_at": _iso(task.last_run_at),
         "total_run_count": task.total_run_count,
         "url": reverse("api-periodic-detail", args=[task.pk]),

@@ -20,12 +20,15 @@ def schedule_preview(request):
     tz = services.site_time_zone()
     text = validation.check_text(request.GET.get("text", ""), "schedule", "The schedule")
     spec = services.parse_schedule(text)
+    now = timezone.now()
     return JsonResponse(
         {
             "text": schedules.text_of(spec, tz=tz),
             "description": schedules.describe(spec, tz=tz),
+            # A bounded schedule's count and last run ("5 runs, the last at ..."); null otherwise.
+            "runs": schedules.run_summary(spec, tz=tz, after=now),
             "time_zone": str(tz),
-            "next_runs": [run.isoformat() for run in schedules.next_runs(spec, tz=tz, after=timezone.now(), count=5)],
+            "next_runs": [run.isoformat() for run in schedules.next_runs(spec, tz=tz, after=now, count=5)],
         }
     )
 

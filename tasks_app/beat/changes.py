@@ -43,6 +43,7 @@ SCHEDULE_FIELDS = (
     "solar__longitude",
     "clocked_id",
     "clocked__clocked_time",
+    "run_limit__max_runs",
 )
 READ_IN_CHUNKS_OF = 500  # rows read in full per query when many changed at once
 

@@ -25,12 +25,15 @@ the field (`*/90` minutes) is refused too: Celery reads it as "once an hour", wh
 from __future__ import annotations
 
 import unicodedata
+from dataclasses import replace
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from django.core.exceptions import MultipleObjectsReturned
+from django.core.exceptions import MultipleObjectsReturned, ObjectDoesNotExist
 from django_celery_beat.models import ClockedSchedule, CrontabSchedule, IntervalSchedule
 
+from tasks_app.models import RunLimit
+from tasks_app.schedules import limits
 from tasks_app.schedules.clocked import parse_clocked
 from tasks_app.schedules.crontab import (
     celery_crontab,
@@ -44,12 +47,15 @@ from tasks_app.schedules.crontab import (
 from tasks_app.schedules.interval import amount, interval_delta, parse_interval
 from tasks_app.schedules.specs import (
     MAX_LENGTH,
+    NO_LIMITS,
     ClockedSpec,
     CrontabSpec,
     IntervalSpec,
+    Limits,
     ScheduleError,
     Spec,
     all_forms,
+    clocked_example,
     wall_clock,
     zone_name,
 )
@@ -58,60 +64,88 @@ __all__ = [
     "ClockedSpec",
     "CrontabSpec",
     "IntervalSpec",
+    "Limits",
     "ScheduleError",
     "Spec",
     "celery_crontab",
     "describe",
     "from_periodic_task",
+    "limits_of",
     "next_runs",
     "parse",
+    "run_summary",
     "save_schedule",
+    "save_with_limits",
     "text_of",
 ]
 
 
 def parse(text: str, *, tz: ZoneInfo, now: datetime) -> Spec:
-    """The spec `text` asks for; `tz` is the site's zone (one-off times are read in it), `now` the time."""
-    text = _checked_text(text, tz, now)
-    words = text.split()
+    """The spec `text` asks for; `tz` is the site's zone (times are read in it), `now` the time."""
+    base, bounds = limits.split(_checked_text(text, tz, now), tz, now)
+    words = base.split()
     first = words[0].lower()
-    if first.startswith("@"):
-        return parse_nickname(text.lower())
-    if first == "every":
-        return parse_interval(words[1:])
     if first == "at":
-        return parse_clocked(text[len(words[0]) :].strip(), tz, now)
-    return parse_crontab(words, text, tz, now)
+        if bounds:
+            raise ScheduleError(
+                "A one-off time runs once: ', N times', 'from' and 'until' go with a crontab line or an "
+                f"interval, as in: every 10 seconds, 5 times. A one-off time alone: {clocked_example(tz, now)}."
+            )
+        return parse_clocked(base[len(words[0]) :].strip(), tz, now)
+    if first.startswith("@"):
+        spec = parse_nickname(base.lower())
+    elif first == "every":
+        spec = parse_interval(words[1:])
+    else:
+        spec = parse_crontab(words, base, tz, now)
+    if not bounds:
+        return spec
+    spec = replace(spec, limits=bounds)
+    if not next_runs(spec, tz=tz, after=now, count=1):
+        raise ScheduleError(
+            f"{text_of(spec, tz=tz)!r} never runs: no run of it falls between now, 'from' and 'until'. "
+            "Widen the dates, or write the schedule without them."
+        )
+    return spec
 
 
 def text_of(spec: Spec, *, tz: ZoneInfo) -> str:
     """The canonical text of `spec` in the grammar: parse(text_of(spec)) == spec."""
     if isinstance(spec, CrontabSpec):
-        return " ".join(crontab_fields(spec))
+        return " ".join(crontab_fields(spec)) + limits.text_of(spec.limits, tz)
     if isinstance(spec, IntervalSpec):
-        return f"every {amount(spec)}"
+        return f"every {amount(spec)}" + limits.text_of(spec.limits, tz)
     return f"at {wall_clock(spec.at, tz)}"
 
 
 def describe(spec: Spec, *, tz: ZoneInfo) -> str:
     """Plain English, naming the time zone wherever the time of day matters."""
-    if isinstance(spec, CrontabSpec):
-        return f"{describe_crontab(spec)} ({zone_name(tz)})"
-    if isinstance(spec, IntervalSpec):
-        return f"Every {amount(spec)}"
-    return f"Once, at {wall_clock(spec.at, tz)} ({zone_name(tz)})"
+    if isinstance(spec, ClockedSpec):
+        return f"Once, at {wall_clock(spec.at, tz)} ({zone_name(tz)})"
+    words = describe_crontab(spec) if isinstance(spec, CrontabSpec) else f"Every {amount(spec)}"
+    words += limits.words(spec.limits, tz)
+    if isinstance(spec, CrontabSpec) or spec.limits.start or spec.limits.until:
+        words += f" ({zone_name(tz)})"
+    return words
 
 
-def next_runs(spec: Spec, *, tz: ZoneInfo, after: datetime, count: int = 5) -> list[datetime]:
-    """Up to `count` run times strictly after `after`, as aware datetimes in `tz`.
+def next_runs(spec: Spec, *, tz: ZoneInfo, after: datetime, count: int = 5, runs_done: int = 0) -> list[datetime]:
+    """Up to `count` run times strictly after `after`, as aware datetimes in `tz`: only those that
+    will really happen under the spec's limits (`runs_done` of its `times` already sent).
 
     An interval counts from `after` in elapsed time (beat sends the first run one interval after it
-    first sees the row). A crontab is read in `tz` wall-clock time, as beat reads it: a wall time
-    that a DST change skips runs at the time it becomes (02:30 -> 03:30), and one that happens
-    twice runs at its first occurrence (fold=0).
+    first sees the row), or starts at `from` when that is still ahead (beat sends the first run then).
+    A crontab is read in `tz` wall-clock time, as beat reads it: a wall time that a DST change skips
+    runs at the time it becomes (02:30 -> 03:30), and one that happens twice runs at its first
+    occurrence (fold=0).
     """
     if after.tzinfo is None or after.utcoffset() is None:
         raise ValueError("next_runs() needs a timezone-aware `after`.")
+    if isinstance(spec, ClockedSpec):
+        return [spec.at.astimezone(tz)] if count > 0 and spec.at > after else []
+    bounds = spec.limits
+    if bounds.times is not None:
+        count = min(count, bounds.times - runs_done)
     if count <= 0:
         return []
     if isinstance(spec, CrontabSpec):
@@ -119,12 +153,31 @@ def next_runs(spec: Spec, *, tz: ZoneInfo, after: datetime, count: int = 5) -> l
             schedule = celery_crontab(spec)
         except ValueError:  # a row edited into something Celery cannot read: beat cannot run it either
             return []
-        return crontab_runs(schedule, tz, after, count)
-    if isinstance(spec, IntervalSpec):
-        start, step = after.astimezone(UTC), interval_delta(spec)
-        # UTC arithmetic: "every 2 hours" is two hours of elapsed time even across a DST change.
-        return [(start + k * step).astimezone(tz) for k in range(1, count + 1)]
-    return [spec.at.astimezone(tz)] if spec.at > after else []
+        return limits.bounded(crontab_runs(schedule, tz, limits.earliest(after, bounds), count), bounds, runs_done)
+    step = interval_delta(spec)
+    if bounds.start and bounds.start > after:  # beat sends the first run at `from` itself
+        origin, first = bounds.start, 0
+    else:
+        origin, first = after, 1
+    # UTC arithmetic: "every 2 hours" is two hours of elapsed time even across a DST change.
+    runs = [(origin.astimezone(UTC) + k * step).astimezone(tz) for k in range(first, first + count)]
+    return limits.bounded(runs, bounds, runs_done)
+
+
+def run_summary(spec: Spec, *, tz: ZoneInfo, after: datetime, runs_done: int = 0) -> str | None:
+    """How many runs a bounded schedule has left and when the last one is ("5 runs, the last at
+    2026-12-24 09:00 (UTC)"); None for a schedule without `times` or `until`."""
+    bounds = getattr(spec, "limits", None)
+    if not bounds or (bounds.times is None and bounds.until is None):
+        return None
+    runs = next_runs(spec, tz=tz, after=after, count=limits.MAX_TIMES + 1, runs_done=runs_done)
+    if not runs:
+        return "No runs left."
+    if len(runs) > limits.MAX_TIMES:
+        return f"More than {limits.MAX_TIMES:,} runs, the last before {wall_clock(bounds.until, tz)} ({zone_name(tz)})."
+    plural = "run" if len(runs) == 1 else "runs"
+    last = "at" if len(runs) == 1 else "the last at"
+    return f"{len(runs)} {plural}, {last} {wall_clock(runs[-1], tz)} ({zone_name(tz)})."
 
 
 def save_schedule(spec: Spec, *, tz: ZoneInfo) -> tuple[str, object]:
@@ -140,16 +193,40 @@ def save_schedule(spec: Spec, *, tz: ZoneInfo) -> tuple[str, object]:
     return "clocked", _get_or_create(ClockedSchedule, {"clocked_time": spec.at})
 
 
+def save_with_limits(task, spec: Spec) -> None:
+    """Save the PeriodicTask `task` with `spec`'s limits where beat honours them: `from` and `until`
+    on the row itself, `times` in its RunLimit row. save(), not update(): django-celery-beat's
+    signal tells beat the row changed. Call inside the caller's transaction."""
+    bounds = getattr(spec, "limits", NO_LIMITS)
+    task.start_time, task.expires = bounds.start, bounds.until
+    task.save()
+    if bounds.times is None:
+        RunLimit.objects.filter(periodic_task=task).delete()
+    else:
+        RunLimit.objects.update_or_create(periodic_task=task, defaults={"max_runs": bounds.times})
+
+
+def limits_of(task) -> Limits:
+    """A PeriodicTask's limits as beat honours them, however they were set (here or in the admin)."""
+    try:
+        times = task.run_limit.max_runs
+    except ObjectDoesNotExist:
+        times = None
+    return Limits(times=times, start=task.start_time, until=task.expires)
+
+
 def from_periodic_task(task) -> Spec | None:
-    """The spec of a PeriodicTask's crontab, interval or clocked schedule; None for solar (or none).
+    """The spec of a PeriodicTask's crontab, interval or clocked schedule, with its limits; None for
+    solar (or none).
 
     A crontab row carries its own time zone, which the spec does not: read it from `task.crontab.timezone`.
     """
     if task.crontab_id:
         row = task.crontab
-        return CrontabSpec(row.minute, row.hour, row.day_of_month, row.month_of_year, row.day_of_week)
+        fields = (row.minute, row.hour, row.day_of_month, row.month_of_year, row.day_of_week)
+        return CrontabSpec(*fields, limits=limits_of(task))
     if task.interval_id:
-        return IntervalSpec(task.interval.every, task.interval.period)
+        return IntervalSpec(task.interval.every, task.interval.period, limits=limits_of(task))
     if task.clocked_id:
         return ClockedSpec(task.clocked.clocked_time.astimezone(UTC))
     return None

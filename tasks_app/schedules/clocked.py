@@ -25,22 +25,35 @@ CLOCKED = re.compile(
 
 
 def parse_clocked(rest: str, tz: ZoneInfo, now: datetime) -> ClockedSpec:
-    zone, example = zone_name(tz), clocked_example(tz, now)
-    match = CLOCKED.fullmatch(rest)
-    if not match:
+    example = clocked_example(tz, now)
+    if not CLOCKED.fullmatch(rest):
         raise ScheduleError(
-            f"A one-off time is written 'at YYYY-MM-DD HH:MM' (24-hour clock, {zone} time), as in: {example}."
+            f"A one-off time is written 'at YYYY-MM-DD HH:MM' (24-hour clock, {zone_name(tz)} time), as in: {example}."
         )
-    parts = {name: int(value) for name, value in match.groupdict(default="0").items()}
+    return ClockedSpec(wall_time(rest, tz, now, example))
+
+
+def wall_time(
+    text: str, tz: ZoneInfo, now: datetime, example: str, word: str = "at", past_allowed: bool = False
+) -> datetime:
+    """The moment `text` (YYYY-MM-DD HH:MM[:SS], already matched by CLOCKED) names in `tz`, in UTC:
+    a real date, not skipped by a daylight-saving change, at most MAX_YEARS_AHEAD ahead and, unless
+    `past_allowed`, later than `now`. `example` ends each message with a valid text; `word` is the
+    one that stood before the time (at, from, until)."""
+    zone = zone_name(tz)
+    parts = {name: int(value) for name, value in CLOCKED.fullmatch(text).groupdict(default="0").items()}
     try:
         naive = datetime(**parts)
     except ValueError as exc:
-        raise ScheduleError(f"{rest!r} is not a real date and time ({exc}). For example: {example}.") from None
+        raise ScheduleError(f"{text!r} is not a real date and time ({exc}). For example: {example}.") from None
     # Wall clocks first, with a day's slack for the zone's offset: converting year 1 or 9999 to
     # UTC can overflow.
     local_now = now.astimezone(tz).replace(tzinfo=None)
     if naive < local_now - timedelta(days=1):
-        raise _passed(naive, tz, now, example)
+        if not past_allowed:
+            raise _passed(naive, tz, now, example)
+        if naive < local_now - timedelta(days=MAX_DAYS_AHEAD):
+            raise ScheduleError(f"{format_wall(naive)} is too long ago. For example: {example}.")
     if naive > local_now + timedelta(days=MAX_DAYS_AHEAD + 1):
         raise _too_far(naive, example)
     wall = naive.replace(tzinfo=tz)
@@ -48,14 +61,14 @@ def parse_clocked(rest: str, tz: ZoneInfo, now: datetime) -> ClockedSpec:
         moved = wall.astimezone(UTC).astimezone(tz)
         raise ScheduleError(
             f"{format_wall(naive)} does not exist in {zone}: the clocks skip it when daylight saving time "
-            f"starts. Pick another time, such as: at {format_wall(moved)}."
+            f"starts. Pick another time, such as: {word} {format_wall(moved)}."
         )
     at = wall.astimezone(UTC)  # a wall time that happens twice (clocks going back) is its first occurrence
-    if at <= now:
+    if at <= now and not past_allowed:
         raise _passed(naive, tz, now, example)
     if at > now + timedelta(days=MAX_DAYS_AHEAD):
         raise _too_far(naive, example)
-    return ClockedSpec(at)
+    return at
 
 
 def _passed(naive: datetime, tz: ZoneInfo, now: datetime, example: str) -> ScheduleError:

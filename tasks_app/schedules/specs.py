@@ -29,20 +29,41 @@ class ScheduleError(ValueError):
 
 
 @dataclass(frozen=True)
+class Limits:
+    """When a repeating schedule starts and stops: `, N times`, `from ...`, `until ...`.
+
+    Stored on the PeriodicTask (start_time, expires) and in RunLimit (times), where beat honours
+    them; a row edited in the admin reads back the same way.
+    """
+
+    times: int | None = None  # beat sends this many runs, then disables the task
+    start: datetime | None = None  # no run before this (aware, UTC)
+    until: datetime | None = None  # no run at or after this (aware, UTC)
+
+    def __bool__(self) -> bool:
+        return self.times is not None or self.start is not None or self.until is not None
+
+
+NO_LIMITS = Limits()
+
+
+@dataclass(frozen=True)
 class CrontabSpec:
-    """The strings Celery's crontab() and django_celery_beat's CrontabSchedule take."""
+    """The strings Celery's crontab() and django_celery_beat's CrontabSchedule take, and its limits."""
 
     minute: str
     hour: str
     day_of_month: str
     month_of_year: str
     day_of_week: str
+    limits: Limits = NO_LIMITS
 
 
 @dataclass(frozen=True)
 class IntervalSpec:
     every: int
     period: str  # "days", "hours", "minutes" or "seconds": IntervalSchedule.PERIOD_CHOICES values
+    limits: Limits = NO_LIMITS
 
 
 @dataclass(frozen=True)

@@ -52,7 +52,7 @@ def schedule(task, args=None, kwargs=None, queue=None, schedule_text="", name=No
         if PeriodicTask.objects.filter(name=periodic_name).exists():
             raise TaskInputError(f"A periodic task named {periodic_name!r} already exists.", field="name")
         field, row = schedules.save_schedule(spec, tz=site_time_zone())
-        return PeriodicTask.objects.create(
+        periodic = PeriodicTask(
             name=periodic_name,
             task=entry.task.name,
             args=json.dumps(args),
@@ -61,6 +61,8 @@ def schedule(task, args=None, kwargs=None, queue=None, schedule_text="", name=No
             one_off=isinstance(spec, schedules.ClockedSpec),
             **{field: row},
         )
+        schedules.save_with_limits(periodic, spec)
+        return periodic
 
 
 def run_now(periodic: PeriodicTask, owner=None) -> TaskRecord:
@@ -98,7 +100,8 @@ def change_periodic(periodic: PeriodicTask, changes: dict) -> PeriodicTask:
     Each value is validated as `schedule` validates a new periodic task (args and kwargs are
     bound to the task's signature together, changed or not), and the row is saved with save(),
     whose signal tells beat's DatabaseScheduler that something changed. Renaming carries the
-    runs recorded under the old name along, so the task keeps its history.
+    runs recorded under the old name along, so the task keeps its history. A new schedule starts
+    its count of runs again (`, N times` counts the runs of the schedule as last written).
     """
     unknown = sorted(set(changes) - set(CHANGEABLE))
     if unknown:
@@ -130,10 +133,14 @@ def change_periodic(periodic: PeriodicTask, changes: dict) -> PeriodicTask:
                 setattr(periodic, kind, None)
             setattr(periodic, field, row)
             periodic.one_off = isinstance(spec, schedules.ClockedSpec)
+            periodic.total_run_count = 0
         periodic.name = name
         periodic.args = json.dumps(args)
         periodic.kwargs = json.dumps(kwargs)
         periodic.queue = queue_name
         periodic.enabled = enabled
-        periodic.save()  # save(), not update(): django-celery-beat's signal tells beat it changed
+        if spec is not None:
+            schedules.save_with_limits(periodic, spec)
+        else:
+            periodic.save()  # save(), not update(): django-celery-beat's signal tells beat it changed
     return periodic
