@@ -244,6 +244,10 @@ CELERY_BEAT_SYNC_EVERY = 1
 # takes over once the lease runs out (tasks_app.beat.lease). Shorter means a quicker takeover
 # and more frequent renewals; it must stay well above beat's 2 s check.
 BEAT_LEASE_SECONDS = max(6, env_int("BEAT_LEASE_SECONDS", 15))
+# Scheduler add-on mode (no beat process; an add-on runs `manage.py send_due_tasks`): how often, in
+# seconds, the add-on runs it (600, 3600 or 86400 on Heroku Scheduler). 0: a beat process runs.
+# Only for warnings: a schedule finer than this runs late and skips runs, and the form and API say so.
+SCHEDULER_ADDON_INTERVAL = env_int("SCHEDULER_ADDON_INTERVAL", 0)
 DJANGO_CELERY_BEAT_TZ_AWARE = True
 
 # --- Who may do what (tasks_app/access.py, tasks_app/ratelimit.py) ---------------------------

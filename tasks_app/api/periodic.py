@@ -13,7 +13,7 @@ from django.http import HttpResponse, JsonResponse
 from django.urls import reverse
 from django.utils import timezone
 
-from tasks_app import access, catalog, cursor, services, status, validation
+from tasks_app import access, catalog, cursor, schedules, services, status, validation
 from tasks_app.api.decorators import SCHEDULE_FIELDS, TASK_FIELDS, ApiError, api_view, check_fields, json_body, task_url
 from tasks_app.models import TaskRecord
 from tasks_app.periodic import site_tasks, summarize
@@ -56,6 +56,8 @@ def periodic_json(task, next_count: int = 5) -> dict:
         "one_off": task.one_off,
         "next_runs": [_iso(run) for run in summary.next_runs],
         "runs_left": summary.runs_left,
+        # With no beat process (scheduler add-on mode), what a too fine schedule will really do.
+        "warnings": [warning] if (warning := services.addon_warning(schedules.from_periodic_task(task))) else [],
         "finished": summary.finished,
         "last_run_at": _iso(task.last_run_at),
         "total_run_count": task.total_run_count,

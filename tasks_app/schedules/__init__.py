@@ -27,6 +27,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import replace
 from datetime import UTC, datetime
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import MultipleObjectsReturned, ObjectDoesNotExist
@@ -76,6 +77,7 @@ __all__ = [
     "run_summary",
     "save_schedule",
     "save_with_limits",
+    "shortest_gap",
     "text_of",
 ]
 
@@ -162,6 +164,15 @@ def next_runs(spec: Spec, *, tz: ZoneInfo, after: datetime, count: int = 5, runs
     # UTC arithmetic: "every 2 hours" is two hours of elapsed time even across a DST change.
     runs = [(origin.astimezone(UTC) + k * step).astimezone(tz) for k in range(first, first + count)]
     return limits.bounded(runs, bounds, runs_done)
+
+
+def shortest_gap(spec: Spec, *, tz: ZoneInfo, after: datetime) -> float | None:
+    """The shortest time between two runs in seconds (of the next few, for a crontab); None for one run."""
+    if isinstance(spec, IntervalSpec):
+        return interval_delta(spec).total_seconds()
+    runs = next_runs(spec, tz=tz, after=after, count=10)
+    gaps = [(later - earlier).total_seconds() for earlier, later in pairwise(runs)]
+    return min(gaps) if gaps else None
 
 
 def run_summary(spec: Spec, *, tz: ZoneInfo, after: datetime, runs_done: int = 0) -> str | None:

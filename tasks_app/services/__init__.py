@@ -9,6 +9,7 @@ Celery or django-celery-beat directly, so every way in validates and records ali
 
 from tasks_app.services.periodic import (
     CHANGEABLE,
+    addon_warning,
     change_periodic,
     delete,
     parse_schedule,
@@ -34,6 +35,7 @@ __all__ = [
     "Revocation",
     "TaskNotFound",
     "TaskStateConflict",
+    "addon_warning",
     "change_periodic",
     "delete",
     "enqueue",

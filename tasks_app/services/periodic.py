@@ -65,6 +65,21 @@ def schedule(task, args=None, kwargs=None, queue=None, schedule_text="", name=No
         return periodic
 
 
+def addon_warning(spec: schedules.Spec | None) -> str | None:
+    """In scheduler add-on mode, what a schedule finer than the add-on's interval will really do."""
+    interval = settings.SCHEDULER_ADDON_INTERVAL
+    if not interval or spec is None:
+        return None
+    gap = schedules.shortest_gap(spec, tz=site_time_zone(), after=timezone.now())
+    if not interval or gap is None or gap >= interval:
+        return None
+    return (
+        f"This schedule runs every {gap:g} s at its finest, but with no beat process the scheduler add-on "
+        f"sends due tasks only every {interval} s (SCHEDULER_ADDON_INTERVAL): each pass sends a due task "
+        "once, so runs in between are skipped and each is up to that late."
+    )
+
+
 def run_now(periodic: PeriodicTask, owner=None) -> TaskRecord:
     """Send a periodic task's task at once, as a run of that periodic task."""
     entry = catalog.by_task_name(periodic.task)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
@@ -35,7 +36,7 @@ def warn_if_nobody_will_run_it(request, scheduled: bool) -> None:
             "No worker is running right now. The task is queued and will run when a worker starts "
             "(make run starts one; on the platform: heroku ps:scale worker=1).",
         )
-    if scheduled and heartbeat.live_beat() is None:
+    if scheduled and not settings.SCHEDULER_ADDON_INTERVAL and heartbeat.live_beat() is None:
         messages.warning(
             request,
             "No beat is running right now, so nothing will be sent on schedule until one starts "
@@ -61,6 +62,8 @@ def home(request):
                     owner=owner,
                 )
                 warn_if_nobody_will_run_it(request, scheduled=True)
+                if warning := services.addon_warning(data["schedule_spec"]):
+                    messages.warning(request, warning)
                 return redirect("periodic-detail", pk=task.pk)
             record = services.enqueue(data["task"], data["args"], data["kwargs"], data["queue"], owner=owner)
             warn_if_nobody_will_run_it(request, scheduled=False)
