@@ -283,6 +283,11 @@ RATE_LIMITS_PER_MINUTE = {
     "schedule": env_int("RATE_LIMIT_SCHEDULE_PER_MINUTE", 10),
 }
 
+# --- Health and the dashboard (tasks_app/monitoring.py) ----------------------------------------
+# The broker's and workers' state is asked for at most once per this many seconds, whatever the
+# number of health checks and open dashboards (which refresh every 5 s); 0 asks on every request.
+MONITOR_REFRESH_SECONDS = env_int("MONITOR_REFRESH_SECONDS", 5)
+
 # --- The JSON API (tasks_app/api.py) ------------------------------------------------------------
 # POST /api/tasks/bulk/ takes at most this many tasks, in a body of at most this many bytes: bounded,
 # so one request can neither exhaust a web process's memory nor hold the database for long. The

@@ -1,5 +1,5 @@
-"""Remote control and the broker check: is the broker there, which workers answer, and telling
-them to revoke a task. Every call goes through `connection()`.
+"""Remote control: does a worker answer, what do the workers say, and telling them to revoke a task.
+Every call goes through `connection()`.
 
 Remote control gets a connection of its own: through the app's pool, a broadcast takes the pool's
 connection and then waits for a second one to publish with, which with the pool of one that
@@ -21,16 +21,6 @@ def connection():
         yield own
 
 
-def broker_problem(timeout: float = 3.0) -> str | None:
-    """None when the broker accepts a connection within `timeout`, else what went wrong."""
-    try:
-        with connection() as own:
-            own.ensure_connection(max_retries=1, timeout=timeout)
-    except Exception as exc:  # any failure to connect is the answer, whatever its class
-        return f"{exc.__class__.__name__}: {exc}"
-    return None
-
-
 def any_worker_alive(timeout: float = 1.0) -> bool:
     """True as soon as one worker answers a ping; False after `timeout` with no answer."""
     try:
@@ -45,15 +35,6 @@ def inspect(command: str, timeout: float) -> dict:
     Raises what the broker raises: callers decide what an unreachable broker means to them."""
     with connection() as own:
         return getattr(current_app.control.inspect(timeout=timeout, connection=own), command)() or {}
-
-
-def worker_queues(timeout: float = 1.0) -> dict[str, list[str]]:
-    """Each live worker's node name and the queues it consumes."""
-    try:
-        replies = inspect("active_queues", timeout)
-    except OperationalError:
-        return {}
-    return {node: sorted(queue["name"] for queue in queues) for node, queues in sorted(replies.items())}
 
 
 def revoke(task_id: str, terminate: bool, signal: str) -> bool:
