@@ -166,9 +166,16 @@ STORAGES = {
 }
 
 # --- Security (production) ----------------------------------------------------------------
+# Trust X-Forwarded-Proto and X-Forwarded-For only where the platform's router sets them: it
+# overwrites X-Forwarded-Proto and appends the client's address to X-Forwarded-For. Anywhere else a
+# client that reaches the port directly could claim HTTPS (skipping the redirect) or any address
+# (skipping login throttling). On by default only on the platform, which sets DYNO in every dyno;
+# helloworld/gunicorn_conf.py reads the same variables.
+TRUST_PROXY_HEADERS = env_bool("TRUST_PROXY_HEADERS", default="DYNO" in os.environ)
 if not LOCAL_MODE:
-    # The platform's router terminates TLS and says so in X-Forwarded-Proto.
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    if TRUST_PROXY_HEADERS:
+        # The platform's router terminates TLS and says so in X-Forwarded-Proto.
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
