@@ -290,6 +290,14 @@ RATE_LIMITS_PER_MINUTE = {
     "schedule": env_int("RATE_LIMIT_SCHEDULE_PER_MINUTE", 10),
 }
 
+# Failed logins (site and admin) per fixed window of LOGIN_FAILURE_WINDOW_SECONDS: this many per
+# account from one address, and this many from one address whatever the account. Past either, that
+# login is refused with a message until the window ends; the real user, from another address or
+# a few minutes later, is never locked out for long. 0 turns a limit off (tasks_app/login_throttle.py).
+LOGIN_FAILURE_WINDOW_SECONDS = env_int("LOGIN_FAILURE_WINDOW_SECONDS", 300)
+LOGIN_FAILURES_PER_ACCOUNT = env_int("LOGIN_FAILURES_PER_ACCOUNT", 5)
+LOGIN_FAILURES_PER_ADDRESS = env_int("LOGIN_FAILURES_PER_ADDRESS", 30)
+
 # --- Health and the dashboard (tasks_app/monitoring.py) ----------------------------------------
 # The broker's and workers' state is asked for at most once per this many seconds, whatever the
 # number of health checks and open dashboards (which refresh every 5 s); 0 asks on every request.
