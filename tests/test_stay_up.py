@@ -117,7 +117,7 @@ def test_a_chunked_body_is_a_411_saying_to_send_content_length(client, api_user)
     for path in ("/api/tasks/", "/api/tasks/bulk/"):
         # What gunicorn hands Django for a chunked request: the header, no Content-Length.
         response = client.generic(
-            "POST", path, b"", content_type="application/json", HTTP_TRANSFER_ENCODING="chunked", CONTENT_LENGTH=""
+            "POST", path, b"", CONTENT_TYPE="application/json", HTTP_TRANSFER_ENCODING="chunked", CONTENT_LENGTH=""
         )
         assert response.status_code == 411, response.content
         assert "Content-Length" in response.json()["error"]
