@@ -140,9 +140,16 @@ STORAGES = {
 }
 
 # --- Security (production) ----------------------------------------------------------------
+# Trust X-Forwarded-Proto and X-Forwarded-For only where the platform's router sets them: it
+# overwrites X-Forwarded-Proto and appends the client's address to X-Forwarded-For. Anywhere else a
+# client that reaches the port directly could claim HTTPS (skipping the redirect) or any address
+# (skipping login throttling). On by default only on the platform, which sets DYNO in every dyno;
+# helloworld/gunicorn_conf.py reads the same variables.
+TRUST_PROXY_HEADERS = env_bool("TRUST_PROXY_HEADERS", default="DYNO" in os.environ)
 if not LOCAL_MODE:
-    # The platform's router terminates TLS and says so in X-Forwarded-Proto.
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    if TRUST_PROXY_HEADERS:
+        # The platform's router terminates TLS and says so in X-Forwarded-Proto.
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
@@ -260,6 +267,19 @@ RATE_LIMITS_PER_MINUTE = {
     "enqueue": env_int("RATE_LIMIT_ENQUEUE_PER_MINUTE", 60),
     "schedule": env_int("RATE_LIMIT_SCHEDULE_PER_MINUTE", 10),
 }
+
+# Failed logins (site and admin) per fixed window of LOGIN_FAILURE_WINDOW_SECONDS: this many per
+# account from one address, and this many from one address whatever the account. Past either, that
+# login is refused with a message until the window ends; the real user, from another address or
+# a few minutes later, is never locked out for long. 0 turns a limit off (tasks_app/login_throttle.py).
+LOGIN_FAILURE_WINDOW_SECONDS = env_int("LOGIN_FAILURE_WINDOW_SECONDS", 300)
+LOGIN_FAILURES_PER_ACCOUNT = env_int("LOGIN_FAILURES_PER_ACCOUNT", 5)
+LOGIN_FAILURES_PER_ADDRESS = env_int("LOGIN_FAILURES_PER_ADDRESS", 30)
+
+# --- Health and the dashboard (tasks_app/monitoring.py) ----------------------------------------
+# The broker's and workers' state is asked for at most once per this many seconds, whatever the
+# number of health checks and open dashboards (which refresh every 5 s); 0 asks on every request.
+MONITOR_REFRESH_SECONDS = env_int("MONITOR_REFRESH_SECONDS", 5)
 
 # --- The JSON API (tasks_app/api.py) ------------------------------------------------------------
 # POST /api/tasks/bulk/ takes at most this many tasks, in a body of at most this many bytes: bounded,

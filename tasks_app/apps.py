@@ -6,5 +6,6 @@ class TasksAppConfig(AppConfig):
     verbose_name = "Tasks"
 
     def ready(self):
-        # Connect the signal handlers: beat's runs recorded, send times stamped, states mirrored.
-        from tasks_app import signals  # noqa: F401
+        # Connect the signal handlers: beat's runs recorded, send times stamped, states mirrored;
+        # failed logins counted.
+        from tasks_app import login_throttle, signals  # noqa: F401

@@ -1,8 +1,9 @@
 """What the dashboard shows, gathered in one place for the page and for `GET /api/dashboard/`.
 
-Queues come from the broker (tasks_app.broker.queues), workers from remote control (tasks_app.broker.workers),
-beat from its heartbeats and lease in the database, counts and the chart from the result table
-(django-celery-results) and the site's own task records, with a few aggregate queries.
+Queues and workers come from tasks_app.monitoring's snapshot (the broker and remote control asked at
+most once per MONITOR_REFRESH_SECONDS, however many dashboards are open), beat from its heartbeats and
+lease in the database, counts and the chart from the result table (django-celery-results) and the
+site's own task records, with a few aggregate queries.
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ from django.utils import timezone
 from django_celery_beat.models import PeriodicTasks
 from django_celery_results.models import TaskResult
 
+from tasks_app import monitoring
 from tasks_app.beat import heartbeat, lease
-from tasks_app.broker import queues, workers
+from tasks_app.broker import queues
 from tasks_app.models import BeatHeartbeat, TaskRecord
 from tasks_app.status import QUEUED
 
@@ -68,6 +70,8 @@ class Bar:
 class Dashboard:
     generated_at: datetime
     broker_kind: str
+    broker_error: str | None  # None when the broker answered the last check
+    checked_at: datetime | None  # when the broker and workers were last asked
     queues: list
     age_known: bool
     workers: list
@@ -80,6 +84,8 @@ class Dashboard:
         return {
             "generated_at": _iso(self.generated_at),
             "broker": self.broker_kind,
+            "broker_error": self.broker_error,
+            "checked_at": _iso(self.checked_at),
             "queues": [queue.as_json() for queue in self.queues],
             "oldest_age_known": self.age_known,
             "workers": [worker.as_json() for worker in self.workers],
@@ -177,12 +183,15 @@ def collect() -> Dashboard:
     now = timezone.now()
     kind = queues.broker_kind()
     bars, peak = chart(now)
+    snapshot = monitoring.current()
     return Dashboard(
         generated_at=now,
         broker_kind=kind,
-        queues=queues.states(),
+        broker_error=snapshot.broker_error,
+        checked_at=snapshot.taken_at,
+        queues=snapshot.queues,
         age_known=queues.age_known(kind),
-        workers=workers.refresh(),
+        workers=snapshot.workers,
         beat=beat_state(),
         counts=counts(now),
         bars=bars,

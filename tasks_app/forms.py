@@ -1,4 +1,5 @@
-"""The TaskForm: validates everything (task, JSON arguments, queue, schedule) and writes nothing."""
+"""The TaskForm: validates everything (task, JSON arguments, queue, schedule) and writes nothing.
+The login forms: Django's, throttled (tasks_app.login_throttle)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,11 @@ from datetime import timedelta
 
 from django import forms
 from django.conf import settings
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm
 from django.utils import timezone
 
-from tasks_app import catalog, services, validation
+from tasks_app import catalog, login_throttle, services, validation
 from tasks_app.validation import TaskInputError
 
 MAX_JSON_CHARS = 10_000
@@ -113,3 +116,22 @@ class TaskForm(forms.Form):
     @property
     def is_scheduled(self) -> bool:
         return bool(self.cleaned_data.get("schedule", "").strip())
+
+
+class ThrottledLogin:
+    """Refuse a login past the failure limits before the password is checked (the failures
+    themselves are counted by tasks_app.login_throttle's `user_login_failed` receiver)."""
+
+    def clean(self):
+        message = login_throttle.refusal(self.request, self.cleaned_data.get("username") or "")
+        if message:
+            raise forms.ValidationError(message, code="throttled")
+        return super().clean()
+
+
+class LoginForm(ThrottledLogin, AuthenticationForm):
+    pass
+
+
+class AdminLoginForm(ThrottledLogin, AdminAuthenticationForm):
+    pass

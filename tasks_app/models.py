@@ -236,3 +236,33 @@ class StoredTaskResult(TaskResult):
 
     class Meta:
         proxy = True
+
+
+class MonitorSnapshot(models.Model):
+    """What the broker and the workers last said, shared by every web process (tasks_app.monitoring)."""
+
+    name = models.CharField(max_length=50, unique=True)
+    taken_at = models.DateTimeField(null=True, blank=True)
+    data = models.JSONField(default=dict)
+    # A refresh under way claims the row until then; one that died is taken over after it.
+    refreshing_until = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"{self.name} as of {self.taken_at}"
+
+
+class LoginFailures(models.Model):
+    """Failed logins in one fixed window, per key: a hash of the account and the client's address,
+    or of the address alone (tasks_app.login_throttle)."""
+
+    key = models.CharField(max_length=64)
+    window_start = models.DateTimeField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["key", "window_start"], name="loginfailures_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.key[:8]} x{self.count} from {self.window_start:%H:%M}"

@@ -40,6 +40,23 @@ def limit_for(action: str) -> int:
     return settings.RATE_LIMITS_PER_MINUTE.get(action, 0)
 
 
+def _window() -> tuple:
+    now = timezone.now()
+    start = now.replace(second=0, microsecond=0)  # the window: this wall-clock minute
+    return start, max(1, math.ceil((start + WINDOW - now).total_seconds()))
+
+
+def check(user, action: str) -> None:
+    """Raise RateLimited if `user` has used up this window's `action`s already: one indexed read, so
+    that an endpoint refuses before it parses and validates a large body. `take` counts the real cost."""
+    limit = limit_for(action)
+    if not limit or user is None or not user.is_authenticated:
+        return
+    start, retry_after = _window()
+    if RateWindow.objects.filter(user=user, action=action, window_start=start, count__gte=limit).exists():
+        raise RateLimited(action, limit, retry_after)
+
+
 def take(user, action: str, cost: int = 1) -> None:
     """Count `cost` uses of `action` by `user` in this window, or raise RateLimited.
 
@@ -49,9 +66,7 @@ def take(user, action: str, cost: int = 1) -> None:
     limit = limit_for(action)
     if not limit or user is None or not user.is_authenticated:
         return
-    now = timezone.now()
-    start = now.replace(second=0, microsecond=0)  # the window: this wall-clock minute
-    retry_after = max(1, math.ceil((start + WINDOW - now).total_seconds()))
+    start, retry_after = _window()
     if cost > limit:
         raise RateLimited(action, limit, retry_after)
     rows = RateWindow.objects.filter(user=user, action=action, window_start=start)

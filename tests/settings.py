@@ -24,3 +24,7 @@ from helloworld.settings import DATABASES
 if DATABASES["default"]["ENGINE"].endswith("postgresql"):
     # pytest-django's default name (test_<name>) would be shared by concurrent runs.
     DATABASES["default"]["TEST"] = {"NAME": f"test_helloworld_{os.getpid()}"}
+
+# Each test asks the broker afresh (health and the dashboard otherwise share a snapshot up to 5 s
+# old); tests of the sharing itself set their own interval.
+MONITOR_REFRESH_SECONDS = 0

@@ -93,7 +93,8 @@ def test_health_names_the_broker_its_workers_and_beat(client, celery_worker, bro
     body = client.get("/api/health/").json()
     assert body["status"] == "ok"
     assert body["broker"]["reachable"] is True
-    assert body["workers"][celery_worker.hostname] == sorted(settings.QUEUES.values())
+    assert body["workers"]["alive"] is True
+    assert body["workers"]["nodes"][celery_worker.hostname] == sorted(settings.QUEUES.values())
     assert body["beat"] == {"alive": False, "last_tick": None, "leader": None}
 
 

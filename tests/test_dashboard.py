@@ -117,6 +117,8 @@ def test_json_shape(own_app, client):
     assert set(data) == {
         "generated_at",
         "broker",
+        "broker_error",
+        "checked_at",
         "queues",
         "oldest_age_known",
         "workers",
@@ -125,6 +127,7 @@ def test_json_shape(own_app, client):
         "chart",
     }
     assert data["broker"] == "filesystem" and data["oldest_age_known"] is True
+    assert data["broker_error"] is None and data["checked_at"]
     assert [queue["name"] for queue in data["queues"]] == ["high", "default", "low"]
     assert set(data["queues"][0]) == {"name", "broker_name", "depth", "oldest_age_seconds", "consumers", "error"}
     assert set(data["beat"]) == {

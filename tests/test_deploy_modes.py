@@ -81,18 +81,25 @@ def test_a_deployment_boots_runs_tasks_and_stops_on_sigterm(request, tmp_path, m
         wait_for(lambda: processes.task_state(database_url, task_id) == "SUCCESS", message="the echo task to succeed")
         status_code, health = processes.http("GET", f"{base}/api/health/")
         assert status_code == 200, health
-        assert health["broker"]["kind"] == kind
+        assert health["broker"] == {"reachable": True}  # anonymous: ok or not, no names
         host = re.sub(r"^\w+://([^@]*@)?", "", url).split("/")[0]
-        assert health["broker"]["display"] == f"{kind} at {host}"
+        display = processes.manage(
+            env, "shell", "-c", "from django.conf import settings; print(settings.BROKER.display)"
+        )
+        assert display.strip().splitlines()[-1] == f"{kind} at {host}"
         scheme = "amqp" if kind == "rabbitmq" else "redis"
         wait_for(lambda: f"Connected to {scheme}://" in running.log, message=f"the worker to connect to {kind}")
         wait_for(lambda: len(processes.periodic_runs(database_url, "tick")) >= 2, message="beat to send twice")
-        wait_for(lambda: processes.http("GET", f"{base}/api/health/")[1]["workers"], message="a worker in health")
+        wait_for(
+            lambda: processes.http("GET", f"{base}/api/health/")[1]["workers"]["alive"], message="a worker in health"
+        )
         health = processes.http("GET", f"{base}/api/health/")[1]
-        prefix = env["CELERY_QUEUE_PREFIX"]
-        for queues in health["workers"].values():
-            assert queues == sorted(f"{prefix}.{name}" for name in ("default", "high", "low"))
-        assert health["beat"]["alive"] and health["beat"]["leader"]
+        assert health == {
+            "status": "ok",
+            "broker": {"reachable": True},
+            "workers": {"alive": True},
+            "beat": {"alive": True},
+        }
         took = running.stop(signal.SIGTERM, within=30)
     assert took < 30
     password = urlsplit(url).password

@@ -139,7 +139,12 @@ def test_the_broker_stopped_while_the_site_is_up_is_a_clear_503_and_both_reconne
             assert refused_in < 10, f"the refusal took {refused_in:.1f} s"
             rows = processes._query(database_url, "SELECT count(*) FROM tasks_app_taskrecord", ())
             assert rows[0][0] == 1, "a refused task left a record claiming it is queued"
-            health_code, health = processes.http("GET", f"{base}/api/health/")
+            # Health answers from a snapshot at most MONITOR_REFRESH_SECONDS (5) old.
+            health_code, health = wait_for(
+                lambda: (found := processes.http("GET", f"{base}/api/health/"))[0] == 503 and found,
+                timeout=10,
+                message="health to see the broker gone",
+            )
             assert health_code == 503 and health["broker"]["reachable"] is False
 
             broker.start()

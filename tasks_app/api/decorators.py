@@ -92,6 +92,12 @@ def api_view(*methods, public=False, staff=False, max_body_bytes=validation.MAX_
                     reason = _csrf_failure(request)
                     if reason:
                         return error_response(403, f"CSRF check failed: {reason}")
+                if _chunked(request):
+                    return error_response(
+                        411,
+                        "Send the body with a Content-Length header: this API does not read chunked bodies "
+                        "(Transfer-Encoding: chunked).",
+                    )
                 # A DELETE without a body needs no content type: browsers preflight every cross-site
                 # DELETE, so the JSON rule (which exists to force a preflight) adds nothing there.
                 bodiless_delete = request.method == "DELETE" and not _declared_length(request)
@@ -169,3 +175,10 @@ def check_fields(body: dict, allowed: tuple[str, ...], required: tuple[str, ...]
     for name in required:
         if name not in body:
             raise ApiError(400, f"The field {name!r} is required.", f"{where}{name}")
+
+
+def _chunked(request) -> bool:
+    """A body sent in chunks with no Content-Length. gunicorn de-chunks it, but WSGI gives Django no
+    length, so Django reads it as empty: refuse it (411) rather than answer about an empty body."""
+    encoding = request.META.get("HTTP_TRANSFER_ENCODING", "").lower()
+    return "chunked" in encoding and not request.META.get("CONTENT_LENGTH")

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from django.conf import settings
 from django.http import JsonResponse
 from django.utils import timezone
 
-from tasks_app import dashboard, schedules, services, validation
+from tasks_app import access, dashboard, monitoring, schedules, services, validation
 from tasks_app.api.decorators import api_view
 from tasks_app.beat import heartbeat, lease
-from tasks_app.broker import control
 
 
 @api_view("GET")
@@ -33,35 +30,32 @@ def schedule_preview(request):
     )
 
 
-# Public, like any platform health check: it names no secret (the broker's host, never its password).
+# Public, like any platform health check, and cheap: it answers from tasks_app.monitoring's shared
+# snapshot (at most MONITOR_REFRESH_SECONDS old), never with a broadcast of its own. Anonymous callers
+# learn only ok or not for each part; staff (and local mode) also get names, hosts and the error.
 @api_view("GET", public=True)
 def health(request):
-    """Is the broker reachable, which workers consume which queues, is a beat alive and who leads."""
-    problem = control.broker_problem()
+    """Is the broker reachable, does a worker answer, is a beat alive: 200, or 503 while the broker
+    is unreachable (or not yet checked, just after a start)."""
+    snapshot = monitoring.current()
     beat = heartbeat.live_beat()
-    leader = lease.leader()
+    state = "ok" if snapshot.broker_ok else "broker unreachable" if snapshot.known else "starting"
     body = {
-        "status": "ok" if problem is None else "broker unreachable",
-        "broker": {
-            "kind": settings.BROKER.kind,
-            "display": settings.BROKER.display,
-            "reachable": problem is None,
-            "error": redact(problem, settings.BROKER.url) if problem else None,
-        },
-        "workers": control.worker_queues() if problem is None else {},
-        "beat": {
-            "alive": beat is not None,
-            "last_tick": timezone.localtime(beat.last_tick).isoformat() if beat else None,
-            "leader": leader.holder if leader else None,
-        },
+        "status": state,
+        "broker": {"reachable": snapshot.broker_ok},
+        "workers": {"alive": snapshot.workers_ok},
+        "beat": {"alive": beat is not None},
     }
-    return JsonResponse(body, status=200 if problem is None else 503)
-
-
-def redact(text: str, url: str) -> str:
-    """An error message with the broker's password taken out, should a library echo the URL."""
-    password = urlsplit(url).password
-    return text.replace(password, "********") if password else text
+    if access.is_open(request.user):
+        leader = lease.leader()
+        body["checked_at"] = timezone.localtime(snapshot.taken_at).isoformat() if snapshot.known else None
+        body["broker"].update(kind=settings.BROKER.kind, display=settings.BROKER.display, error=snapshot.broker_error)
+        body["workers"]["nodes"] = {worker.name: worker.queues for worker in snapshot.workers if worker.alive}
+        body["beat"].update(
+            last_tick=timezone.localtime(beat.last_tick).isoformat() if beat else None,
+            leader=leader.holder if leader else None,
+        )
+    return JsonResponse(body, status=200 if snapshot.broker_ok else 503)
 
 
 @api_view("GET")

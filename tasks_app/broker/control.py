@@ -1,5 +1,5 @@
-"""Remote control and the broker check: is the broker there, which workers answer, and telling
-them to revoke a task. Every call goes through `connection()`.
+"""Remote control: does a worker answer, what do the workers say, and telling them to revoke a task.
+Every call goes through `connection()`.
 
 Remote control gets a connection of its own: through the app's pool, a broadcast takes the pool's
 connection and then waits for a second one to publish with, which with the pool of one that
@@ -9,9 +9,14 @@ CloudAMQP advises (CELERY_BROKER_POOL_LIMIT=1) never comes.
 from __future__ import annotations
 
 from contextlib import contextmanager
+from urllib.parse import urlsplit
 
 from celery import current_app
 from kombu.exceptions import OperationalError
+
+# The broker check: one connection attempt, no retry. Refused is known at once, and a host that does
+# not answer within this long counts as down (the app's own connect timeout is 10 to 30 s, for workers).
+CHECK_SECONDS = 1.5
 
 
 @contextmanager
@@ -21,14 +26,20 @@ def connection():
         yield own
 
 
-def broker_problem(timeout: float = 3.0) -> str | None:
-    """None when the broker accepts a connection within `timeout`, else what went wrong."""
+def broker_problem() -> str | None:
+    """None when the broker accepts a connection within CHECK_SECONDS, else what went wrong."""
     try:
-        with connection() as own:
-            own.ensure_connection(max_retries=1, timeout=timeout)
+        with connection() as own, own.clone(connect_timeout=CHECK_SECONDS) as quick:
+            quick.ensure_connection(max_retries=0)
     except Exception as exc:  # any failure to connect is the answer, whatever its class
-        return f"{exc.__class__.__name__}: {exc}"
+        return redact(f"{exc.__class__.__name__}: {exc}", current_app.conf.broker_url or "")
     return None
+
+
+def redact(text: str, url: str) -> str:
+    """An error message with the broker's password taken out, should a library echo the URL."""
+    password = urlsplit(url).password
+    return text.replace(password, "********") if password else text
 
 
 def any_worker_alive(timeout: float = 1.0) -> bool:
@@ -45,15 +56,6 @@ def inspect(command: str, timeout: float) -> dict:
     Raises what the broker raises: callers decide what an unreachable broker means to them."""
     with connection() as own:
         return getattr(current_app.control.inspect(timeout=timeout, connection=own), command)() or {}
-
-
-def worker_queues(timeout: float = 1.0) -> dict[str, list[str]]:
-    """Each live worker's node name and the queues it consumes."""
-    try:
-        replies = inspect("active_queues", timeout)
-    except OperationalError:
-        return {}
-    return {node: sorted(queue["name"] for queue in queues) for node, queues in sorted(replies.items())}
 
 
 def revoke(task_id: str, terminate: bool, signal: str) -> bool:

@@ -96,13 +96,23 @@ def refresh(timeout: float = INSPECT_TIMEOUT) -> list[Worker]:
 
     A broker that cannot be reached leaves the records as they were: every worker then shows
     as gone since its last answer, which is what the site can honestly say."""
-    now = timezone.now()
-    WorkerSeen.objects.filter(last_seen__lt=now - FORGET_AFTER).delete()
     try:
         answers = _ask(timeout)
     except Exception:  # a broker that is down or failed mid-broadcast: the workers' state is unknown
         logger.warning("Could not ask the workers", exc_info=True)
         answers = None
+    return _listed(answers)
+
+
+def last_known() -> list[Worker]:
+    """Every recorded worker, its state unknown, without asking anyone: for a broker known to be down,
+    where a broadcast would only wait for kombu's retries (14 s) to fail."""
+    return _listed(None)
+
+
+def _listed(answers: dict[str, dict] | None) -> list[Worker]:
+    now = timezone.now()
+    WorkerSeen.objects.filter(last_seen__lt=now - FORGET_AFTER).delete()
     for node, answer in (answers or {}).items():
         _record(node, answer, now)
     rows = WorkerSeen.objects.all()

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('django_celery_beat', '0019_alter_periodictasks_options'),
-        ('tasks_app', '0007_stored_task_result'),
+        ('tasks_app', '0008_monitor_snapshot_and_login_failures'),
     ]
 
     operations = [

@@ -1,0 +1,95 @@
+"""Login throttling on the site's login and the admin's: per account and address, per address, a clear
+message, the password not checked past the limit, and the real user back within one window."""
+
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.models import User
+from django.db.models import F
+from django.test import Client
+
+from tasks_app.models import LoginFailures
+
+pytestmark = pytest.mark.django_db
+
+LOGINS = {"site": "/accounts/login/", "admin": "/admin/login/"}
+
+
+@pytest.fixture(autouse=True)
+def production(settings):
+    settings.LOCAL_MODE = False
+    settings.LOGIN_FAILURES_PER_ACCOUNT = 5
+    settings.LOGIN_FAILURES_PER_ADDRESS = 30
+    settings.LOGIN_FAILURE_WINDOW_SECONDS = 300
+    settings.TRUST_PROXY_HEADERS = False
+
+
+@pytest.fixture
+def alice():
+    return User.objects.create_user("alice", password="right-horse-battery", is_staff=True)
+
+
+def log_in(where: str, username: str, password: str, address: str = "10.0.0.1", **headers):
+    client = Client(REMOTE_ADDR=address, **headers)
+    response = client.post(LOGINS[where], {"username": username, "password": password})
+    return response, "_auth_user_id" in client.session
+
+
+@pytest.mark.parametrize("where", ["site", "admin"])
+def test_five_failures_refuse_that_account_from_that_address_with_a_message(where, alice):
+    for _ in range(5):
+        response, logged_in = log_in(where, "alice", "guess")
+        assert response.status_code == 200 and not logged_in
+        assert "Too many failed logins" not in response.content.decode()
+    response, logged_in = log_in(where, "alice", "right-horse-battery")
+    assert not logged_in
+    page = response.content.decode()
+    assert "Too many failed logins for this account from your address. Try again in" in page
+    assert "the password was not checked" in page
+    # The real user from elsewhere is not locked out, nor another account from this address.
+    assert log_in(where, "alice", "right-horse-battery", address="10.0.0.2")[1]
+    User.objects.create_user("bob", password="bob-password-long")
+    assert log_in(where, "bob", "bob-password-long")[1] or where == "admin"  # bob is no staff: no admin
+
+
+def test_the_account_is_back_after_the_window_and_a_success_forgets_the_failures(alice):
+    for _ in range(5):
+        log_in("site", "ALICE", "guess")  # any spelling counts against the one account
+    assert not log_in("site", "alice", "right-horse-battery")[1]
+    LoginFailures.objects.update(window_start=F("window_start") - timedelta(seconds=300))  # the window ends
+    assert log_in("site", "alice", "right-horse-battery")[1]
+    for _ in range(4):
+        log_in("site", "alice", "guess")
+    assert log_in("site", "alice", "right-horse-battery")[1]  # the success forgot them: four more allowed
+    for _ in range(4):
+        log_in("site", "alice", "guess")
+    assert log_in("site", "alice", "right-horse-battery")[1]
+
+
+def test_an_address_guessing_many_accounts_is_refused_for_all(alice, settings):
+    settings.LOGIN_FAILURES_PER_ADDRESS = 8
+    for number in range(8):
+        log_in("site", f"user{number}", "guess")
+    response, logged_in = log_in("site", "alice", "right-horse-battery")
+    assert not logged_in
+    assert "Too many failed logins for any account from your address" in response.content.decode()
+    assert log_in("site", "alice", "right-horse-battery", address="10.0.0.9")[1]
+
+
+def test_x_forwarded_for_counts_only_where_proxy_headers_are_trusted(alice, settings):
+    # Untrusted: a client cannot escape the count by claiming another address.
+    for number in range(5):
+        log_in("site", "alice", "guess", HTTP_X_FORWARDED_FOR=f"192.0.2.{number}")
+    assert not log_in("site", "alice", "right-horse-battery", HTTP_X_FORWARDED_FOR="192.0.2.99")[1]
+    # Behind the platform's router: the address it appended (the last one) is the client's.
+    settings.TRUST_PROXY_HEADERS = True
+    assert log_in("site", "alice", "right-horse-battery", HTTP_X_FORWARDED_FOR="10.0.0.1, 198.51.100.7")[1]
+    for _ in range(5):
+        log_in("site", "alice", "guess", HTTP_X_FORWARDED_FOR="1.2.3.4, 198.51.100.8")
+    assert not log_in("site", "alice", "right-horse-battery", HTTP_X_FORWARDED_FOR="5.6.7.8, 198.51.100.8")[1]
+
+
+def test_no_user_name_or_address_is_stored(alice):
+    log_in("site", "alice", "guess", address="10.1.2.3")
+    stored = " ".join(LoginFailures.objects.values_list("key", flat=True))
+    assert "alice" not in stored and "10.1.2.3" not in stored
