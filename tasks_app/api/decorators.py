@@ -8,6 +8,7 @@ down), never an HTML page or a stack trace.
 from __future__ import annotations
 
 from functools import wraps
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
@@ -98,10 +99,10 @@ def api_view(*methods, public=False, staff=False, max_body_bytes=validation.MAX_
                         "Send the body with a Content-Length header: this API does not read chunked bodies "
                         "(Transfer-Encoding: chunked).",
                     )
-                # A DELETE without a body needs no content type: browsers preflight every cross-site
-                # DELETE, so the JSON rule (which exists to force a preflight) adds nothing there.
-                bodiless_delete = request.method == "DELETE" and not _declared_length(request)
-                if request.content_type != "application/json" and not bodiless_delete:
+                # A request without a body needs no content type (`curl -X POST .../retry/`), unless a
+                # browser sent it from another site: there the JSON rule is what forces a preflight.
+                bodiless = not _declared_length(request) and not _from_another_site(request)
+                if request.content_type != "application/json" and not bodiless:
                     return error_response(415, "Send the body as JSON with Content-Type: application/json.")
                 if _declared_length(request) > max_body_bytes:
                     return error_response(413, too_big(max_body_bytes))
@@ -123,6 +124,15 @@ def api_view(*methods, public=False, staff=False, max_body_bytes=validation.MAX_
         return wrapper
 
     return decorator
+
+
+def _from_another_site(request) -> bool:
+    """Did a browser send this from a page of another site? Browsers name the page's origin on
+    every cross-origin POST and DELETE; scripts such as curl send no Origin at all."""
+    origin = request.META.get("HTTP_ORIGIN")
+    if origin is None:
+        return request.META.get("HTTP_SEC_FETCH_SITE") in ("cross-site", "same-site")
+    return origin == "null" or urlsplit(origin).netloc != request.get_host()
 
 
 def _unauthorized(message: str) -> JsonResponse:
