@@ -287,6 +287,9 @@ MONITOR_REFRESH_SECONDS = env_int("MONITOR_REFRESH_SECONDS", 5)
 # other endpoints keep their 256 KiB cap (validation.MAX_BODY_BYTES).
 API_BULK_MAX_TASKS = env_int("API_BULK_MAX_TASKS", 5000)
 API_BULK_MAX_BODY_BYTES = env_int("API_BULK_MAX_BODY_BYTES", 8 * 1024 * 1024)
+# Retry all failed / revoke all queued or running (page, API, CLI) act on at most this many tasks
+# per request, the oldest first, and say how many remain: like a bulk enqueue, bounded.
+BULK_ACTION_MAX_TASKS = env_int("BULK_ACTION_MAX_TASKS", 5000)
 
 # --- fetch_url ----------------------------------------------------------------------------
 FETCH_URL_TIMEOUT = env_float("FETCH_URL_TIMEOUT", 10)  # per socket operation

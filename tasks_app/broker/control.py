@@ -58,12 +58,12 @@ def inspect(command: str, timeout: float) -> dict:
         return getattr(current_app.control.inspect(timeout=timeout, connection=own), command)() or {}
 
 
-def revoke(task_id: str, terminate: bool, signal: str) -> bool:
-    """Tell the live workers to drop `task_id` (and kill its pool process with `signal` when
-    `terminate`); False when the broker could not be reached."""
+def revoke(task_ids: str | list[str], terminate: bool, signal: str) -> bool:
+    """Tell the live workers to drop a task, or several in one broadcast (and kill their pool
+    processes with `signal` when `terminate`); False when the broker could not be reached."""
     try:
         with connection() as own:
-            current_app.control.revoke(task_id, terminate=terminate, signal=signal, connection=own)
+            current_app.control.revoke(task_ids, terminate=terminate, signal=signal, connection=own)
     except OperationalError:
         return False
     return True

@@ -5,8 +5,17 @@ Celery or django-celery-beat directly, so every way in validates and records ali
     services.enqueue_many([{"task": "echo"}])   # thousands, in as few broker round trips as possible
     services.schedule("echo", ["hi"], schedule_text="every 5 minutes")
     services.retry(task_id); services.revoke(task_id, terminate=False)
+    services.retry_failed(records); services.revoke_unfinished(records)   # every task a filter selects
 """
 
+from tasks_app.services.bulk import (
+    BulkAction,
+    count_up_to,
+    retry_failed,
+    retryable,
+    revocable,
+    revoke_unfinished,
+)
 from tasks_app.services.periodic import (
     CHANGEABLE,
     addon_warning,
@@ -32,18 +41,24 @@ __all__ = [
     "CHANGEABLE",
     "RETRYABLE_STATES",
     "BrokerUnavailable",
+    "BulkAction",
     "Revocation",
     "TaskNotFound",
     "TaskStateConflict",
     "addon_warning",
     "change_periodic",
+    "count_up_to",
     "delete",
     "enqueue",
     "enqueue_many",
     "find_record",
     "parse_schedule",
     "retry",
+    "retry_failed",
+    "retryable",
+    "revocable",
     "revoke",
+    "revoke_unfinished",
     "run_now",
     "schedule",
     "set_enabled",

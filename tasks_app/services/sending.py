@@ -75,13 +75,19 @@ def enqueue_many(specs, owner=None) -> list[TaskRecord]:
     as few broker round trips as the broker allows (see `publishing`); records in request order.
 
     `specs` are dicts with `task` and optional `args`, `kwargs`, `queue`, as `enqueue` takes them;
-    a TaskInputError's field says which one is at fault (`tasks[3].args`). The records, the
-    owner's rate-limit count (one per task) and the publishing share one transaction: if the
-    broker fails or does not confirm every message, nothing stays recorded as queued. Messages
-    the broker took before it failed may still run; their result rows then show them.
+    a TaskInputError's field says which one is at fault (`tasks[3].args`).
     """
-    prepared = [_prepare(position, spec) for position, spec in enumerate(specs)]
-    outgoing = [message for _entry, message in prepared]
+    return send_many([_prepare(position, spec) for position, spec in enumerate(specs)], owner=owner)
+
+
+def send_many(batch: list[tuple[catalog.Entry, publishing.Outgoing]], owner=None, retry_of=None) -> list[TaskRecord]:
+    """Record and publish validated messages together (enqueue_many, retry-all): the records, the
+    owner's rate-limit count (one per task) and the publishing share one transaction, so if the
+    broker fails or does not confirm every message, nothing stays recorded as queued. Messages the
+    broker took before it failed may still run; their result rows then show them. `retry_of`, when
+    given, lists the original of each message, in order."""
+    outgoing = [message for _entry, message in batch]
+    originals = retry_of or [None] * len(batch)
     try:
         with transaction.atomic():
             ratelimit.take(owner, "enqueue", cost=len(outgoing))
@@ -93,8 +99,9 @@ def enqueue_many(specs, owner=None) -> list[TaskRecord]:
                     kwargs=message.kwargs,
                     queue=message.queue,
                     owner=owner,
+                    retry_of=original,
                 )
-                for entry, message in prepared
+                for (entry, message), original in zip(batch, originals, strict=True)
             )
             publishing.publish_many(outgoing)
     except OperationalError as exc:
