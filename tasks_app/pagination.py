@@ -157,16 +157,16 @@ def decode(cursor: str, field) -> tuple[str, object, int]:
         direction, value, pk = json.loads(text)
         if direction not in (NEXT, PREVIOUS) or not _is_integer(pk) or not 0 < pk <= validation.MAX_INTEGER:
             raise ValueError(pk)
-        if isinstance(value, str):
-            # Text free of control characters: PostgreSQL refuses a NUL.
-            validation.check_text(value, "cursor", "The cursor", max_chars=1000)
-        elif not (_is_integer(value) and abs(value) <= validation.MAX_INTEGER):  # SQLite overflows past 64 bits
+        if field.get_internal_type().endswith(("IntegerField", "AutoField")):
+            if not (_is_integer(value) and abs(value) <= validation.MAX_INTEGER):  # SQLite overflows past 64 bits
+                raise ValueError(value)
+        elif isinstance(value, str):  # text, or a date and time in ISO 8601
+            validation.check_text(value, "cursor", "The cursor", max_chars=1000)  # PostgreSQL refuses a NUL
+        else:
             raise ValueError(value)
         python = field.to_python(value)
         if isinstance(python, datetime) and python.tzinfo is None:
             raise ValueError(value)  # this module writes aware times only
-        if field.get_internal_type() in ("DateTimeField", "DateField") and not isinstance(python, date):
-            raise ValueError(value)
         return direction, python, pk
     except (binascii.Error, ValueError, TypeError, ValidationError, OverflowError):  # TaskInputError is a ValueError
         raise TaskInputError(BAD_CURSOR, field="cursor") from None
