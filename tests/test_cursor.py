@@ -40,16 +40,15 @@ def walk(queryset, order: str, limit: int) -> tuple[list[list], list[list]]:
 def test_pages_follow_the_order_both_ways_and_break_ties_by_id():
     now = timezone.now()
     # Three share one instant, as a bulk insert's rows may: only the id tells them apart.
-    times = [now, now - timedelta(seconds=1), now - timedelta(seconds=1), now - timedelta(seconds=1), now - timedelta(1)]
+    second = timedelta(seconds=1)
+    times = [now, now - second, now - second, now - second, now - timedelta(1)]
     for n, moment in enumerate(times):
         record(n, moment)
-    names = TaskRecord.objects.values_list("task_id", flat=True)
     newest_first = ["t00", "t03", "t02", "t01", "t04"]
     for order, expected in (("-created_at", newest_first), ("created_at", newest_first[::-1])):
         forth, back = walk(TaskRecord.objects.all(), order, 2)
         assert [[task.task_id for task in page] for page in forth] == [expected[:2], expected[2:4], expected[4:]]
         assert back == forth
-    assert len(names) == 5
 
 
 def test_a_unique_key_pages_by_itself_both_ways():
@@ -95,7 +94,8 @@ def test_a_cursor_this_module_did_not_write_is_a_clear_error(cursor):
     assert raised.value.message == pagination.BAD_CURSOR
 
 
-@pytest.mark.parametrize("text", ["0", "101", "x", "-1", "1.5", "١"])
+# The last: ARABIC-INDIC DIGIT ONE, a digit to str.isdigit.
+@pytest.mark.parametrize("text", ["0", "101", "x", "-1", "1.5", "\u0661"])
 def test_a_limit_outside_1_to_100_is_a_clear_error(text):
     with pytest.raises(TaskInputError) as raised:
         pagination.limit_from(text)
