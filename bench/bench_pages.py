@@ -1,12 +1,19 @@
-"""Benchmark 4, pages: latency of the status page, the tasks list and the API detail at a small and
-a large number of result rows, on PostgreSQL, over gunicorn (2 sync workers, local mode).
+"""Benchmark 4, pages: latency of the site's pages and lists at a small and a large number of rows,
+on PostgreSQL, over gunicorn (2 sync workers, local mode). Every list is a keyset page
+(tasks_app.pagination), so a page should cost about the same however long its list is.
 
-Two databases, each with the site's tables: one with the small number of tasks, one with the large
-(each task has its record and its result row, written by SQL in bulk: 95% SUCCESS, 5% FAILURE, one
-in five a fetch_url). One gunicorn serves each; every round asks both the same pages in turn, so
-the two sizes are measured side by side. The status page and the API detail ask for a random task
-each time (so that no single row stays cached); the list asks for its first page, unfiltered and
-filtered.
+Two databases, each with the site's tables; one gunicorn serves each, and every round asks both
+the same pages in turn, so the two sizes are measured side by side. Two phases:
+
+1. Task records: the small and the large number of tasks (each with its record and its result
+   row, written by SQL in bulk: 95% SUCCESS, 5% FAILURE, one in five a fetch_url, one in ten a
+   run of the periodic task "bench nightly"), and the same 100 periodic tasks on both sides. The
+   status page and the API detail ask for a random task each time (so that no single row stays
+   cached); the lists ask for their first page: the tasks list unfiltered and filtered, the home
+   page's recent tasks, and the periodic detail page's runs of "bench nightly".
+2. Periodic tasks: both sides reseeded to the small number of tasks, and to 100 and 10,000
+   periodic tasks (half interval, half crontab): the home page (its first ten), `/periodic/` and
+   `/api/periodic/`.
 """
 
 from __future__ import annotations
@@ -28,7 +35,8 @@ SEED_SQL = (
     """
 INSERT INTO tasks_app_taskrecord (task_id, task_name, args, kwargs, queue, created_at, periodic_task_name, state)
 SELECT md5('t' || i)::uuid::text, CASE WHEN mod(i, 5) = 0 THEN 'fetch_url' ELSE 'echo' END,
-       '["hello"]'::jsonb, '{}'::jsonb, %(queue)s, now() - make_interval(secs => i), '',
+       '["hello"]'::jsonb, '{}'::jsonb, %(queue)s, now() - make_interval(secs => i),
+       CASE WHEN mod(i, 10) = 0 THEN 'bench nightly' ELSE '' END,
        CASE WHEN mod(i, 20) = 0 THEN 'FAILURE' ELSE 'SUCCESS' END
 FROM generate_series(%(first)s::int, %(last)s::int) AS i
 """,
@@ -43,6 +51,41 @@ SELECT md5('t' || i)::uuid::text, CASE WHEN mod(i, 20) = 0 THEN 'FAILURE' ELSE '
 FROM generate_series(%(first)s::int, %(last)s::int) AS i
 """,
 )
+
+
+NIGHTLY = "bench nightly"  # the periodic task whose runs are one task in ten
+
+PERIODIC_SQL = (
+    "DELETE FROM django_celery_beat_periodictask",
+    """
+INSERT INTO django_celery_beat_periodictask (name, task, interval_id, crontab_id, args, kwargs, queue, headers,
+       one_off, enabled, total_run_count, date_changed, description)
+SELECT CASE WHEN i = 0 THEN %(nightly)s::text ELSE 'bench periodic ' || lpad(i::text, 6, '0') END,
+       'tasks_app.tasks.echo',
+       CASE WHEN mod(i, 2) = 0 THEN %(interval)s::int END, CASE WHEN mod(i, 2) = 1 THEN %(crontab)s::int END,
+       '["hello"]', '{}', %(queue)s, '{}', false, true, 0, now(), ''
+FROM generate_series(0, %(count)s::int - 1) AS i
+""",
+)
+
+
+def seed_periodic(database_url: str, count: int) -> int:
+    """Replace the periodic tasks with `count` of them ("bench nightly" and others); its id."""
+    import psycopg
+
+    with psycopg.connect(database_url, autocommit=True) as conn, conn.transaction():
+        interval = conn.execute(
+            "INSERT INTO django_celery_beat_intervalschedule (every, period) VALUES (1, 'hours') RETURNING id"
+        ).fetchone()[0]
+        crontab = conn.execute(
+            "INSERT INTO django_celery_beat_crontabschedule (minute, hour, day_of_week, day_of_month, month_of_year, "
+            "timezone) VALUES ('*/15', '*', '*', '*', '*', 'UTC') RETURNING id"
+        ).fetchone()[0]
+        values = {"nightly": NIGHTLY, "interval": interval, "crontab": crontab, "count": count}
+        for statement in PERIODIC_SQL:
+            conn.execute(statement, {**values, "queue": f"{env.PREFIX}.default"})
+        conn.execute("ANALYZE django_celery_beat_periodictask")
+        return conn.execute("SELECT id FROM django_celery_beat_periodictask WHERE name = %s", [NIGHTLY]).fetchone()[0]
 
 
 def task_id(i: int) -> str:
@@ -79,14 +122,71 @@ def get(base: str, path: str) -> tuple[int, float]:
         connection.close()
 
 
+TASK_PAGES = {
+    "status page /tasks/<id>/": lambda side: f"/tasks/{task_id(random.randint(1, side['rows']))}/",
+    "API detail /api/tasks/<id>/": lambda side: f"/api/tasks/{task_id(random.randint(1, side['rows']))}/",
+    "tasks list /tasks/": lambda side: "/tasks/",
+    "tasks list /tasks/?state=SUCCESS&task=echo": lambda side: "/tasks/?state=SUCCESS&task=echo",
+    "home page /": lambda side: "/",
+    "periodic detail /periodic/<id>/ (its runs)": lambda side: f"/periodic/{side['nightly']}/",
+}
+PERIODIC_PAGES = {
+    "home page / (periodic tasks)": lambda side: "/",
+    "periodic list /periodic/": lambda side: "/periodic/",
+    "API periodic list /api/periodic/": lambda side: "/api/periodic/",
+}
+
+
+def measure(report: Report, pages: dict, sides: dict, rounds: int, requests_per_round: int) -> None:
+    """Every page at both sides, side by side, `rounds` times; p50 and p99 per page and side, and
+    the target: p50 at the large side <= 1.5 x at the small one."""
+    unavailable = set()
+    first = next(iter(sides.values()))
+    for page, path in pages.items():
+        status, _ = get(first["base"], path(first))
+        if status == 404:
+            unavailable.add(page)
+            report.note(f"{page}: {NOT_AVAILABLE} (it answered 404); not measured")
+        elif status != 200:
+            raise RuntimeError(f"{page} answered {status}")
+    for _ in range(rounds):
+        for page, path in pages.items():
+            if page in unavailable:
+                continue
+            for label, side in sides.items():
+                get(side["base"], path(side))  # one untimed request: a cold worker is not the page's cost
+                latencies = []
+                for _ in range(requests_per_round):
+                    status, seconds = get(side["base"], path(side))
+                    if status != 200:
+                        raise RuntimeError(f"{page} at {label} answered {status}")
+                    latencies.append(1000 * seconds)
+                report.metric(f"{page} p50", "ms", higher_is_better=False).add(label, percentile(latencies, 0.5))
+                report.metric(f"{page} p99", "ms", higher_is_better=False).add(label, percentile(latencies, 0.99))
+    small, large = list(sides)
+    for page in pages:
+        target = f"{page}: p50 at {large} <= 1.5 x at {small}"
+        if page in unavailable:
+            report.target(target, None, 1.5, True, NOT_AVAILABLE)
+            continue
+        ratio = report.ratio(f"{page} p50 {large} / {small}", f"{page} p50", large, small)
+        report.target(target, ratio, 1.5, at_most=True)
+
+
 def run(smoke: bool) -> list[Report]:
     small, large = (100, 2_000) if smoke else (1_000, int(os.environ.get("BENCH_PAGES_LARGE", "1000000")))
+    few, many = (20, 200) if smoke else (100, int(os.environ.get("BENCH_PAGES_PERIODIC", "10000")))
     requests_per_round = 20 if smoke else int(os.environ.get("BENCH_PAGES_REQUESTS", "150"))
     rounds = 1 if smoke else 3
     report = Report(
         "pages",
-        "4. Pages on PostgreSQL over gunicorn: latency at a small and a large number of result rows",
-        {"rows": [small, large], "requests per page per round": requests_per_round, "rounds": rounds},
+        "4. Pages on PostgreSQL over gunicorn: latency at a small and a large number of rows",
+        {
+            "task rows": [small, large],
+            "periodic tasks": [few, many],
+            "requests per page per round": requests_per_round,
+            "rounds": rounds,
+        },
     )
     big_name = f"{env.DATABASE_NAME}_big"
     big_url = f"{env.POSTGRES_SERVER}/{big_name}"
@@ -103,45 +203,21 @@ def run(smoke: bool) -> list[Report]:
         for rows, url in ((small, env.DATABASE_URL), (large, big_url)):
             process, base = env.start_gunicorn("redis", extra={"DATABASE_URL": url})
             servers.append(process)
-            sides[f"{rows:,} rows"] = (base, rows)
-        pages = {
-            "status page /tasks/<id>/": lambda rows: f"/tasks/{task_id(random.randint(1, rows))}/",
-            "API detail /api/tasks/<id>/": lambda rows: f"/api/tasks/{task_id(random.randint(1, rows))}/",
-            "tasks list /tasks/": lambda rows: "/tasks/",
-            "tasks list /tasks/?state=SUCCESS&task=echo": lambda rows: "/tasks/?state=SUCCESS&task=echo",
-        }
-        unavailable = set()
-        base, rows = next(iter(sides.values()))
-        for page, path in pages.items():
-            status, _ = get(base, path(rows))
-            if status == 404 and "list" in page:
-                unavailable.add(page)
-                report.note(f"{page}: {NOT_AVAILABLE} (it answered 404); not measured")
-            elif status != 200:
-                raise RuntimeError(f"{page} answered {status}")
+            sides[f"{rows:,} rows"] = {"base": base, "rows": rows, "url": url, "nightly": seed_periodic(url, few)}
         say(f"[pages] {rounds} rounds of {requests_per_round} requests per page, {small:,} and {large:,} rows")
-        for _ in range(rounds):
-            for page, path in pages.items():
-                if page in unavailable:
-                    continue
-                for label, (base, rows) in sides.items():
-                    get(base, path(rows))  # one untimed request: a cold worker is not the page's cost
-                    latencies = []
-                    for _ in range(requests_per_round):
-                        status, seconds = get(base, path(rows))
-                        if status != 200:
-                            raise RuntimeError(f"{page} at {label} answered {status}")
-                        latencies.append(1000 * seconds)
-                    report.metric(f"{page} p50", "ms", higher_is_better=False).add(label, percentile(latencies, 0.5))
-                    report.metric(f"{page} p99", "ms", higher_is_better=False).add(label, percentile(latencies, 0.99))
-        small_label, large_label = f"{small:,} rows", f"{large:,} rows"
-        for page in pages:
-            name = f"{page} p50"
-            if page in unavailable:
-                report.target(f"{page}: p50 at {large_label} <= 1.5 x at {small_label}", None, 1.5, True, NOT_AVAILABLE)
-                continue
-            ratio = report.ratio(f"{page} p50 {large_label} / {small_label}", name, large_label, small_label)
-            report.target(f"{page}: p50 at {large_label} <= 1.5 x at {small_label}", ratio, 1.5, at_most=True)
+        measure(report, TASK_PAGES, sides, rounds, requests_per_round)
+
+        small_side, large_side = sides.values()
+        seed(large_side["url"], small)  # the same tasks on both sides: only the periodic tasks differ
+        periodic_sides = {}
+        for count, side in ((few, small_side), (many, large_side)):
+            periodic_sides[f"{count:,} periodic tasks"] = {
+                **side,
+                "rows": small,
+                "nightly": seed_periodic(side["url"], count),
+            }
+        say(f"[pages] the periodic lists at {few:,} and {many:,} periodic tasks")
+        measure(report, PERIODIC_PAGES, periodic_sides, rounds, requests_per_round)
     finally:
         for process in servers:
             process.stop()

@@ -58,6 +58,25 @@ def may_view_task(user, owner_id: int | None) -> bool:
     return is_open(user) or (user.is_authenticated and owner_id is not None and owner_id == user.pk)
 
 
+def visible_task(user, task_id, recorded: bool = False):
+    """The task's status (tasks_app.status) if `user` may see it, else None: another user's task
+    is as unknown as a made-up id (a 403 would confirm that it exists), and so is an id no task
+    could have (a NUL would upset PostgreSQL). `recorded`: only a task the site sent itself (one
+    it can retry or revoke), not one known by its result row alone."""
+    from tasks_app import status, validation
+
+    if not isinstance(task_id, str):
+        return None
+    try:
+        validation.check_text(task_id, "id", "The task id", max_chars=255)
+    except validation.TaskInputError:
+        return None
+    found = status.get(task_id)
+    if found is None or (recorded and not found.recorded) or not may_view_task(user, found.owner_id):
+        return None
+    return found
+
+
 def visible_tasks(user, records):
     """The TaskRecord queryset narrowed to what `user` may see."""
     return records if is_open(user) else records.filter(owner_id=user.pk)

@@ -21,10 +21,9 @@ from tasks_app import monitoring
 from tasks_app.beat import heartbeat, lease
 from tasks_app.broker import queues
 from tasks_app.models import BeatHeartbeat, TaskRecord
-from tasks_app.status import QUEUED
+from tasks_app.status import QUEUED, STATES
 
 WINDOWS = {"hour": timedelta(hours=1), "day": timedelta(days=1)}
-STATES = (QUEUED, "STARTED", "PROGRESS", "RETRY", "SUCCESS", "FAILURE", "REVOKED")
 CHART_MINUTES = 60  # the chart: the last hour, one bar a minute
 CHART_WIDTH, CHART_HEIGHT = 600, 120
 

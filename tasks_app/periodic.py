@@ -9,7 +9,10 @@ from datetime import datetime, timedelta
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
-from tasks_app import schedules
+from tasks_app import pagination, schedules
+
+ORDER = "name"  # unique: the keyset needs no tie-breaker
+HOME_LIMIT = 10  # the home page shows the first few; /periodic/ pages through them all
 
 
 @dataclass(frozen=True)
@@ -71,3 +74,8 @@ def site_tasks():
     return PeriodicTask.objects.exclude(task="celery.backend_cleanup").select_related(
         "crontab", "interval", "clocked", "run_limit"
     )
+
+
+def page(cursor: str = "", limit: int = pagination.DEFAULT_LIMIT) -> pagination.Page:
+    """One page of the site's periodic tasks by name (never all of them, never counted)."""
+    return pagination.paginate(site_tasks(), ORDER, cursor, limit)

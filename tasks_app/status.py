@@ -6,14 +6,26 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
+from celery import states as celery_states
 from django.utils import timezone
 from django_celery_results.models import TaskResult
 
 from tasks_app.models import TaskRecord
 
-QUEUED = "QUEUED"
-PROGRESS = "PROGRESS"
-FINISHED_STATES = frozenset({"SUCCESS", "FAILURE", "REVOKED"})
+QUEUED = "QUEUED"  # the site's: sent, and no worker has reported yet (Celery would say PENDING)
+PROGRESS = "PROGRESS"  # the site's: a running task's own report of how far it got (tasks.long_task)
+FINISHED_STATES = celery_states.READY_STATES  # SUCCESS, FAILURE, REVOKED
+# Every state a task shows, in the order it passes through them: what the tasks list filters
+# on and the dashboard counts.
+STATES = (
+    QUEUED,
+    celery_states.STARTED,
+    PROGRESS,
+    celery_states.RETRY,
+    celery_states.SUCCESS,
+    celery_states.FAILURE,
+    celery_states.REVOKED,
+)
 
 
 @dataclass(frozen=True)
@@ -36,6 +48,7 @@ class TaskStatus:
     retry_of: str = ""  # the id of the task this one re-ran (services.retry)
     # A task that retries by itself (fetch_url): {"attempt": n, "max_attempts": m, "errors": [...]}
     attempts: dict | None = None
+    recorded: bool = False  # the site sent it (a TaskRecord exists), so it can be retried or revoked
 
     @property
     def finished(self) -> bool:
@@ -135,6 +148,7 @@ def get(task_id: str) -> TaskStatus | None:
         owner_id=record.owner_id if record else None,
         retry_of=(record.retry_of_id or "") if record else "",
         attempts=_attempts(row),
+        recorded=record is not None,
     )
 
 
@@ -161,3 +175,13 @@ def states(task_ids) -> dict[str, str]:
     task_ids = list(task_ids)
     found = dict(TaskResult.objects.filter(task_id__in=task_ids).values_list("task_id", "status"))
     return {task_id: found.get(task_id, QUEUED) for task_id in task_ids}
+
+
+def with_states(records):
+    """`records` (TaskRecords), each with `state` read from its result row, in one query: the
+    result row is the truth, the record's mirrored state serves the list's filter."""
+    records = list(records)
+    found = states(record.task_id for record in records)
+    for record in records:
+        record.state = found[record.task_id]
+    return records

@@ -11,6 +11,7 @@ from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
 from tasks_app import services
 from tasks_app.models import ApiToken, TaskRecord
+from tasks_app.periodic import site_tasks
 from tests.conftest import wait_for
 
 pytestmark = pytest.mark.django_db
@@ -82,7 +83,7 @@ def test_create_refuses_what_the_form_refuses(client, path, body, field, message
     assert response.status_code == 400, response.content
     assert response.json()["field"] == field
     assert message in response.json()["error"]
-    assert not PeriodicTask.objects.exclude(task="celery.backend_cleanup").exists()
+    assert not site_tasks().exists()
 
 
 # --- List, by cursor ------------------------------------------------------------------------
@@ -277,7 +278,7 @@ def test_users_may_read_but_only_staff_may_change(production):
         assert response.status_code == 403, response.content
         assert response.json() == {"error": "Only staff may schedule or change periodic tasks."}
     assert row(task) == before
-    assert PeriodicTask.objects.exclude(task="celery.backend_cleanup").count() == 1
+    assert site_tasks().count() == 1
     assert not TaskRecord.objects.exists()
 
     sam = logged_in("sam", staff=True)

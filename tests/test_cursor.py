@@ -1,12 +1,14 @@
-"""tasks_app.cursor: keyset pages over (sort key, id), newest first, ties and all."""
+"""tasks_app.pagination: keyset pages over (sort key, id) both ways, ties and all, and cursors
+checked strictly."""
 
 from datetime import timedelta
 
 import pytest
 from django.test import RequestFactory
 from django.utils import timezone
+from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
-from tasks_app import cursor
+from tasks_app import pagination
 from tasks_app.models import TaskRecord
 from tasks_app.validation import TaskInputError
 
@@ -19,55 +21,82 @@ def record(n: int, created_at) -> TaskRecord:
     return task
 
 
-def walk(path: str, order: str) -> tuple[list[str], int]:
-    """Every page from `path` on, following `next`: the ids in order and how many pages."""
-    ids, pages = [], 0
-    while path:
-        page = cursor.paginate(RequestFactory().get(path), TaskRecord.objects.all(), order=order)
-        ids += [task.task_id for task in page.items]
-        path, pages = page.next, pages + 1
-    return ids, pages
+def walk(queryset, order: str, limit: int) -> tuple[list[list], list[list]]:
+    """Every page following `next`, then back following `previous`: the keys of each page."""
+    forth, page = [], pagination.paginate(queryset, order, limit=limit)
+    assert page.previous_cursor is None
+    while True:
+        forth.append(list(page))
+        if page.next_cursor is None:
+            break
+        page = pagination.paginate(queryset, order, page.next_cursor, limit)
+    back = [list(page)]
+    while page.previous_cursor is not None:
+        page = pagination.paginate(queryset, order, page.previous_cursor, limit)
+        back.append(list(page))
+    return forth, back[::-1]
 
 
-def test_pages_follow_the_order_and_break_ties_by_id():
+def test_pages_follow_the_order_both_ways_and_break_ties_by_id():
     now = timezone.now()
     # Three share one instant, as a bulk insert's rows may: only the id tells them apart.
-    times = [
-        now,
-        now - timedelta(seconds=1),
-        now - timedelta(seconds=1),
-        now - timedelta(seconds=1),
-        now - timedelta(1),
-    ]
-    created = [record(n, moment) for n, moment in enumerate(times)]
-    assert len(created) == 5
+    second = timedelta(seconds=1)
+    times = [now, now - second, now - second, now - second, now - timedelta(1)]
+    for n, moment in enumerate(times):
+        record(n, moment)
     newest_first = ["t00", "t03", "t02", "t01", "t04"]
-    assert walk("/api/tasks/?limit=2", "-created_at") == (newest_first, 3)
-    assert walk("/api/tasks/?limit=2", "created_at") == (list(reversed(newest_first)), 3)
-    assert walk("/api/tasks/?limit=5", "-created_at") == (newest_first, 1)
+    for order, expected in (("-created_at", newest_first), ("created_at", newest_first[::-1])):
+        forth, back = walk(TaskRecord.objects.all(), order, 2)
+        assert [[task.task_id for task in page] for page in forth] == [expected[:2], expected[2:4], expected[4:]]
+        assert back == forth
 
 
-def test_next_keeps_the_other_query_parameters():
+def test_a_unique_key_pages_by_itself_both_ways():
+    every = IntervalSchedule.objects.create(every=1, period=IntervalSchedule.DAYS)
+    for name in "edcba":
+        PeriodicTask.objects.create(name=name, task="echo", interval=every)
+    forth, back = walk(PeriodicTask.objects.all(), "name", 2)
+    assert [[task.name for task in page] for page in forth] == [["a", "b"], ["c", "d"], ["e"]]
+    assert back == forth
+
+
+def test_links_keep_the_other_query_parameters_and_replace_the_cursor():
     for n in range(3):
         record(n, timezone.now())
-    page = cursor.paginate(RequestFactory().get("/api/tasks/?state=SUCCESS&limit=1"), TaskRecord.objects.all(), "-id")
-    assert page.next.startswith("/api/tasks/?state=SUCCESS&limit=1&cursor=")
-    assert page.as_json(lambda task: task.task_id) == {"results": ["t02"], "next": page.next}
+    request = RequestFactory().get("/api/tasks/?state=SUCCESS&limit=1&cursor=old&task=")
+    page = pagination.paginate(TaskRecord.objects.all(), "-id", limit=1).linked(request, full_path=True)
+    assert page.next_url == f"/api/tasks/?state=SUCCESS&limit=1&cursor={page.next_cursor}"
+    assert page.previous_url is None
+    assert page.as_json(lambda task: task.task_id) == {"results": ["t02"], "next": page.next_url, "previous": None}
+    on_a_page = pagination.paginate(TaskRecord.objects.all(), "-id", limit=1).linked(request, keep=("task",))
+    assert on_a_page.next_url == f"?cursor={on_a_page.next_cursor}"
 
 
 @pytest.mark.parametrize(
-    "query",
+    "cursor",
     [
-        "cursor=%%%",
-        "cursor=bm9wZQ",
-        "cursor=WzEsMl0",
-        "cursor=WyJhXHUwMDAwYiIsMV0",
-        "cursor=WzEsOTk5OTk5OTk5OTk5OTk5OTk5OTk5XQ",
+        "%%%",  # not base64
+        "bm9wZQ",  # "nope": not JSON
+        "WzEsMl0",  # [1, 2]: two parts, not three
+        "WyJ4IiwiMjAyNi0wMS0wMVQwMDowMDowMCswMDowMCIsMV0",  # direction "x"
+        "WyJuIiwxLDFd",  # a number for a date
+        "WyJuIiwiMjAyNi0wMS0wMVQwMDowMDowMCIsMV0",  # a time without its zone
+        "WyJuIiwiYVx1MDAwMGIiLDFd",  # a NUL
+        "WyJuIiwiMjAyNi0wMS0wMVQwMDowMDowMCswMDowMCIsOTk5OTk5OTk5OTk5OTk5OTk5OTk5XQ",  # an id past 64 bits
+        "WyJuIiwiMjAyNi0wMS0wMVQwMDowMDowMCswMDowMCIsdHJ1ZV0",  # true for an id
+        "A" * 3000,  # far too long
     ],
 )
-def test_a_cursor_this_module_did_not_write_is_a_clear_error(query):
-    # Not base64, not JSON ("nope"), a number for a date, a NUL in the key, an id past 64 bits.
-    request = RequestFactory().get(f"/api/tasks/?{query}")
+def test_a_cursor_this_module_did_not_write_is_a_clear_error(cursor):
     with pytest.raises(TaskInputError) as raised:
-        cursor.paginate(request, TaskRecord.objects.all(), order="-created_at")
+        pagination.paginate(TaskRecord.objects.all(), "-created_at", cursor)
     assert raised.value.field == "cursor"
+    assert raised.value.message == pagination.BAD_CURSOR
+
+
+# The last: ARABIC-INDIC DIGIT ONE, a digit to str.isdigit.
+@pytest.mark.parametrize("text", ["0", "101", "x", "-1", "1.5", "\u0661"])
+def test_a_limit_outside_1_to_100_is_a_clear_error(text):
+    with pytest.raises(TaskInputError) as raised:
+        pagination.limit_from(text)
+    assert raised.value.field == "limit"

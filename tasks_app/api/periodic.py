@@ -13,9 +13,10 @@ from django.http import HttpResponse, JsonResponse
 from django.urls import reverse
 from django.utils import timezone
 
-from tasks_app import access, catalog, cursor, schedules, services, status, validation
+from tasks_app import access, catalog, pagination, schedules, services, status, validation
+from tasks_app import periodic as periodic_tasks
+from tasks_app import task_list as listing
 from tasks_app.api.decorators import SCHEDULE_FIELDS, TASK_FIELDS, ApiError, api_view, check_fields, json_body, task_url
-from tasks_app.models import TaskRecord
 from tasks_app.periodic import site_tasks, summarize
 
 RECENT_RUNS = 10
@@ -68,12 +69,11 @@ def periodic_json(task, next_count: int = 5) -> dict:
 
 def _detail_json(task, user) -> dict:
     """The task and its most recent runs (those this user may see: their own, or all for staff)."""
-    runs = list(access.visible_tasks(user, TaskRecord.objects.filter(periodic_task_name=task.name))[:RECENT_RUNS])
-    states = status.states(run.task_id for run in runs)
+    runs = listing.runs(user, task.name, limit=RECENT_RUNS)
     recent = [
         {
             "id": run.task_id,
-            "state": states[run.task_id],
+            "state": run.state,
             "enqueued_at": _iso(run.created_at),
             "url": task_url(run.task_id),
         }
@@ -118,8 +118,9 @@ def periodic_collection(request):
         body = json_body(request)
         check_fields(body, TASK_FIELDS + SCHEDULE_FIELDS, required=("task", "schedule"))
         return create(request, body)
-    page = cursor.paginate(request, site_tasks(), order="name")
-    return JsonResponse(page.as_json(periodic_json))
+    limit = pagination.limit_from(request.GET.get("limit"))
+    page = periodic_tasks.page(request.GET.get("cursor", ""), limit)
+    return JsonResponse(page.linked(request, full_path=True).as_json(periodic_json))
 
 
 @api_view("GET", "PATCH", "DELETE")

@@ -9,8 +9,8 @@ from django.http import JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
-from tasks_app import access, cursor, ratelimit, services, status, validation
-from tasks_app import task_list as task_list_module
+from tasks_app import access, filters, pagination, ratelimit, services, status, validation
+from tasks_app import task_list as listing
 from tasks_app.api import periodic
 from tasks_app.api.decorators import (
     SCHEDULE_FIELDS,
@@ -21,7 +21,6 @@ from tasks_app.api.decorators import (
     json_body,
     task_url,
 )
-from tasks_app.models import TaskRecord
 
 
 @api_view("POST")
@@ -73,10 +72,9 @@ def task_bulk_create(request):
 
 @api_view("GET")
 def task_detail(request, task_id):
-    validation.check_text(task_id, "id", "The task id", max_chars=255)
-    found = status.get(task_id)
-    # Another user's task is as unknown as a made-up id: a 403 would confirm that it exists.
-    if found is None or not access.may_view_task(request.user, found.owner_id):
+    validation.check_text(task_id, "id", "The task id", max_chars=255)  # a 400 for an id no task could have
+    found = access.visible_task(request.user, task_id)
+    if found is None:
         raise ApiError(404, f"No task with id {task_id!r} is known to this site.", "id")
     return JsonResponse(found.as_json())
 
@@ -105,29 +103,18 @@ def _list_item(record) -> dict:
 def task_list(request):
     """Tasks newest first, with the page's filters; `next`/`previous` are the neighbouring pages'
     URLs, as on every list of this API (null at either end)."""
-    filters = task_list_module.parse_filters(request.GET, services.site_time_zone())
-    size = task_list_module.page_size(request.GET.get("limit"))
-    records = task_list_module.apply(access.visible_tasks(request.user, TaskRecord.objects.all()), filters)
-    page = task_list_module.page(records, request.GET.get("cursor", ""), size)
-    return JsonResponse(
-        {
-            "results": [_list_item(record) for record in page.records],
-            "next": cursor.page_url(request, page.older_cursor),
-            "previous": cursor.page_url(request, page.newer_cursor),
-        }
-    )
+    cleaned = filters.parse(request.GET, services.site_time_zone())
+    limit = pagination.limit_from(request.GET.get("limit"))
+    page = listing.page(request.user, cleaned, request.GET.get("cursor", ""), limit)
+    return JsonResponse(page.linked(request, full_path=True).as_json(_list_item))
 
 
 def _visible_task_id(request, task_id: str) -> str:
-    """The task's id if this user may act on it; 404 otherwise (another user's task is as
-    unknown as a made-up id)."""
-    try:
-        record = services.find_record(task_id)
-    except services.TaskNotFound as exc:
-        raise ApiError(404, exc.message, exc.field) from None
-    if not access.may_view_task(request.user, record.owner_id):
+    """The task's id if this user may act on it; 404 otherwise."""
+    found = access.visible_task(request.user, task_id, recorded=True)
+    if found is None:
         raise ApiError(404, services.TaskNotFound(task_id).message, "id")
-    return record.task_id
+    return found.task_id
 
 
 def _action_body(request, allowed: set) -> dict:

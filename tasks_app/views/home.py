@@ -2,31 +2,23 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.conf import settings
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from tasks_app import access, catalog, services, status
+from tasks_app import access, catalog, pagination, periodic, services
+from tasks_app import task_list as listing
 from tasks_app.beat import heartbeat
 from tasks_app.broker import control
 from tasks_app.forms import TaskForm
-from tasks_app.models import TaskRecord
-from tasks_app.periodic import site_tasks, summarize
+from tasks_app.periodic import summarize
 from tasks_app.ratelimit import RateLimited
 from tasks_app.validation import TaskInputError
 
 TASKS_PER_PAGE = 20
-
-
-def _recent_tasks(request):
-    records = access.visible_tasks(request.user, TaskRecord.objects.all())
-    page = Paginator(records, TASKS_PER_PAGE).get_page(request.GET.get("page"))
-    found = status.states(record.task_id for record in page)
-    for record in page:
-        record.state = found[record.task_id]
-    return page
 
 
 def warn_if_nobody_will_run_it(request, scheduled: bool) -> None:
@@ -78,16 +70,20 @@ def home(request):
             response = render(request, "tasks_app/home.html", _home_context(request, form), status=429)
             response["Retry-After"] = str(exc.retry_after)
             return response
-    return render(request, "tasks_app/home.html", _home_context(request, form), status=400 if form.errors else 200)
+    context = _home_context(request, form)
+    return render(request, "tasks_app/home.html", context, status=400 if form.errors or context["error"] else 200)
 
 
 def _home_context(request, form):
+    recent, error = pagination.linked_page(request, partial(listing.page, request.user, None, limit=TASKS_PER_PAGE))
     return {
         "form": form,
         "examples": {
             entry.name: {"args": entry.example_args, "kwargs": entry.example_kwargs, "queue": entry.queue}
             for entry in catalog.ENTRIES.values()
         },
-        "recent": _recent_tasks(request),
-        "periodic": [summarize(task) for task in site_tasks().order_by("name")],
+        "recent": recent,
+        "error": error,
+        # The first few by name; /periodic/ pages through them all.
+        "periodic": periodic.page(limit=periodic.HOME_LIMIT).map(summarize),
     }

@@ -3,8 +3,9 @@ enable, disable, run now and delete."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -12,28 +13,25 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 from django_celery_beat.models import PeriodicTask
 
-from tasks_app import access, services, status
-from tasks_app.models import TaskRecord
-from tasks_app.periodic import site_tasks, summarize
+from tasks_app import access, pagination, periodic, services
+from tasks_app import task_list as listing
+from tasks_app.periodic import summarize
 from tasks_app.ratelimit import RateLimited
 from tasks_app.validation import TaskInputError
 from tasks_app.views.home import TASKS_PER_PAGE, warn_if_nobody_will_run_it
 
 
 def periodic_list(request):
-    summaries = [summarize(task) for task in site_tasks().order_by("name")]
-    return render(request, "tasks_app/periodic_list.html", {"summaries": summaries})
+    page, error = pagination.linked_page(request, periodic.page)
+    context = {"summaries": page.map(summarize), "error": error}
+    return render(request, "tasks_app/periodic_list.html", context, status=400 if error else 200)
 
 
 def periodic_detail(request, pk):
     task = get_object_or_404(PeriodicTask, pk=pk)
-    runs = access.visible_tasks(request.user, TaskRecord.objects.filter(periodic_task_name=task.name))
-    runs = Paginator(runs, TASKS_PER_PAGE).get_page(request.GET.get("page"))
-    found = status.states(record.task_id for record in runs)
-    for record in runs:
-        record.state = found[record.task_id]
-    context = {"summary": summarize(task, count=5), "runs": runs}
-    return render(request, "tasks_app/periodic_detail.html", context)
+    runs, error = pagination.linked_page(request, partial(listing.runs, request.user, task.name, limit=TASKS_PER_PAGE))
+    context = {"summary": summarize(task, count=5), "runs": runs, "error": error}
+    return render(request, "tasks_app/periodic_detail.html", context, status=400 if error else 200)
 
 
 @access.staff_required

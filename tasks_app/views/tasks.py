@@ -3,63 +3,43 @@
 from __future__ import annotations
 
 import json
-from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
-from django_celery_beat.models import PeriodicTask
 
-from tasks_app import access, catalog, services, status, validation
+from tasks_app import access, catalog, filters, services, status
 from tasks_app import task_list as listing
-from tasks_app.models import TaskRecord
+from tasks_app.periodic import site_tasks
 from tasks_app.ratelimit import RateLimited
 from tasks_app.validation import TaskInputError
+
+PERIODIC_SUGGESTIONS = 200  # the names the periodic filter suggests
 
 
 @require_http_methods(["GET", "HEAD"])
 def task_list(request):
-    records = access.visible_tasks(request.user, TaskRecord.objects.all())
     context = {
-        "states": listing.STATES,
+        "states": status.STATES,
         "task_names": sorted(catalog.ENTRIES),
         "queues": list(settings.QUEUES),
-        "values": {name: request.GET.get(name, "") for name in listing.FILTER_FIELDS},
+        "values": {name: request.GET.get(name, "") for name in filters.FIELDS},
         "error": None,
         "page": None,
     }
     try:
-        filters = listing.parse_filters(request.GET, services.site_time_zone())
-        page = listing.page(listing.apply(records, filters), request.GET.get("cursor", ""))
+        cleaned = filters.parse(request.GET, services.site_time_zone())
+        page = listing.page(request.user, cleaned, request.GET.get("cursor", ""))
     except TaskInputError as exc:
         context["error"] = exc
         return render(request, "tasks_app/task_list.html", context, status=400)
     context.update(
-        page=page,
-        periodic_names=PeriodicTask.objects.exclude(task="celery.backend_cleanup")
-        .order_by("name")
-        .values_list("name", flat=True)[:200],
-        newer_url=_page_url(filters, page.newer_cursor),
-        older_url=_page_url(filters, page.older_cursor),
-        filtered=bool(filters),
+        page=page.linked(request, keep=filters.FIELDS),
+        periodic_names=site_tasks().order_by("name").values_list("name", flat=True)[:PERIODIC_SUGGESTIONS],
+        filtered=any(cleaned.values()),
     )
     return render(request, "tasks_app/task_list.html", context)
-
-
-def _page_url(filters: listing.Filters, cursor: str | None) -> str | None:
-    return "?" + urlencode({**filters.params, "cursor": cursor}) if cursor else None
-
-
-def _visible(request, task_id):
-    """The task's status if this user may act on it, else None (a 404 like an unknown id)."""
-    try:
-        record = services.find_record(task_id)
-    except services.TaskNotFound:
-        return None
-    if not access.may_view_task(request.user, record.owner_id):
-        return None
-    return status.get(record.task_id)
 
 
 ACTIONS = {
@@ -76,7 +56,7 @@ ACTIONS = {
 
 
 def _confirm(request, task_id, action):
-    found = _visible(request, task_id)
+    found = access.visible_task(request.user, task_id, recorded=True)
     if found is None:
         return None, render(request, "tasks_app/task_unknown.html", {"task_id": task_id}, status=404)
     if request.method == "GET":
@@ -132,14 +112,8 @@ def task_revoke(request, task_id):
 
 
 def task_status(request, task_id):
-    try:
-        validation.check_text(task_id, "id", "The task id", max_chars=255)
-    except validation.TaskInputError:
-        found = None  # not an id this site could have made (a NUL would upset PostgreSQL)
-    else:
-        found = status.get(task_id)
-    # Another user's task is as unknown as a made-up id: a 403 would confirm that it exists.
-    if found is None or not access.may_view_task(request.user, found.owner_id):
+    found = access.visible_task(request.user, task_id)
+    if found is None:
         return render(request, "tasks_app/task_unknown.html", {"task_id": task_id}, status=404)
     context = {
         "status": found,
