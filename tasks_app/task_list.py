@@ -15,13 +15,17 @@ from tasks_app.models import TaskRecord
 ORDER = "-created_at"  # newest first: the next page is older, the previous one newer
 
 
-def page(user, cleaned_filters: dict | None = None, cursor: str = "", limit: int = pagination.DEFAULT_LIMIT):
-    """One page of the tasks `user` may see, narrowed by `cleaned_filters` (tasks_app.filters.parse),
-    each row with its `state`. Two queries: the page and its rows' states."""
+def selected(user, cleaned_filters: dict | None = None):
+    """Every task `user` may see that `cleaned_filters` (tasks_app.filters.parse) select: what a
+    page shows one page of, and what retry-all and revoke-all act on."""
     records = access.visible_tasks(user, TaskRecord.objects.all())
-    if cleaned_filters:
-        records = filters.apply(records, cleaned_filters)
-    found = pagination.paginate(records, ORDER, cursor, limit)
+    return filters.apply(records, cleaned_filters) if cleaned_filters else records
+
+
+def page(user, cleaned_filters: dict | None = None, cursor: str = "", limit: int = pagination.DEFAULT_LIMIT):
+    """One page of the tasks `user` may see, narrowed by `cleaned_filters`, each row with its
+    `state`. Two queries: the page and its rows' states."""
+    found = pagination.paginate(selected(user, cleaned_filters), ORDER, cursor, limit)
     status.with_states(found.items)
     return found
 

@@ -1,8 +1,11 @@
 """Retry all failed and revoke all queued or running, on every broker: exactly the selected set."""
 
+from io import StringIO
+
 import pytest
 from celery import states, uuid
 from django.conf import settings
+from django.core.management.base import CommandError
 
 from tasks_app import services, status
 from tasks_app.models import TaskRecord
@@ -19,6 +22,11 @@ def failed(celery_app, value):
     )
     celery_app.backend.mark_as_failure(record.task_id, ValueError(f"boom {value}"))
     return record
+
+
+def bare_post(client, path: str):
+    """A POST with no body and no Content-Type, as `curl -X POST` sends it."""
+    return client.generic("POST", path, b"", content_type="")
 
 
 def test_retry_all_retries_exactly_the_failed_tasks_selected_once(celery_app, celery_worker):
@@ -64,3 +72,42 @@ def test_revoke_all_leaves_none_of_them_run(celery_app, transactional_db):
     for record in waiting:
         assert status.get(record.task_id).result is None
     assert services.revoke_unfinished(selected).task_ids == []
+
+
+def test_the_api_page_and_cli_act_on_what_the_lists_filters_select(celery_app, celery_worker, client):
+    from django.core.management import call_command
+
+    longs = [failed(celery_app, 1) for _ in range(2)]
+    TaskRecord.objects.filter(pk__in=[record.pk for record in longs]).update(task_name="long_task")
+    echo = failed(celery_app, "echo")
+
+    page = client.get("/tasks/retry/", {"task": "long_task"})
+    assert page.status_code == 200
+    assert "<dt>Tasks</dt><dd>2</dd>" in page.content.decode()
+    assert "task=long_task" in page.content.decode()
+
+    body = bare_post(client, "/api/tasks/retry/?task=echo").json()
+    assert (body["retried"], body["skipped"], body["more_left"]) == (1, 0, False)
+    assert TaskRecord.objects.get(task_id=body["tasks"][0]["id"]).retry_of_id == echo.task_id
+    refused = bare_post(client, "/api/tasks/retry/?state=NOPE")
+    assert refused.status_code == 400 and refused.json()["field"] == "state"
+
+    out = StringIO()
+    call_command("retry", "--all-failed", "--task", "long_task", stdout=out)
+    assert out.getvalue().strip().endswith("Retried 2 failed tasks.")
+    assert TaskRecord.objects.filter(retry_of__in=[record.task_id for record in longs]).count() == 2
+    with pytest.raises(CommandError, match="Give a task id, or --all-failed"):
+        call_command("retry")
+
+
+def test_a_user_acts_only_on_their_own_tasks_in_production(celery_app, client, settings, transactional_db):
+    from django.contrib.auth.models import User
+
+    settings.LOCAL_MODE = False
+    alice, bob = User.objects.create_user("alice"), User.objects.create_user("bob")
+    mine = [services.enqueue("echo", [n], owner=alice) for n in range(2)]
+    theirs = services.enqueue("echo", ["bob's"], owner=bob)
+    client.force_login(alice)
+    body = bare_post(client, "/api/tasks/revoke/").json()
+    assert sorted(body["ids"]) == sorted(record.task_id for record in mine)
+    assert status.states([theirs.task_id])[theirs.task_id] == status.QUEUED

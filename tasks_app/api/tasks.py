@@ -128,6 +128,46 @@ def _action_body(request, allowed: set) -> dict:
 
 
 @api_view("POST")
+def retry_all(request):
+    """Retry every failed task the list's filters (in the query string) select, not retried yet:
+    at most BULK_ACTION_MAX_TASKS, oldest first; `more_left` says whether to call again."""
+    _action_body(request, set())
+    done = services.retry_failed(_selected(request), owner=access.owner_of(request))
+    return JsonResponse(
+        {
+            "retried": len(done.task_ids),
+            "tasks": [{"id": task_id, "url": task_url(task_id)} for task_id in done.task_ids],
+            "skipped": done.skipped,
+            "more_left": done.more_left,
+        },
+        status=202,
+    )
+
+
+@api_view("POST")
+def revoke_all(request):
+    """Revoke every queued or running task the list's filters (in the query string) select;
+    `{"terminate": true}` also kills the running ones. At most BULK_ACTION_MAX_TASKS a call."""
+    terminate = _action_body(request, {"terminate"}).get("terminate", False)
+    if not isinstance(terminate, bool):
+        raise ApiError(400, "'terminate' must be true or false.", "terminate")
+    done = services.revoke_unfinished(_selected(request), terminate=terminate)
+    return JsonResponse(
+        {
+            "revoked": len(done.task_ids),
+            "ids": done.task_ids,
+            "skipped": done.skipped,
+            "more_left": done.more_left,
+            "workers_told": done.workers_told,
+        }
+    )
+
+
+def _selected(request):
+    return listing.selected(request.user, filters.parse(request.GET, services.site_time_zone()))
+
+
+@api_view("POST")
 def task_retry(request, task_id):
     """Run a finished task again with its exact args, kwargs and queue, as a new task."""
     task_id = _visible_task_id(request, task_id)

@@ -7,6 +7,8 @@ from tasks_app.api import periodic, system, tasks
 urlpatterns = [
     path("tasks/", tasks.tasks_collection, name="api-task-create"),
     path("tasks/bulk/", tasks.task_bulk_create, name="api-task-bulk-create"),
+    path("tasks/retry/", tasks.retry_all, name="api-task-retry-all"),
+    path("tasks/revoke/", tasks.revoke_all, name="api-task-revoke-all"),
     path("tasks/<str:task_id>/", tasks.task_detail, name="api-task-detail"),
     path("tasks/<str:task_id>/retry/", tasks.task_retry, name="api-task-retry"),
     path("tasks/<str:task_id>/revoke/", tasks.task_revoke, name="api-task-revoke"),

@@ -21,6 +21,7 @@ from tasks_app import catalog, status
 from tasks_app.broker import control, publishing
 from tasks_app.models import TaskRecord
 from tasks_app.services.sending import send_many
+from tasks_app.validation import TaskInputError
 
 UNFINISHED = (status.QUEUED, states.STARTED, status.PROGRESS, states.RETRY)
 
@@ -28,9 +29,25 @@ UNFINISHED = (status.QUEUED, states.STARTED, status.PROGRESS, states.RETRY)
 @dataclass(frozen=True)
 class BulkAction:
     task_ids: list[str]  # the tasks acted on (for a retry: the new tasks)
-    skipped: int  # selected, but found finished (revoke) or no longer failed (retry) when acted on
+    skipped: int  # selected, but finished (revoke) or no longer failed (retry) when acted on, or whose
+    # recorded input no longer fits its task (retry)
     more_left: bool  # the cap was reached: another call takes the rest
     workers_told: bool = True  # revoke: False when the broker could not be reached
+
+    def summary(self, verb: str, which: str) -> list[str]:
+        """What was done, in sentences for a page's messages or a command's output ("Retried")."""
+        count = len(self.task_ids)
+        lines = [f"{verb} {count} {which} task{'' if count == 1 else 's'}."]
+        if self.skipped:
+            lines.append(
+                f"{self.skipped} were left alone: they had changed state meanwhile, or their recorded "
+                "arguments no longer fit the task."
+            )
+        if self.more_left:
+            lines.append(f"More {which} tasks remain than one request takes: do it again for the rest.")
+        if not self.workers_told:
+            lines.append("The broker could not be reached to tell the workers; the tasks will still not run.")
+        return lines
 
 
 def retryable(records):
@@ -65,13 +82,16 @@ def retry_failed(records, owner=None, limit: int | None = None) -> BulkAction:
     originals = [record for record in originals if truth[record.task_id] == states.FAILURE]
     batch, linked = [], []
     for original in originals:
-        entry = catalog.get(original.task_name)
-        args, kwargs = entry.bind(original.args, original.kwargs)
+        try:
+            entry = catalog.get(original.task_name)
+            args, kwargs = entry.bind(original.args, original.kwargs)
+        except TaskInputError:  # recorded before the task changed: left alone, as one retry would refuse it
+            continue
         queue = original.queue or settings.CELERY_TASK_DEFAULT_QUEUE
         batch.append((entry, publishing.Outgoing(entry.task, args, kwargs, uuid(), queue)))
         linked.append(original)
     created = send_many(batch, owner=owner, retry_of=linked) if batch else []
-    return BulkAction([record.task_id for record in created], len(truth) - len(originals), more)
+    return BulkAction([record.task_id for record in created], len(truth) - len(created), more)
 
 
 def revoke_unfinished(records, terminate: bool = False, limit: int | None = None) -> BulkAction:

@@ -4,8 +4,11 @@ tests/test_api_docs.py runs every example on the page against a real site and wo
 page cannot drift from the API.
 """
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.shortcuts import render
+from django.utils import timezone
 
 
 def page(request):
@@ -17,5 +20,9 @@ def page(request):
         "bulk_max_tasks": settings.API_BULK_MAX_TASKS,
         "bulk_max_mib": settings.API_BULK_MAX_BODY_BYTES // (1024 * 1024),
         "rate_limits": settings.RATE_LIMITS_PER_MINUTE,
+        "bulk_action_max": settings.BULK_ACTION_MAX_TASKS,
+        # Example dates computed from today, so that every example is valid whenever it is read.
+        "today": f"{timezone.localdate():%Y-%m-%d}",
+        "tomorrow": f"{timezone.localdate() + timedelta(days=1):%Y-%m-%d}",
     }
     return render(request, "tasks_app/api_docs.html", context)

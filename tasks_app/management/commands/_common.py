@@ -7,7 +7,8 @@ import json
 
 from django.core.management.base import CommandError
 
-from tasks_app import services, status, validation
+from tasks_app import filters, services, status, validation
+from tasks_app.models import TaskRecord
 from tasks_app.ratelimit import RateLimited
 
 
@@ -32,3 +33,25 @@ HANDLED = (validation.TaskInputError, services.BrokerUnavailable, RateLimited)
 def describe(found: status.TaskStatus) -> str:
     """The task's status as the command prints it: JSON, like the API's."""
     return json.dumps(found.as_json(), indent=2, ensure_ascii=False)
+
+
+# The tasks list's filters, as options of the commands that act on every task they select.
+FILTER_OPTIONS = {
+    "task": "only this task (echo, fetch_url, long_task)",
+    "queue": "only this queue (high, default, low)",
+    "periodic": "only the runs of this periodic task",
+    "date_from": "sent on or after this day (YYYY-MM-DD, the site's zone)",
+    "date_to": "sent on or before this day (YYYY-MM-DD)",
+    "id": "only ids that start with this",
+}
+
+
+def add_filter_arguments(parser) -> None:
+    for name, help_text in FILTER_OPTIONS.items():
+        parser.add_argument(f"--{name.replace('_', '-')}", dest=f"filter_{name}", help=help_text)
+
+
+def selected(options: dict):
+    """Every task the filter options select (the CLI sees all tasks, as staff does)."""
+    given = {name: options[f"filter_{name}"] for name in FILTER_OPTIONS if options.get(f"filter_{name}")}
+    return filters.apply(TaskRecord.objects.all(), filters.parse(given, services.site_time_zone()))

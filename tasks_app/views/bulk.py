@@ -1,0 +1,49 @@
+"""Retry all failed and revoke all queued or running tasks a tasks-list filter selects: a
+confirmation page that states the count and the filters, then the action."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
+
+from tasks_app import access, filters, services
+from tasks_app import task_list as listing
+from tasks_app.ratelimit import RateLimited
+from tasks_app.validation import TaskInputError
+
+ACTIONS = {
+    "retry": ("Retry", "failed", services.retryable),
+    "revoke": ("Revoke", "queued or running", services.revocable),
+}
+
+
+@require_http_methods(["GET", "POST"])
+def bulk_action(request, action):
+    verb, which, among = ACTIONS[action]
+    given = {name: request.GET[name] for name in filters.FIELDS if request.GET.get(name, "").strip()}
+    back = reverse("task-list") + (f"?{urlencode(given)}" if given else "")
+    try:
+        selected = listing.selected(request.user, filters.parse(request.GET, services.site_time_zone()))
+    except TaskInputError as exc:
+        messages.error(request, exc.message)
+        return redirect(back)
+    if request.method == "GET":
+        count, more = services.count_up_to(among(selected))
+        context = {"verb": verb, "which": which, "action": action, "count": count, "more": more, "filters": given}
+        context["back"] = back
+        return render(request, "tasks_app/bulk_confirm.html", context)
+    try:
+        if action == "retry":
+            done = services.retry_failed(selected, owner=access.owner_of(request))
+        else:
+            done = services.revoke_unfinished(selected, terminate=request.POST.get("terminate") == "on")
+    except (TaskInputError, services.BrokerUnavailable, RateLimited) as exc:
+        messages.error(request, f"{getattr(exc, 'message', exc)} Nothing was {verb.lower()}d.")
+        return redirect(back)
+    for line in done.summary(f"{verb}d", which):
+        messages.info(request, line)
+    return redirect(back)
