@@ -26,7 +26,7 @@ def test_the_procfile_worker_appears_on_the_dashboard_under_its_dyno_name(tmp_pa
     command = line.split(":", 1)[1].split()[1:]  # after the REMAP_SIGTERM=... assignment, given in env
     with processes.started(command, env, tmp_path / "worker.log") as running:
         wait_for(lambda: "ready." in running.log, timeout=60, message="the worker to be ready")
-        listing = "from tasks_app import workers; print([w.name for w in workers.refresh()])"
+        listing = "from tasks_app.broker import workers; print([w.name for w in workers.refresh()])"
         names = processes.manage(env, "shell", "--no-imports", "-c", listing)
         assert "'worker.3@" in names, running.log[-3000:]
         running.stop()
