@@ -13,7 +13,7 @@ from django.utils import timezone
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
 from tasks_app.models import ApiToken, RateWindow, TaskRecord
-from tests.conftest import app_on_broker
+from tests.support.celery import app_on_broker
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ import pytest
 from django.conf import settings
 
 from tasks_app.models import TaskRecord
-from tests.conftest import app_on_broker
+from tests.support.celery import app_on_broker
 
 pytestmark = pytest.mark.django_db
 

@@ -14,7 +14,8 @@ from django.test import Client
 from django_celery_results.models import TaskResult
 
 from tasks_app.models import RateWindow, TaskRecord
-from tests.conftest import app_on_broker, purge_queues, wait_for
+from tests.support.celery import app_on_broker, purge_queues
+from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.django_db
 

@@ -15,8 +15,8 @@ from html.parser import HTMLParser
 import pytest
 
 from tasks_app.api import urls as api_urls
-from tests import processes
-from tests.conftest import wait_for
+from tests.support import processes
+from tests.support.waiting import wait_for
 
 
 @dataclass

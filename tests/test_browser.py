@@ -1,44 +1,12 @@
 """A person in a browser: fill in the form, land on the status page, watch a long task finish.
 
-Debian's Chromium driven by Playwright (`make test` installs the chromium package; Playwright's
-own browser download cannot work on these machines)."""
-
-import os
-import shutil
+Debian's Chromium driven by Playwright (the `page` fixture in tests/conftest.py; `make test` installs
+the chromium package; Playwright's own browser download cannot work on these machines)."""
 
 import pytest
 from django.conf import settings
 
 pytestmark = [pytest.mark.slow, pytest.mark.parametrize("broker", ["filesystem"], indirect=True)]
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
-
-
-@pytest.fixture
-def page(monkeypatch):
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not os.path.exists(CHROMIUM):
-        message = "Chromium is not installed; install it with: apt-get install chromium (make test does)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are
-    # still synchronous, so Django's guard against async contexts does not apply.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        try:
-            yield browser.new_page()
-        finally:
-            browser.close()
 
 
 def test_a_long_task_from_the_form_to_its_result(page, live_server, celery_worker):

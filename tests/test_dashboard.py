@@ -11,9 +11,10 @@ from django.contrib.auth import get_user_model
 from django_celery_results.models import TaskResult
 
 from tasks_app import services, status
-from tests import processes
-from tests.conftest import embedded_worker, wait_for
-from tests.own_queues import app_with_own_queues
+from tests.support import processes
+from tests.support.celery import embedded_worker
+from tests.support.own_queues import app_with_own_queues
+from tests.support.waiting import wait_for
 
 
 @pytest.fixture

@@ -5,9 +5,8 @@ import pytest
 from django.conf import settings
 
 from tasks_app import services
-from tests.conftest import embedded_worker
-from tests.own_queues import app_with_own_queues
-from tests.test_browser import page  # noqa: F401  (the Chromium fixture)
+from tests.support.celery import embedded_worker
+from tests.support.own_queues import app_with_own_queues
 
 pytestmark = [pytest.mark.slow, pytest.mark.parametrize("broker", ["filesystem"], indirect=True)]
 
@@ -18,7 +17,7 @@ def own_app(settings, broker, transactional_db):
         yield app
 
 
-def test_the_open_dashboard_follows_the_queues_and_the_workers(page, live_server, own_app):  # noqa: F811
+def test_the_open_dashboard_follows_the_queues_and_the_workers(page, live_server, own_app):
     page.goto(live_server.url + "/dashboard/")
     depth = "tr[data-queue=default] [data-field=depth]"
     assert page.inner_text(depth) == "0"

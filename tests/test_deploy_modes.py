@@ -11,8 +11,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests import processes
-from tests.conftest import POSTGRESQL, RABBITMQ, REDIS, require, wait_for
+from tests.support import processes
+from tests.support.services import POSTGRESQL, RABBITMQ, REDIS, require
+from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.slow
 

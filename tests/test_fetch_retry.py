@@ -6,9 +6,8 @@ import json
 import pytest
 
 from tasks_app import status, tasks
-from tests.conftest import wait_for
-from tests.processes import free_port
-from tests.test_browser import page  # noqa: F401  (the Chromium fixture)
+from tests.support.processes import free_port
+from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.parametrize("broker", ["filesystem"], indirect=True)
 
@@ -76,7 +75,7 @@ def test_a_refused_address_fails_at_once_without_retrying(client, celery_worker,
 
 @pytest.mark.slow
 def test_the_status_page_shows_each_attempt_live_in_a_browser(
-    page,  # noqa: F811 (the Chromium fixture imported above)
+    page,
     live_server,
     celery_worker,
     quick_retries,

@@ -10,7 +10,7 @@ from django_celery_results.models import TaskResult
 from kombu import Producer
 
 from tasks_app import tasks
-from tests.conftest import wait_for
+from tests.support.waiting import wait_for
 
 QUEUE = settings.QUEUES["default"]
 

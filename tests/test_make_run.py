@@ -6,8 +6,8 @@ import signal
 
 import pytest
 
-from tests import processes
-from tests.conftest import wait_for
+from tests.support import processes
+from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.slow
 

@@ -26,8 +26,9 @@ from helloworld import brokers
 from helloworld.celery import app as project_app
 from tasks_app.models import TaskRecord
 from tasks_app.worker import results_backend
-from tests import processes
-from tests.conftest import RABBITMQ, REDIS, require, wait_for
+from tests.support import processes
+from tests.support.services import RABBITMQ, REDIS, require
+from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -51,7 +52,7 @@ def site(tmp_path, kind: str) -> tuple[dict, str]:
     return env, database_url
 
 
-def ready(worker: processes.Processes) -> None:
+def ready(worker: processes.Process) -> None:
     wait_for(lambda: "ready." in worker.log, timeout=30, message="the worker to be ready")
 
 

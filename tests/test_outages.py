@@ -17,8 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from tests import processes
-from tests.conftest import POSTGRESQL, RABBITMQ, REDIS, require, wait_for
+from tests.support import processes
+from tests.support.services import POSTGRESQL, RABBITMQ, REDIS, require
+from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.slow
 

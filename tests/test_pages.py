@@ -9,7 +9,7 @@ from django_celery_beat.models import PeriodicTask
 
 from tasks_app import services
 from tasks_app.models import TaskRecord
-from tests.conftest import wait_for
+from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.django_db
 

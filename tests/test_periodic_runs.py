@@ -9,7 +9,7 @@ from django_celery_beat.models import PeriodicTask
 
 from tasks_app import services, status
 from tasks_app.models import TaskRecord
-from tests.conftest import wait_for
+from tests.support.waiting import wait_for
 
 # The filesystem broker (what make run uses) and Redis.
 pytestmark = [pytest.mark.parametrize("broker", ["filesystem", "redis"], indirect=True), pytest.mark.slow]

@@ -6,7 +6,7 @@ import pytest
 
 from tasks_app import services, status
 from tasks_app.broker import queues
-from tests.own_queues import app_with_own_queues
+from tests.support.own_queues import app_with_own_queues
 
 
 @pytest.fixture

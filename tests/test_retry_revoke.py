@@ -28,8 +28,10 @@ from django_celery_results.models import TaskResult
 from helloworld import brokers
 from tasks_app import ratelimit, status
 from tasks_app.models import TaskRecord
-from tests import processes
-from tests.conftest import RABBITMQ, REDIS, app_on_broker, embedded_worker, purge_queues, require, wait_for
+from tests.support import processes
+from tests.support.celery import app_on_broker, embedded_worker, purge_queues
+from tests.support.services import RABBITMQ, REDIS, require
+from tests.support.waiting import wait_for
 
 NOWHERE = "amqp://guest:guest@127.0.0.1:1//"
 

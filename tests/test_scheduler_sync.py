@@ -16,7 +16,7 @@ from helloworld.celery import app as project_app
 from tasks_app import schedules, services
 from tasks_app.beat.scheduler import DatabaseScheduler
 from tasks_app.models import TaskRecord
-from tests.conftest import wait_for
+from tests.support.waiting import wait_for
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from django_celery_results.models import TaskResult
 
 from tasks_app import task_list
 from tasks_app.models import TaskRecord
-from tests.conftest import wait_for
+from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.django_db
 

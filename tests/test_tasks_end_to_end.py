@@ -8,7 +8,7 @@ import pytest
 from django.conf import settings
 
 from tasks_app import services, status
-from tests.conftest import wait_for
+from tests.support.waiting import wait_for
 
 DRIVER_BY_KIND = {"filesystem": "filesystem", "redis": "redis", "rabbitmq": "amqp"}
 

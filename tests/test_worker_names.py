@@ -3,8 +3,8 @@
 import pytest
 
 from helloworld import worker
-from tests import processes
-from tests.conftest import wait_for
+from tests.support import processes
+from tests.support.waiting import wait_for
 
 
 def test_the_dyno_names_the_worker_and_arguments_pass_through():

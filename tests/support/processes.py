@@ -1,4 +1,7 @@
-"""Running the site's real processes in tests: honcho on a Procfile, celery commands, HTTP."""
+"""Running the site's real processes: honcho on a Procfile, celery commands, gunicorn, HTTP.
+
+The tests and the benchmarks (bench/env.py) both start processes with `Process`; neither needs pytest.
+"""
 
 from __future__ import annotations
 
@@ -17,11 +20,9 @@ from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pytest
+from tests.support.waiting import wait_for
 
-from tests.conftest import wait_for
-
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 
 
@@ -29,6 +30,32 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def site_environ(data_dir: Path, queue_prefix: str, local: bool = True, **extra: str) -> dict[str, str]:
+    """The environment of a site process: this one's, less every broker, database and site
+    variable, plus the data directory (where the default SQLite database and filesystem broker
+    live), the queue prefix, local mode if asked, and `extra`."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.endswith("_URL") and not key.startswith(("HELLOWORLD_", "DJANGO_", "CELERY_", "REMAP_"))
+    }
+    env.update(
+        HELLOWORLD_DATA_DIR=str(data_dir),
+        PATH=f"{BIN}:{env.get('PATH', '')}",
+        CELERY_QUEUE_PREFIX=queue_prefix,
+    )
+    if local:
+        env["HELLOWORLD_LOCAL"] = "1"
+    env.update(extra)
+    return env
+
+
+def site_env(tmp_path: Path, local: bool = True, **extra: str) -> dict[str, str]:
+    """A test's site environment: its own data directory under `tmp_path` and queues of its own,
+    so that leftovers of another test never reach these workers."""
+    return site_environ(tmp_path / "data", f"hwtest-{uuid.uuid4().hex[:8]}", local, **extra)
 
 
 def http(method: str, url: str, body=None) -> tuple[int, dict]:
@@ -39,26 +66,6 @@ def http(method: str, url: str, body=None) -> tuple[int, dict]:
             return response.status, json.loads(response.read() or b"null")
     except urllib.error.HTTPError as error:
         return error.code, json.loads(error.read() or b"null")
-
-
-def site_env(tmp_path: Path, local: bool = True, **extra: str) -> dict[str, str]:
-    """A clean environment: no broker or database variables but those given, its own data
-    directory (where the default SQLite database and filesystem broker live), its own queues."""
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.endswith("_URL") and not key.startswith(("HELLOWORLD_", "DJANGO_", "CELERY_", "REMAP_"))
-    }
-    env.update(
-        HELLOWORLD_DATA_DIR=str(tmp_path / "data"),
-        PATH=f"{BIN}:{env['PATH']}",
-        # Queues of their own, so that leftovers of another test never reach these workers.
-        CELERY_QUEUE_PREFIX=f"hwtest-{uuid.uuid4().hex[:8]}",
-    )
-    if local:
-        env["HELLOWORLD_LOCAL"] = "1"
-    env.update(extra)
-    return env
 
 
 def manage(env: dict, *args: str) -> str:
@@ -134,40 +141,78 @@ def marked(marker: str) -> list[int]:
     return found
 
 
-class Processes:
-    """Processes started by the test: their log, and how to stop them as the platform does."""
+class Process:
+    """A process started in a session of its own (it and its children stop together), its
+    output in a log file, and every process it starts marked so that none outlives it."""
 
-    def __init__(self, popen: subprocess.Popen, log_path: Path, marker: str):
-        self.popen = popen
+    def __init__(self, command: list[str], env: dict, log_path: Path, name: str | None = None):
+        self.name = name or log_path.stem
         self.log_path = log_path
-        self.marker = marker
+        self.marker = uuid.uuid4().hex
+        with open(log_path, "w") as log:
+            self.popen = subprocess.Popen(
+                command,
+                cwd=ROOT,
+                env={**env, MARKER: self.marker},
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
+    @property
+    def pid(self) -> int:
+        return self.popen.pid
 
     @property
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
 
+    def log_tail(self, lines: int = 30) -> str:
+        with suppress(OSError):
+            return "\n".join(self.log.splitlines()[-lines:])
+        return ""
+
     def alive(self) -> bool:
         return self.popen.poll() is None
 
-    def stop(self, sig=signal.SIGTERM, within: float = 30.0) -> float:
-        """Signal the group; return how long everything took to stop (fail past `within`)."""
-        started = time.monotonic()
+    def signal_all(self, sig: int) -> None:
+        """Send a signal to the process and every child in its process group."""
         with suppress(ProcessLookupError):
             os.killpg(self.popen.pid, sig)
+
+    def stop(self, sig=signal.SIGTERM, within: float = 30.0) -> float:
+        """Signal the group; return how long everything took to stop. Past `within`, or with a
+        process left behind, kill everything and raise AssertionError (a test's failure)."""
+        started = time.monotonic()
+        self.signal_all(sig)
         try:
             self.popen.wait(timeout=within)
         except subprocess.TimeoutExpired:
-            os.killpg(self.popen.pid, signal.SIGKILL)
+            self.signal_all(signal.SIGKILL)
             self.popen.wait()
-            pytest.fail(f"Processes still running {within:g} s after {sig.name}:\n{self.log[-4000:]}")
+            raise AssertionError(
+                f"Processes still running {within:g} s after {sig.name}:\n{self.log[-4000:]}"
+            ) from None
         # Nothing it started is left behind (honcho puts each process in a session of its own).
         deadline = time.monotonic() + 5
         while self.leftovers() and time.monotonic() < deadline:
             time.sleep(0.1)
         if self.leftovers():
             self.kill_leftovers()
-            pytest.fail(f"Processes outlived the one the test started:\n{self.log[-4000:]}")
+            raise AssertionError(f"Processes outlived the one the test started:\n{self.log[-4000:]}")
         return time.monotonic() - started
+
+    def terminate(self, within: float = 20.0) -> None:
+        """Stop it whatever state it is in (stopped by SIGSTOP too), SIGKILL past `within`; never raises."""
+        if self.alive():
+            self.signal_all(signal.SIGCONT)
+            self.signal_all(signal.SIGTERM)
+            try:
+                self.popen.wait(timeout=within)
+            except subprocess.TimeoutExpired:
+                self.signal_all(signal.SIGKILL)
+                self.popen.wait(timeout=10)
+        self.kill_leftovers()
 
     def leftovers(self) -> list[int]:
         return marked(self.marker)
@@ -185,17 +230,7 @@ class Processes:
 
 @contextmanager
 def started(command: list[str], env: dict, log_path: Path):
-    marker = uuid.uuid4().hex
-    with open(log_path, "w") as log:
-        popen = subprocess.Popen(
-            command,
-            cwd=ROOT,
-            env={**env, MARKER: marker},
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    processes = Processes(popen, log_path, marker)
+    processes = Process(command, env, log_path)
     try:
         yield processes
     finally:
@@ -212,7 +247,7 @@ def honcho(procfile: str, process_names: list[str], env: dict, port: int, log_pa
     return started([*command, *process_names], env, log_path)
 
 
-def wait_for_site(base_url: str, processes: Processes, timeout: float = 60) -> None:
+def wait_for_site(base_url: str, processes: Process, timeout: float = 60) -> None:
     def answers():
         try:
             return urllib.request.urlopen(f"{base_url}/api/health/", timeout=5).status == 200

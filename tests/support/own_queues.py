@@ -12,7 +12,7 @@ from contextlib import contextmanager
 
 from kombu import Queue
 
-from tests.conftest import app_on_broker
+from tests.support.celery import app_on_broker
 
 
 @contextmanager
