@@ -1,5 +1,5 @@
 """A stop signal reaching beat in the middle of a database write lets the write finish; beat
-stops at its next tick instead (see tasks_app/beat_shutdown.py for what happened before)."""
+stops at its next tick instead (see tasks_app/beat/shutdown.py for what happened before)."""
 
 import os
 import signal

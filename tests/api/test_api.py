@@ -67,7 +67,7 @@ def test_a_body_not_sent_as_json_is_a_415(client):
 
 
 def test_other_methods_on_the_tasks_endpoint_are_a_405(client):
-    # GET lists tasks (tests/test_task_list.py) and POST sends one; nothing else is allowed.
+    # GET lists tasks (tests/pages/test_task_list.py) and POST sends one; nothing else is allowed.
     assert client.delete("/api/tasks/").status_code == 405
 
 

@@ -63,7 +63,7 @@ def test_a_failing_task_reports_the_error(client, celery_worker, broker, setting
     # Nothing listens on port 1: the download fails in the worker, not at the door. Loopback is
     # refused unless allow-listed, as in local development.
     settings.FETCH_URL_ALLOWED_NETWORKS = ["127.0.0.0/8"]
-    settings.FETCH_URL_MAX_RETRIES = 0  # fail at the first refusal (retries: tests/test_fetch_retry.py)
+    settings.FETCH_URL_MAX_RETRIES = 0  # fail at the first refusal (retries: tests/worker/test_fetch_retry.py)
     response = post_task(client, {"task": "fetch_url", "args": ["http://127.0.0.1:1/"]})
     body = wait_until_finished(client, response.json()["url"])
     assert body["state"] == "FAILURE"
