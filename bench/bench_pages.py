@@ -144,6 +144,6 @@ def run(smoke: bool) -> list[Report]:
             report.target(f"{page}: p50 at {large_label} <= 1.5 x at {small_label}", ratio, 1.5, at_most=True)
     finally:
         for process in servers:
-            process.stop()
+            process.terminate()
         env._admin_sql(f'DROP DATABASE IF EXISTS "{big_name}" WITH (FORCE)')
     return [report]
