@@ -8,6 +8,7 @@ import pytest
 from django.db import transaction
 
 from helloworld.celery import app as project_app
+from tasks_app.beat import shutdown
 from tasks_app.beat.scheduler import DatabaseScheduler
 from tasks_app.models import TaskRecord
 
@@ -18,6 +19,9 @@ def own_signal_handlers():
     yield
     for sig, handler in saved.items():
         signal.signal(sig, handler)
+    # The stop this test asked for must not stop a later test's beat: an embedded beat runs in a
+    # thread, where the scheduler never installs its handlers and so never clears the request.
+    shutdown._stop_requested.clear()
 
 
 def record(name: str) -> None:
