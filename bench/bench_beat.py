@@ -169,7 +169,7 @@ def measure(report: Report, rows: int, window: float, edits: int, queue: str, sc
     kinds = seed(rows, queue)
     hot = [name for name in kinds if name.startswith("hot-")]
     seeded = time.monotonic() - begun
-    beat = env.Process(
+    beat = env.start(
         f"beat-{rows}-{scheduler.split(':')[0]}",
         [
             str(env.BIN / "celery"),
@@ -188,7 +188,7 @@ def measure(report: Report, rows: int, window: float, edits: int, queue: str, sc
     )
     try:
         started = time.time()
-        env.wait_until(lambda: sends_by_name(hot), 120, f"beat's first send at {label}", process=beat)
+        env.wait_for(lambda: sends_by_name(hot), 120, message=f"beat's first send at {label}", process=beat)
         first_send = time.time() - started
         time.sleep(1)
         process = psutil.Process(beat.pid)
@@ -206,10 +206,10 @@ def measure(report: Report, rows: int, window: float, edits: int, queue: str, sc
         if profiler:
             report.note(f"profile of beat at {label}: {summarize_profile(*profiler)}")
         # Let the last edit's send land before judging it (it is due two seconds after the edit).
-        env.wait_until(lambda: len(sends_by_name(cold)) == len(cold), 30, "the edited rows' sends", process=beat)
+        env.wait_for(lambda: len(sends_by_name(cold)) == len(cold), 30, "the edited rows' sends", process=beat)
         time.sleep(2)  # one more tick or two: a row sent twice would show now
     finally:
-        beat.stop()
+        beat.terminate()
 
     sends = sends_by_name()
     edited_names = set(edited)
@@ -288,9 +288,9 @@ def run(smoke: bool) -> list[Report]:
         try:
             for rows, scheduler, label in runs:
                 measure(report, rows, window, edits, queue, scheduler, label)
-                env.purge(app, env.site_queues())
+                env.purge_queues(app, env.site_queues())
         finally:
-            env.purge(app, env.site_queues())
+            env.purge_queues(app, env.site_queues())
     small, large = f"{sizes[0]:,} rows", f"{sizes[-1]:,} rows"
     cpu = report.metrics[CPU]
     report.ratios[f"CPU/min {large} / {small}"] = cpu.median(large) / cpu.median(small) if cpu.median(small) else None

@@ -98,15 +98,15 @@ def run(smoke: bool) -> list[Report]:
     client = redis.Redis.from_url(env.REDIS_URL)
     site_queue, bare_queue, rq_queue_name = f"{env.PREFIX}.default", f"{env.PREFIX}.bare", f"{env.PREFIX}.rq"
     redis_env = env.site_environ("redis")
-    site = env.Process(
+    site = env.start(
         "worker-site", [str(env.BIN / "celery"), "-A", "helloworld", "worker", "-c", "2", "-Q", site_queue], redis_env
     )
-    bare = env.Process(
+    bare = env.start(
         "worker-bare",
         [str(env.BIN / "celery"), "-A", "bench.bare_app", "worker", "-c", "2", "-Q", bare_queue, "-l", "WARNING"],
         {**redis_env, "BENCH_BARE_BROKER": env.REDIS_URL, "BENCH_BARE_QUEUE": bare_queue},
     )
-    rq_worker = env.Process(
+    rq_worker = env.start(
         "worker-rq",
         [str(env.BIN / "rq"), "worker-pool", "-n", "2", "-u", env.REDIS_URL, "-q", rq_queue_name],
         redis_env,
@@ -118,16 +118,19 @@ def run(smoke: bool) -> list[Report]:
 
     try:
         with env.site_app_on("redis") as app:
-            env.purge(app, env.site_queues())
+            env.purge_queues(app, env.site_queues())
             # Each contender up and consuming: one task through each before any clock runs.
             echo.apply_async(["warm"], queue=site_queue)
             bare_client.send_task("echo", ["warm"], queue=bare_queue)
             rq_queue.enqueue(rq_jobs.echo, "warm", result_ttl=3600)
-            env.wait_until(
-                lambda: TaskResult.objects.filter(status="SUCCESS").exists(), 90, "the site worker", process=site
+            env.wait_for(
+                lambda: TaskResult.objects.filter(status="SUCCESS").exists(),
+                90,
+                message="the site worker",
+                process=site,
             )
-            env.wait_until(lambda: client.llen(bare_queue) == 0, 90, "the bare worker", process=bare)
-            env.wait_until(lambda: finished.count >= 1, 90, "the RQ workers", process=rq_worker)
+            env.wait_for(lambda: client.llen(bare_queue) == 0, 90, message="the bare worker", process=bare)
+            env.wait_for(lambda: finished.count >= 1, 90, message="the RQ workers", process=rq_worker)
             TaskResult.objects.all().delete()
 
             def drain(name, process, fill, done):
@@ -138,7 +141,7 @@ def run(smoke: bool) -> list[Report]:
                     with PeakSampler(process.pid) as sampler:
                         started = time.perf_counter()
                         process.signal_all(signal.SIGCONT)
-                        env.wait_until(done, 600, f"{name} to drain", interval=0.02, process=process)
+                        env.wait_for(done, 600, message=f"{name} to drain", interval=0.02, process=process)
                         seconds = time.perf_counter() - started
                 rate.add(name, tasks / seconds)
                 memory.add(name, sampler.peak / 2**20)
@@ -183,7 +186,7 @@ def run(smoke: bool) -> list[Report]:
                 soak_memory(report, site, site_done, soak, site_queue, echo)
     finally:
         for process in (site, bare, rq_worker):
-            process.stop()
+            process.terminate()
         bare_client.close()
         client.close()
 
@@ -214,8 +217,11 @@ def soak_memory(report: Report, site: env.Process, done: dict, total: int, queue
         TaskResult.objects.all().delete()
         for _ in range(count):
             echo.apply_async(["hello"], queue=queue)
-        env.wait_until(
-            lambda n=count: TaskResult.objects.filter(status="SUCCESS").count() >= n, 900, "the soak", process=site
+        env.wait_for(
+            lambda n=count: TaskResult.objects.filter(status="SUCCESS").count() >= n,
+            900,
+            message="the soak",
+            process=site,
         )
         done["count"] += count
         checkpoints[done["count"]] = tree_rss(site.pid) / 2**20

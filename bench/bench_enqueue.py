@@ -56,7 +56,7 @@ class RawClient:
         from tasks_app.tasks import echo
 
         source = f"{env.PREFIX}.low"  # the site's own queue: the app refuses queues it does not know
-        env.purge(app, [self.queue, source])
+        env.purge_queues(app, [self.queue, source])
         echo.apply_async(["hello"], queue=source)  # one real message, to copy byte for byte
         if broker == "redis":
             import redis
@@ -77,7 +77,11 @@ class RawClient:
             )
             self.connection.connect()
             self.channel = self.connection.channel()
-            message = env.wait_until(lambda: self.channel.basic_get(source, no_ack=True), 10, "the copied message")
+            message = env.wait_for(
+                lambda: self.channel.basic_get(source, no_ack=True),
+                10,
+                message="the copied message",
+            )
             body, properties = message.body, dict(message.properties)
 
             def send():
@@ -88,7 +92,7 @@ class RawClient:
             from django.conf import settings
 
             folder = Path(settings.BROKER.transport_options["data_folder_out"])
-            found = env.wait_until(lambda: list(folder.glob(f"*.{source}.msg")), 10, "the copied message file")
+            found = env.wait_for(lambda: list(folder.glob(f"*.{source}.msg")), 10, "the copied message file")
             self.payload = found[0].read_bytes()
             self.folder = env.DATA_DIR / "raw"
             self.folder.mkdir(exist_ok=True)
@@ -98,7 +102,7 @@ class RawClient:
                 write_whole(self.folder / f"{time.monotonic_ns()}_{uuid.uuid4()}.{self.queue}.msg", self.payload)
 
             self.send = send
-        env.purge(app, [self.queue, source])
+        env.purge_queues(app, [self.queue, source])
 
     def clear(self) -> None:
         if self.broker == "filesystem":
@@ -145,7 +149,7 @@ def run_broker(broker: str, sizes: dict, rounds: int, clients: int, batch: int, 
 
     with env.site_app_on(broker) as app:
         default_queue = f"{env.PREFIX}.default"
-        env.purge(app, env.site_queues())
+        env.purge_queues(app, env.site_queues())
         raw = RawClient(broker, app)
         web, base = env.start_gunicorn(broker)
         try:
@@ -232,7 +236,7 @@ def run_broker(broker: str, sizes: dict, rounds: int, clients: int, batch: int, 
                 latency99.add(SINGLE, 1000 * percentile(latencies, 0.99))
 
             def between():
-                env.purge(app, env.site_queues())
+                env.purge_queues(app, env.site_queues())
                 raw.clear()
                 TaskRecord.objects.all().delete()
 
@@ -242,9 +246,9 @@ def run_broker(broker: str, sizes: dict, rounds: int, clients: int, batch: int, 
             say(f"[enqueue/{broker}] {rounds} rounds of {', '.join(contenders)}")
             interleave(contenders, rounds, between)
         finally:
-            web.stop()
+            web.terminate()
             raw.close()
-            env.purge(app, env.site_queues())
+            env.purge_queues(app, env.site_queues())
 
     report.ratio("(c)/(b)", "throughput", ENQUEUE, BARE)
     report.ratio("(d)/(b)", "throughput", BULK, BARE)

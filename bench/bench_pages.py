@@ -220,6 +220,6 @@ def run(smoke: bool) -> list[Report]:
         measure(report, PERIODIC_PAGES, periodic_sides, rounds, requests_per_round)
     finally:
         for process in servers:
-            process.stop()
+            process.terminate()
         env._admin_sql(f'DROP DATABASE IF EXISTS "{big_name}" WITH (FORCE)')
     return [report]

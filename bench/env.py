@@ -4,25 +4,26 @@ the site configured in this process, and the site's real processes (gunicorn, wo
 Other people run test suites on the same Redis and RabbitMQ, so everything here carries a prefix
 of its own (`bench<pid>`), uses Redis database 14 (the tests use 15, developers 0), and is
 removed afterwards.
+
+Starting processes, their environment, waiting, emptying queues and the app on a broker are the
+tests' own helpers (tests/support, which needs no pytest); what is here is the bench's.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
-import signal
-import socket
-import subprocess
-import sys
 import tempfile
-import time
 import urllib.error
 import urllib.request
-from contextlib import contextmanager, suppress
+from contextlib import suppress
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
+from tests.support.celery import app_on_broker
+from tests.support.celery import purge_queues as purge_queues
+from tests.support.processes import BIN, ROOT, Process, free_port
+from tests.support.processes import site_environ as support_site_environ
+from tests.support.waiting import wait_for as wait_for
 
 PREFIX = os.environ.get("BENCH_PREFIX") or f"bench{os.getpid()}"
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
@@ -43,19 +44,12 @@ LOCAL_MODE_NOTE = (
 def site_environ(broker: str | None = None, **extra) -> dict[str, str]:
     """The environment of a site process (or of this one): local mode, the bench database, the
     bench data directory (filesystem broker), the bench queue prefix, and the broker asked for."""
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.endswith("_URL") and not key.startswith(("HELLOWORLD_", "DJANGO_", "CELERY_", "REMAP_"))
-    }
-    env.update(
-        HELLOWORLD_LOCAL="1",
+    env = support_site_environ(
+        DATA_DIR,
+        PREFIX,
         DJANGO_SETTINGS_MODULE="helloworld.settings",
-        HELLOWORLD_DATA_DIR=str(DATA_DIR),
         DATABASE_URL=DATABASE_URL,
-        CELERY_QUEUE_PREFIX=PREFIX,
         LOG_LEVEL="WARNING",
-        PATH=f"{BIN}:{os.environ.get('PATH', '')}",
         PYTHONPATH=str(ROOT),
     )
     if broker and broker != "filesystem":
@@ -102,48 +96,20 @@ def setup_django() -> None:
 # --- brokers ----------------------------------------------------------------------------------
 
 
-@contextmanager
 def site_app_on(broker: str):
     """The project's Celery app configured exactly as the site configures it for `broker` (what
     settings would make of CELERY_BROKER_URL), made current so that the site's tasks and
-    `services` send through it."""
-    from celery import Celery
+    `services` send through it until the block ends."""
     from django.conf import settings
 
     from helloworld import brokers
-    from helloworld.celery import app as project_app
 
     chosen = brokers.from_environ({"CELERY_BROKER_URL": BROKER_URLS[broker]}, settings.DATA_DIR)
-    app = Celery("helloworld", set_as_current=False)
-    app.config_from_object("django.conf:settings", namespace="CELERY")
-    app.conf.broker_url = chosen.url
-    app.conf.broker_transport_options = chosen.transport_options
-    if chosen.pool_limit is not None:
-        app.conf.broker_pool_limit = chosen.pool_limit
-    app.set_current()
-    app.set_default()
-    try:
-        yield app
-    finally:
-        app.close()
-        project_app.set_current()
-        project_app.set_default()
+    return app_on_broker(chosen.url, chosen.transport_options, chosen.pool_limit)
 
 
 def site_queues() -> list[str]:
     return [f"{PREFIX}.{name}" for name in ("high", "default", "low")]
-
-
-def purge(app, names) -> None:
-    """Empty the named queues through `app`'s broker connection (declaring them if needed)."""
-    from kombu import Queue
-
-    with app.connection_for_write() as connection:
-        channel = connection.default_channel
-        for name in names:
-            bound = Queue(name, routing_key=name)(channel)
-            bound.declare()
-            bound.purge()
 
 
 def cleanup_brokers() -> None:
@@ -197,64 +163,9 @@ def cleanup() -> None:
 # --- processes ---------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class Process:
-    """A process this run started, in a session of its own so that it and its children stop together."""
-
-    def __init__(self, name: str, argv: list[str], env: dict, log_dir: Path = DATA_DIR):
-        self.name = name
-        self.log_path = log_dir / f"{name}.log"
-        self._log = open(self.log_path, "wb")  # noqa: SIM115  (closed in stop())
-        self.popen = subprocess.Popen(
-            argv, cwd=ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True
-        )
-
-    @property
-    def pid(self) -> int:
-        return self.popen.pid
-
-    def alive(self) -> bool:
-        return self.popen.poll() is None
-
-    def log_tail(self, lines: int = 30) -> str:
-        with suppress(OSError):
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-        return ""
-
-    def signal_all(self, signum: int) -> None:
-        """Send a signal to the process and every child it started (its own process group)."""
-        with suppress(ProcessLookupError):
-            os.killpg(self.popen.pid, signum)
-
-    def stop(self, timeout: float = 20.0) -> None:
-        if self.alive():
-            self.signal_all(signal.SIGCONT)
-            self.signal_all(signal.SIGTERM)
-            try:
-                self.popen.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                self.signal_all(signal.SIGKILL)
-                self.popen.wait(timeout=10)
-        self._log.close()
-
-
-def wait_until(predicate, timeout: float, what: str, interval: float = 0.1, process: Process | None = None):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if process is not None and not process.alive():
-            raise RuntimeError(f"{process.name} exited while waiting for {what}:\n{process.log_tail()}")
-        if time.monotonic() > deadline:
-            tail = f":\n{process.log_tail()}" if process else ""
-            raise RuntimeError(f"timed out after {timeout:g}s waiting for {what}{tail}")
-        time.sleep(interval)
+def start(name: str, argv: list[str], environ: dict) -> Process:
+    """A process of this run, its log in the bench data directory; stop it with `terminate()`."""
+    return Process(argv, environ, DATA_DIR / f"{name}.log", name=name)
 
 
 def http_status(url: str, timeout: float = 2.0) -> int | None:
@@ -271,11 +182,13 @@ def start_gunicorn(broker: str, workers: int = 2, extra: dict | None = None) -> 
     """The site's web process as the platform runs it (gunicorn with the site's config), in local mode."""
     port = free_port()
     env = site_environ(broker, PORT=str(port), WEB_CONCURRENCY=str(workers), **(extra or {}))
-    process = Process(
+    process = start(
         f"gunicorn-{broker}-{port}",
         [str(BIN / "gunicorn"), "helloworld.wsgi", "--config", "python:helloworld.gunicorn_conf"],
         env,
     )
     base = f"http://127.0.0.1:{port}"
-    wait_until(lambda: http_status(f"{base}/api/tasks/not-a-task/") == 404, 60, "gunicorn to answer", process=process)
+    wait_for(
+        lambda: http_status(f"{base}/api/tasks/not-a-task/") == 404, 60, message="gunicorn to answer", process=process
+    )
     return process, base

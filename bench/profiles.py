@@ -46,7 +46,7 @@ def profile_enqueue() -> None:
             path = RESULTS_DIR / f"profile-{name}.txt"
             path.write_text(profiler.output_text(show_all=False, short_mode=False))
             say(f"[profile] {name}: {path.relative_to(env.ROOT)}")
-            env.purge(app, env.site_queues())
+            env.purge_queues(app, env.site_queues())
 
 
 def shares(raw_path, top: int = 80) -> str:
@@ -68,7 +68,7 @@ def profile_worker() -> None:
     from tasks_app.tasks import echo
 
     queue = f"{env.PREFIX}.default"
-    worker = env.Process(
+    worker = env.start(
         "worker-profiled",
         [str(env.BIN / "celery"), "-A", "helloworld", "worker", "-c", "2", "-Q", queue],
         env.site_environ("redis"),
@@ -76,9 +76,9 @@ def profile_worker() -> None:
     raw = RESULTS_DIR / "profile-worker.raw"
     try:
         with env.site_app_on("redis") as app:
-            env.purge(app, env.site_queues())
+            env.purge_queues(app, env.site_queues())
             echo.apply_async(["warm"], queue=queue)
-            env.wait_until(lambda: TaskResult.objects.exists(), 90, "the worker", process=worker)
+            env.wait_for(lambda: TaskResult.objects.exists(), 90, message="the worker", process=worker)
             TaskResult.objects.all().delete()
             worker.signal_all(signal.SIGSTOP)
             for _ in range(TASKS):
@@ -91,13 +91,16 @@ def profile_worker() -> None:
             )
             time.sleep(1)  # py-spy attached before the clock starts
             worker.signal_all(signal.SIGCONT)
-            env.wait_until(
-                lambda: TaskResult.objects.filter(status="SUCCESS").count() >= TASKS, 600, "the drain", process=worker
+            env.wait_for(
+                lambda: TaskResult.objects.filter(status="SUCCESS").count() >= TASKS,
+                600,
+                message="the drain",
+                process=worker,
             )
             spy.send_signal(signal.SIGINT)
             spy.wait(timeout=30)
     finally:
-        worker.stop()
+        worker.terminate()
     path = RESULTS_DIR / "profile-worker.txt"
     path.write_text(
         "Share of py-spy samples (all worker processes) in which each function appears\n\n" + shares(raw) + "\n"

@@ -1,0 +1,1 @@
+"""The brokers (helloworld/brokers.py, transports.py, tasks_app/broker/): queues, their order, JSON only."""

@@ -1,0 +1,42 @@
+"""What `make run` does, done for real: honcho runs Procfile.real (gunicorn, a worker, beat)
+on embedded defaults, a task posted over HTTP succeeds, beat sends a periodic task, and Ctrl-C
+stops every process."""
+
+import signal
+
+import pytest
+
+from tests.support import processes
+from tests.support.waiting import wait_for
+
+pytestmark = pytest.mark.slow
+
+
+def test_one_dyno_mode_on_embedded_defaults_runs_tasks_and_stops_on_ctrl_c(tmp_path):
+    env = processes.site_env(tmp_path)  # local mode, no broker or database variables
+    processes.manage(env, "migrate", "--noinput")
+    processes.schedule(env, "echo", ["tick"], "every 1 second", "tick")
+    port = processes.free_port()
+    base = f"http://127.0.0.1:{port}"
+    with processes.honcho("Procfile.real", [], env, port, tmp_path / "honcho.log") as running:
+        processes.wait_for_site(base, running)
+        status_code, accepted = processes.http("POST", f"{base}/api/tasks/", {"task": "echo", "args": ["hi"]})
+        assert status_code == 202
+
+        def succeeded():
+            found = processes.http("GET", base + accepted["url"])[1]
+            return found if found["state"] == "SUCCESS" else None
+
+        found = wait_for(succeeded, timeout=30, message="the echo task to succeed")
+        assert found["result"] == "hi"
+        assert found["worker"].startswith("celery@")  # the real worker's node name
+        database_url = f"sqlite:///{tmp_path}/data/db.sqlite3"
+        wait_for(lambda: len(processes.periodic_runs(database_url, "tick")) >= 2, message="beat to send twice")
+        # Ctrl-C in a terminal signals the foreground process group: honcho.
+        running.stop(signal.SIGINT, within=30)
+    log = running.log
+    for process in ("web", "worker", "beat"):
+        assert f"{process}.1 stopped" in log, log
+    # REMAP_SIGTERM=SIGQUIT: the worker's soft-then-cold shutdown, which hands back unfinished tasks.
+    assert "worker: Cold shutdown" in log
+    assert "SIGKILL" not in log, log  # every process stopped on its own

@@ -1,0 +1,1 @@
+"""What runs in the worker (tasks_app/worker/, tasks.py): results, retry and revoke, fetch_url."""
