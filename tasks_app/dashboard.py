@@ -21,7 +21,7 @@ from tasks_app import monitoring
 from tasks_app.beat import heartbeat, lease
 from tasks_app.broker import queues
 from tasks_app.models import BeatHeartbeat, TaskRecord
-from tasks_app.status import QUEUED, STATES
+from tasks_app.status import QUEUED, STATES, iso
 
 WINDOWS = {"hour": timedelta(hours=1), "day": timedelta(days=1)}
 CHART_MINUTES = 60  # the chart: the last hour, one bar a minute
@@ -40,12 +40,12 @@ class Beat:
     def as_json(self) -> dict:
         return {
             "alive": self.alive,
-            "last_tick": _iso(self.last_tick),
+            "last_tick": iso(self.last_tick),
             "leader": self.leader,
-            "latest_schedule_change": _iso(self.latest_change),
+            "latest_schedule_change": iso(self.latest_change),
             "seen_latest_schedule_change": self.seen_latest_change,
             "beats": [
-                {"node": beat.node, "last_tick": _iso(beat.last_tick), "is_leader": beat.is_leader}
+                {"node": beat.node, "last_tick": iso(beat.last_tick), "is_leader": beat.is_leader}
                 for beat in self.beats
             ],
         }
@@ -81,10 +81,10 @@ class Dashboard:
 
     def as_json(self) -> dict:
         return {
-            "generated_at": _iso(self.generated_at),
+            "generated_at": iso(self.generated_at),
             "broker": self.broker_kind,
             "broker_error": self.broker_error,
-            "checked_at": _iso(self.checked_at),
+            "checked_at": iso(self.checked_at),
             "queues": [queue.as_json() for queue in self.queues],
             "oldest_age_known": self.age_known,
             "workers": [worker.as_json() for worker in self.workers],
@@ -93,14 +93,10 @@ class Dashboard:
             "chart": {
                 "bucket_seconds": 60,
                 "buckets": [
-                    {"start": _iso(bar.start), "succeeded": bar.succeeded, "failed": bar.failed} for bar in self.bars
+                    {"start": iso(bar.start), "succeeded": bar.succeeded, "failed": bar.failed} for bar in self.bars
                 ],
             },
         }
-
-
-def _iso(moment):
-    return timezone.localtime(moment).isoformat() if moment else None
 
 
 def beat_state() -> Beat:

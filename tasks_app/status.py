@@ -28,6 +28,12 @@ STATES = (
 )
 
 
+def iso(moment: datetime | None) -> str | None:
+    """A time as the JSON API gives it: in the site's zone, offset included (unambiguous, and the
+    wall time a page shows); None for none."""
+    return timezone.localtime(moment).isoformat() if moment else None
+
+
 @dataclass(frozen=True)
 class TaskStatus:
     task_id: str
@@ -61,10 +67,6 @@ class TaskStatus:
         return None
 
     def as_json(self) -> dict:
-        def iso(moment):
-            # In the site's zone, offset included: unambiguous, and the wall time a page shows.
-            return timezone.localtime(moment).isoformat() if moment else None
-
         return {
             "id": self.task_id,
             "task": self.task_name,

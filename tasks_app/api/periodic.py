@@ -6,31 +6,18 @@ every change needs staff; services validate and save (schedules are parsed there
 
 from __future__ import annotations
 
-import json
-
 from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 from django.urls import reverse
-from django.utils import timezone
 
 from tasks_app import access, catalog, pagination, schedules, services, status, validation
 from tasks_app import periodic as periodic_tasks
 from tasks_app import task_list as listing
 from tasks_app.api.decorators import SCHEDULE_FIELDS, TASK_FIELDS, ApiError, api_view, check_fields, json_body, task_url
-from tasks_app.periodic import site_tasks, summarize
+from tasks_app.periodic import site_tasks, stored_json, summarize
+from tasks_app.status import iso
 
 RECENT_RUNS = 10
-
-
-def _iso(moment) -> str | None:
-    return timezone.localtime(moment).isoformat() if moment else None
-
-
-def _stored_json(text: str, default):
-    try:
-        return json.loads(text) if text else default
-    except ValueError:
-        return text  # written by hand in the admin: shown as it is
 
 
 def _short_queue(full_name: str) -> str:
@@ -47,20 +34,20 @@ def periodic_json(task, next_count: int = 5) -> dict:
         "id": task.pk,
         "name": task.name,
         "task": entry.name if entry else task.task,
-        "args": _stored_json(task.args, []),
-        "kwargs": _stored_json(task.kwargs, {}),
+        "args": stored_json(task.args, []),
+        "kwargs": stored_json(task.kwargs, {}),
         "queue": _short_queue(task.queue or settings.CELERY_TASK_DEFAULT_QUEUE),
         "schedule": summary.schedule_text,
         "description": summary.description,
         "time_zone": str(zone),
         "enabled": task.enabled,
         "one_off": task.one_off,
-        "next_runs": [_iso(run) for run in summary.next_runs],
+        "next_runs": [iso(run) for run in summary.next_runs],
         "runs_left": summary.runs_left,
         # With no beat process (scheduler add-on mode), what a too fine schedule will really do.
         "warnings": [warning] if (warning := services.addon_warning(schedules.from_periodic_task(task))) else [],
         "finished": summary.finished,
-        "last_run_at": _iso(task.last_run_at),
+        "last_run_at": iso(task.last_run_at),
         "total_run_count": task.total_run_count,
         "url": reverse("api-periodic-detail", args=[task.pk]),
         "page": reverse("periodic-detail", args=[task.pk]),
@@ -74,7 +61,7 @@ def _detail_json(task, user) -> dict:
         {
             "id": run.task_id,
             "state": run.state,
-            "enqueued_at": _iso(run.created_at),
+            "enqueued_at": iso(run.created_at),
             "url": task_url(run.task_id),
         }
         for run in runs

@@ -16,6 +16,7 @@ from django_celery_beat.models import PeriodicTask
 
 from tasks_app import catalog, ratelimit, schedules, validation
 from tasks_app.models import TaskRecord
+from tasks_app.periodic import stored_json
 from tasks_app.services.sending import send, site_time_zone
 from tasks_app.validation import TaskInputError
 
@@ -102,13 +103,6 @@ def delete(periodic: PeriodicTask) -> None:
 CHANGEABLE = ("schedule", "args", "kwargs", "queue", "enabled", "name")
 
 
-def _stored_json(text: str, default):
-    try:
-        return json.loads(text) if text else default
-    except ValueError:
-        return text  # an admin's hand-written value; bind() refuses it with a clear message
-
-
 def change_periodic(periodic: PeriodicTask, changes: dict) -> PeriodicTask:
     """Change a periodic task's schedule, args, kwargs, queue, enabled flag or name.
 
@@ -124,8 +118,8 @@ def change_periodic(periodic: PeriodicTask, changes: dict) -> PeriodicTask:
     entry = catalog.by_task_name(periodic.task)
     if entry is None:
         raise TaskInputError(f"{periodic.task!r} is not a task this site runs; change it in the admin.", field="task")
-    args = changes["args"] if "args" in changes else _stored_json(periodic.args, [])
-    kwargs = changes["kwargs"] if "kwargs" in changes else _stored_json(periodic.kwargs, {})
+    args = changes["args"] if "args" in changes else stored_json(periodic.args, [])
+    kwargs = changes["kwargs"] if "kwargs" in changes else stored_json(periodic.kwargs, {})
     args, kwargs = entry.bind(args, kwargs)
     queue_name = catalog.queue_name(changes["queue"] or entry.queue) if "queue" in changes else periodic.queue
     spec = parse_schedule(changes["schedule"]) if "schedule" in changes else None
