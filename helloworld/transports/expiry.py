@@ -33,7 +33,7 @@ GONE_PREFIX = ".gone-"
 # last consumer leaves) is taken to have lost its consumer after GONE_AFTER without a renewal.
 RENEW_EVERY = 2.0
 GONE_AFTER = 10.0
-SWEEP_EVERY = 2.0
+SWEEP_EVERY = 5.0
 
 
 def lifetime(auto_delete: bool = False, arguments: dict | None = None, **_ignored) -> float | None:
@@ -65,11 +65,12 @@ def renew(folder: Path) -> bool:
     return True
 
 
-def has_expired(folder: Path, now: float) -> bool:
-    lease = folder / LEASE
+def has_expired(folder, now: float) -> bool:
+    lease = os.path.join(folder, LEASE)
     try:
-        last_use = lease.stat().st_mtime
-        seconds = float(lease.read_text())
+        last_use = os.stat(lease).st_mtime
+        with open(lease) as handle:
+            seconds = float(handle.read())
     except (FileNotFoundError, ValueError):
         return False  # no lease: a queue that never expires (or one being declared right now)
     return now - last_use > seconds
@@ -124,7 +125,7 @@ def sweep(queues_folder: Path, control_folder: Path, *, dangling: bool = False, 
     for entry in entries:
         if entry.name.startswith(GONE_PREFIX):
             shutil.rmtree(entry.path, ignore_errors=True)  # left by a sweep that was interrupted
-        elif entry.is_dir() and has_expired(Path(entry.path), now):
+        elif entry.is_dir() and has_expired(entry.path, now):
             expired.append(entry.name)
     if expired or dangling:
         doomed_names = set(expired)

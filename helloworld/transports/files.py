@@ -115,6 +115,16 @@ class QueueReader:
             return None
         return self.names.popleft()
 
+    def has_news(self) -> bool:
+        """Whether a poll could find a message: names left from the last listing, or a folder
+        changed since (one stat)."""
+        if self.names or self.listed_mtime is None:
+            return True
+        try:
+            return os.stat(self.folder).st_mtime_ns != self.listed_mtime
+        except FileNotFoundError:
+            return False
+
     def forget(self) -> None:
         self.names.clear()
         self.listed_mtime = None
