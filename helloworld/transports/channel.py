@@ -12,6 +12,7 @@ from time import monotonic
 from kombu.exceptions import ChannelError
 from kombu.log import get_logger
 from kombu.transport import filesystem
+from kombu.transport.base import to_rabbitmq_queue_arguments
 from kombu.utils.encoding import bytes_to_str, str_to_bytes
 from kombu.utils.json import dumps, loads
 from kombu.utils.scheduling import FairCycle
@@ -53,6 +54,11 @@ class Channel(filesystem.Channel):
         self._cycle = InOrderCycle(self._get_and_deliver, self._active_queues, Empty)
 
     # --- queues -------------------------------------------------------------------------------
+
+    def prepare_queue_arguments(self, arguments, **kwargs):
+        """Pass a queue's `expires` (and `message_ttl`, ...) on as AMQP's `x-` arguments, as the Redis
+        transport does: kombu's default drops them, and expiry.py needs `x-expires`."""
+        return to_rabbitmq_queue_arguments(arguments, **kwargs)
 
     def _new_queue(self, queue, **kwargs):
         """Declare `queue`: its folder, its lease if it expires (expiry.py), and any messages
