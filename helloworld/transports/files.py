@@ -117,8 +117,8 @@ class QueueReader:
 
     def has_news(self) -> bool:
         """Whether a poll could find a message: names left from the last listing, or a folder
-        changed since (one stat)."""
-        if self.names or self.listed_mtime is None:
+        changed since (one stat; a folder that does not exist has nothing)."""
+        if self.names:
             return True
         try:
             return os.stat(self.folder).st_mtime_ns != self.listed_mtime
