@@ -183,3 +183,24 @@ def test_a_reply_queue_is_removed_with_its_messages_once_the_replies_are_collect
     channel.after_reply_message_received(queue.name)  # what kombu's Mailbox does after collecting
     assert not files.queue_folder(options, queue.name).exists()
     assert channel.get_table("reply.hw.pidbox") == []
+
+
+def test_two_readers_sharing_a_backlog_each_take_a_message_once(connection, options):
+    put(connection.default_channel, "hw.default", 1000)
+    taken: list[list[int]] = [[], []]
+
+    def read(into):
+        with Connection(URL, transport_options=options) as own:
+            channel = own.channel()
+            while True:
+                try:
+                    into.append(channel._get("hw.default")["index"])
+                except Empty:
+                    return
+
+    threads = [threading.Thread(target=read, args=(into,)) for into in taken]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(taken[0] + taken[1]) == list(range(1000))  # none lost, none twice
