@@ -206,7 +206,7 @@ def measure(report: Report, rows: int, window: float, edits: int, queue: str, sc
         if profiler:
             report.note(f"profile of beat at {label}: {summarize_profile(*profiler)}")
         # Let the last edit's send land before judging it (it is due two seconds after the edit).
-        env.wait_for(lambda: len(sends_by_name(cold)) == len(cold), 30, "the edited rows' sends", process=beat)
+        env.wait_for(lambda: len(sends_by_name(cold)) == len(cold), 30, message="the edited rows' sends", process=beat)
         time.sleep(2)  # one more tick or two: a row sent twice would show now
     finally:
         beat.terminate()

@@ -17,12 +17,11 @@ import threading
 import time
 import uuid
 from contextlib import suppress
-from pathlib import Path
 from urllib.parse import urlsplit
 
 from bench import env
 from bench.harness import Report, interleave, percentile, say
-from helloworld.transports import write_whole
+from helloworld.transports import queue_folder, write_whole
 
 RAW = "a raw client"
 BARE = "b apply_async"
@@ -91,8 +90,8 @@ class RawClient:
         else:
             from django.conf import settings
 
-            folder = Path(settings.BROKER.transport_options["data_folder_out"])
-            found = env.wait_for(lambda: list(folder.glob(f"*.{source}.msg")), 10, "the copied message file")
+            folder = queue_folder(settings.BROKER.transport_options, source)
+            found = env.wait_for(lambda: list(folder.glob("*.msg")), 10, message="the copied message file")
             self.payload = found[0].read_bytes()
             self.folder = env.DATA_DIR / "raw"
             self.folder.mkdir(exist_ok=True)

@@ -22,6 +22,7 @@ BENCHMARKS = {
     "e2e": "bench.bench_e2e",
     "beat": "bench.bench_beat",
     "pages": "bench.bench_pages",
+    "local": "bench.bench_local",
 }
 
 

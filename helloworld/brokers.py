@@ -83,14 +83,16 @@ def kind_of(url: str) -> str:
 def filesystem(data_dir: Path) -> Broker:
     """kombu's filesystem transport with every folder under `data_dir`, created on first use.
 
-    One folder serves as both inbox and outbox so that every process on the machine shares
-    the queues; `control_folder` enables fanout, which remote control (`inspect ping`) needs.
-    The transport is kombu's, serving the queues in order (`high` first; helloworld.transports).
+    Every process on the machine shares the queues: one folder per queue under `queues_folder`,
+    messages written whole in `data_folder_in`/`data_folder_out` first; `control_folder` holds the
+    exchanges' bindings, which remote control (`inspect ping`) and events need. The transport is
+    kombu's, made fast and tidy (helloworld.transports).
     """
     root = Path(data_dir) / "broker"
     folders = {
         "data_folder_in": root / "queue",
         "data_folder_out": root / "queue",
+        "queues_folder": root / "queues",
         "processed_folder": root / "processed",
         "control_folder": root / "control",
     }
@@ -98,7 +100,8 @@ def filesystem(data_dir: Path) -> Broker:
         folder.mkdir(parents=True, exist_ok=True)
     options = {name: str(path) for name, path in folders.items()}
     options["store_processed"] = False
-    # The transport polls the folder; the default second makes every task feel slow locally.
+    # How often the transport looks for messages another process sent (an ack wakes it at once):
+    # the default second makes every task feel slow locally.
     options["polling_interval"] = 0.2
     return Broker(
         url=f"{transports.SCHEME}://localhost//", kind="filesystem", source="default", transport_options=options

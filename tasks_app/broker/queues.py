@@ -7,25 +7,23 @@ Each broker tells a different amount:
   (stamped by `tasks_app.signals.stamp_sent_at` on every publish, beat's included) gives its age.
 - RabbitMQ: a passive queue.declare answers the ready count and the consumers; AMQP offers no
   way to look at a message without taking it, so the oldest task's age is unknown.
-- filesystem: one file per message in the shared folder, named `<ms>_<uuid>.<queue>.msg`; the
-  depth is a count of names, the oldest file's modification time is its age.
+- filesystem: one file per message in the queue's folder (helloworld.transports), names sorting
+  oldest first; the depth is a count of names, the oldest file's modification time is its age.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import time
 from contextlib import suppress
 from dataclasses import dataclass
-from pathlib import Path
 
 from celery import current_app
 from django.conf import settings
 from django.utils import timezone
 from kombu import Queue
 
-from helloworld import brokers
+from helloworld import brokers, transports
 
 SENT_AT_HEADER = "sent_at"  # seconds since the epoch, stamped when the task is published
 # One purge stops after this many messages or seconds (each takes a broker round trip and a result
@@ -96,21 +94,15 @@ def _redis_state(channel, name: str, now: float) -> tuple[int, float | None]:
     return depth, max(ages) if ages else None
 
 
-def _filesystem_files(connection, name: str) -> list[Path]:
-    folder = Path(connection.transport_options["data_folder_in"])
-    suffix = f"{name}.msg"
-    # kombu matches `filename.partition('.')[2]` against the same suffix; do exactly as it does.
-    return [folder / entry for entry in os.listdir(folder) if entry.partition(".")[2] == suffix]
-
-
 def _filesystem_state(connection, name: str, now: float) -> tuple[int, float | None]:
-    mtimes = []
-    for path in _filesystem_files(connection, name):
+    folder = transports.queue_folder(connection.transport_options, name)
+    names = transports.waiting(folder)
+    for oldest in names:  # names sort oldest first: one stat, whatever the depth
         try:
-            mtimes.append(path.stat().st_mtime)
+            return len(names), max(0.0, now - (folder / oldest).stat().st_mtime)
         except FileNotFoundError:
             continue  # taken by a worker while we looked
-    return len(mtimes), (max(0.0, now - min(mtimes)) if mtimes else None)
+    return len(names), None
 
 
 def _rabbitmq_state(connection, name: str) -> tuple[int, int]:

@@ -9,7 +9,7 @@ class TimedOut(AssertionError):
     """What was waited for never happened (an AssertionError, so that pytest shows a failure)."""
 
 
-def wait_for(predicate, timeout: float = 20.0, interval: float = 0.1, message: str = "condition", process=None):
+def wait_for(predicate, timeout: float = 20.0, *, interval: float = 0.1, message: str = "condition", process=None):
     """Poll until `predicate()` returns something truthy and return it; raise TimedOut past `timeout`.
 
     With `process` (a support.processes.Process), stop waiting as soon as it has exited, and

@@ -1,0 +1,34 @@
+"""The site's embedded broker: kombu's filesystem transport, made fast and tidy for a worker and a web
+process sharing one folder on one machine.
+
+What it changes in kombu's transport, and why:
+
+- Whole messages only. kombu creates a message's file under its final name and only then writes
+  the body; a worker polling at that instant took the empty file and stopped with "Unrecoverable
+  error: JSONDecodeError" (kombu issue #1551). Here a message is written under a name no reader
+  matches and renamed into place (atomic on POSIX); a fanout exchange's file too.
+- Queue order. kombu polls its queues round robin, so `high` had no precedence; here every poll
+  starts at the first queue, as Redis does with `queue_order_strategy: priority`.
+- One folder per queue, read through a cached listing (files.py): taking a message costs the same
+  whatever the backlog, and a poll of a queue that has not changed costs one stat.
+- Woken by acks (channel.py). With a prefetch limit the consumer stops taking messages until one
+  is acknowledged, and kombu then sleeps the whole polling interval; here an ack (from the pool's
+  result thread) wakes the polling loop at once, so the interval no longer bounds the drain rate.
+- Queues that expire (expiry.py): auto-delete and `x-expires` queues whose consumer has gone are
+  unbound and removed, so a monitor that left stops filling the folder.
+
+Registered as the URL scheme `filesystem-ordered` (kombu finds transports by scheme; it refuses
+import paths in URLs). Every process of the site imports this through the settings
+(helloworld.brokers) before it connects.
+"""
+
+from kombu.transport import TRANSPORT_ALIASES
+
+from helloworld.transports.channel import Channel, Transport
+from helloworld.transports.files import PARTIAL_SUFFIX, queue_folder, waiting, write_whole
+
+SCHEME = "filesystem-ordered"
+
+__all__ = ["PARTIAL_SUFFIX", "SCHEME", "Channel", "Transport", "queue_folder", "waiting", "write_whole"]
+
+TRANSPORT_ALIASES.setdefault(SCHEME, f"{__name__}:Transport")

@@ -1,0 +1,264 @@
+"""The channel and transport of the embedded broker (see the package's docstring for the why)."""
+
+from __future__ import annotations
+
+import os
+import threading
+from contextlib import suppress
+from pathlib import Path
+from queue import Empty
+from time import monotonic
+
+from kombu.exceptions import ChannelError
+from kombu.log import get_logger
+from kombu.transport import filesystem
+from kombu.transport.base import to_rabbitmq_queue_arguments
+from kombu.utils.encoding import bytes_to_str, str_to_bytes
+from kombu.utils.json import dumps, loads
+from kombu.utils.scheduling import FairCycle
+
+from helloworld.transports import expiry, files
+
+logger = get_logger(__name__)
+
+
+class InOrderCycle(FairCycle):
+    def get(self, callback, **kwargs):
+        self.pos = 0  # FairCycle would start where the previous poll stopped
+        return super().get(callback, **kwargs)
+
+
+class Channel(filesystem.Channel):
+    def __init__(self, connection, **kwargs):
+        self._readers: dict[str, files.QueueReader] = {}
+        self._lifetimes: dict[str, float] = {}  # the expiring queues this channel declared
+        self._adopted: set[str] = set()
+        super().__init__(connection, **kwargs)
+        self.queues_folder = files.queues_folder(self.transport_options)
+        for folder in (self.data_folder_out, self.processed_folder, self.queues_folder):
+            os.makedirs(folder, exist_ok=True)
+
+    def _folder(self, queue) -> Path:
+        try:
+            return files.queue_folder(self.transport_options, queue)
+        except ValueError as exc:
+            raise ChannelError(str(exc)) from None
+
+    def _reader(self, queue) -> files.QueueReader:
+        reader = self._readers.get(queue)
+        if reader is None:
+            reader = self._readers[queue] = files.QueueReader(self._folder(queue))
+        return reader
+
+    def _reset_cycle(self):
+        self._cycle = InOrderCycle(self._get_and_deliver, self._active_queues, Empty)
+
+    # --- queues -------------------------------------------------------------------------------
+
+    def prepare_queue_arguments(self, arguments, **kwargs):
+        """Pass a queue's `expires` (and `message_ttl`, ...) on as AMQP's `x-` arguments, as the Redis
+        transport does: kombu's default drops them, and expiry.py needs `x-expires`."""
+        return to_rabbitmq_queue_arguments(arguments, **kwargs)
+
+    def _new_queue(self, queue, **kwargs):
+        """Declare `queue`: its folder, its lease if it expires (expiry.py), and any messages
+        the flat layout of older versions left for it."""
+        folder = self._folder(queue)
+        seconds = expiry.lifetime(**kwargs)
+        try:
+            expiry.declare(folder, seconds)
+            if queue not in self._adopted:
+                self._adopted.add(queue)
+                files.adopt_legacy(self.data_folder_in, folder, queue)
+        except OSError as exc:
+            raise ChannelError(f"Cannot declare queue {queue!r} in {folder}") from exc
+        if seconds is None:
+            self._lifetimes.pop(queue, None)
+        else:
+            self._lifetimes[queue] = seconds
+
+    def _size(self, queue):
+        return len(files.waiting(self._folder(queue)))
+
+    def _purge(self, queue):
+        folder = self._folder(queue)
+        count = 0
+        for name in files.waiting(folder):
+            try:
+                os.remove(folder / name)
+            except FileNotFoundError:
+                continue  # taken by a reader meanwhile
+            count += 1
+        self._reader(queue).forget()
+        return count
+
+    def _delete(self, queue, exchange, routing_key, pattern, *args, **kwargs):
+        """Delete `queue`: unbound from `exchange` (kombu), then its folder and messages."""
+        super()._delete(queue, exchange, routing_key, pattern, *args, **kwargs)
+        expiry.remove_folder(self._folder(queue))
+        self._lifetimes.pop(queue, None)
+        self._readers.pop(queue, None)
+
+    def renew_leases(self) -> None:
+        """Renew the lease of every expiring queue this channel consumes; one whose lease is gone
+        expired while this process was not polling (stopped, or stalled for its lifetime), so it
+        is declared and bound again (what a consumer reconnecting to AMQP would do)."""
+        for queue in set(self._active_queues):
+            seconds = self._lifetimes.get(queue)
+            if seconds is None:
+                continue
+            folder = self._folder(queue)
+            if expiry.renew(folder):
+                continue
+            logger.warning("Queue %s expired while its consumer was away; declaring it again", queue)
+            expiry.declare(folder, seconds)
+            self._reader(queue).forget()
+            for exchange, routing_key, arguments in list(self.state.queue_bindings(queue)):
+                meta = self.typeof(exchange).prepare_bind(queue, exchange, routing_key, arguments)
+                self._queue_bind(exchange, *meta)
+
+    # --- messages -----------------------------------------------------------------------------
+
+    def _put(self, queue, payload, **kwargs):
+        """Put a message on `queue`, where readers see it only once it is complete. A queue whose
+        folder is missing (never declared by this process's peers, or deleted) gets one, so that
+        a task sent to it is kept rather than dropped."""
+        folder = self._folder(queue)
+        final = os.path.join(folder, files.message_name())
+        body = str_to_bytes(dumps(payload))
+        try:
+            try:
+                files.write_whole(final, body, staging=self.data_folder_out)
+            except FileNotFoundError:
+                folder.mkdir(parents=True, exist_ok=True)
+                files.write_whole(final, body, staging=self.data_folder_out)
+        except OSError as exc:
+            raise ChannelError(f"Cannot add file {final!r} to directory") from exc
+
+    def _get(self, queue):
+        """Take the oldest message of `queue`: renamed into the processed folder first (of two
+        readers, one rename wins), then read and removed."""
+        reader = self._reader(queue)
+        while (name := reader.next_name()) is not None:
+            claimed = os.path.join(self.processed_folder, name)
+            try:
+                os.rename(os.path.join(reader.folder, name), claimed)
+            except FileNotFoundError:
+                continue  # another reader took it first
+            try:
+                with open(claimed, "rb") as handle:
+                    payload = handle.read()
+                if not self.store_processed:
+                    os.remove(claimed)
+            except OSError as exc:
+                raise ChannelError(f"Cannot read file {claimed!r} from queue.") from exc
+            return loads(bytes_to_str(payload))
+        raise Empty()
+
+    def basic_consume(self, queue, *args, **kwargs):
+        result = super().basic_consume(queue, *args, **kwargs)
+        if queue in self._lifetimes:
+            expiry.renew(self._folder(queue))
+        return result
+
+    def basic_ack(self, delivery_tag, multiple=False):
+        super().basic_ack(delivery_tag, multiple=multiple)
+        self._wake_transport()
+
+    def basic_reject(self, delivery_tag, requeue=False):
+        super().basic_reject(delivery_tag, requeue=requeue)
+        self._wake_transport()
+
+    def has_news(self) -> bool:
+        """Whether polling this channel could deliver anything (the cheap check before a poll)."""
+        if not self._consumers or not self.qos.can_consume():
+            return False
+        return any(self._reader(queue).has_news() for queue in self._active_queues)
+
+    def _wake_transport(self) -> None:
+        """A prefetch slot is free again: let the polling loop take the next message now."""
+        wake_up = getattr(self.connection, "wake_up", None)
+        if wake_up is not None:
+            wake_up()
+
+    # --- exchanges ----------------------------------------------------------------------------
+
+    def _queue_bind(self, exchange, routing_key, pattern, queue):
+        """Bind `queue` to an `exchange`: a new exchange file appears whole and only once
+        (write_whole's exclusive link); an existing one gets kombu's locked update."""
+        file = self._exchange_file(exchange)
+        if not file.exists():
+            entry = filesystem.exchange_queue_t(routing_key or "", pattern or "", queue or "")
+            try:
+                self.control_folder.mkdir(exist_ok=True)
+                files.write_whole(file, str_to_bytes(dumps([entry])), exclusive=True)
+                return
+            except FileExistsError:
+                pass  # another process created it meanwhile: add to it as kombu does
+            except OSError as exc:
+                raise ChannelError(f"Cannot open {file}") from exc
+        super()._queue_bind(exchange, routing_key, pattern, queue)
+
+
+class Transport(filesystem.Transport):
+    """Polls like kombu's virtual transport, but sleeps on an event an ack sets instead of a plain
+    sleep, and keeps the expiring queues (leases renewed, expired ones swept)."""
+
+    Channel = Channel
+
+    def __init__(self, client, **kwargs):
+        super().__init__(client, **kwargs)
+        # Released when an ack frees a prefetch slot, held otherwise: a bare lock is one futex call
+        # to wait on (an Event builds a Condition each wait), which five waits a second make count.
+        self._bell = threading.Lock()
+        self._bell.acquire()
+        self._next_renewal = 0.0
+        self._next_sweep = 0.0
+        self._swept_dangling = False
+
+    def wake_up(self) -> None:
+        with suppress(RuntimeError):  # already released: a wake is pending
+            self._bell.release()
+
+    def drain_events(self, connection, timeout=None):
+        started = monotonic()
+        interval = self.polling_interval
+        while True:
+            self._housekeeping()
+            self._bell.acquire(blocking=False)  # before the poll: an ack during it wakes the wait below
+            # kombu's poll walks every channel and queue through its cycles (tens of microseconds,
+            # five times a second when idle); a stat per queue says first whether it can find anything.
+            if any(channel.has_news() for channel in self.channels):
+                try:
+                    self.cycle.get(self._deliver, timeout=timeout)
+                    return
+                except Empty:
+                    pass
+            elapsed = monotonic() - started
+            if timeout is not None and elapsed >= timeout:
+                raise TimeoutError()
+            if interval is not None:
+                self._bell.acquire(timeout=interval if timeout is None else min(interval, timeout - elapsed))
+
+    def _housekeeping(self) -> None:
+        now = monotonic()
+        if now < self._next_renewal and now < self._next_sweep:
+            return
+        try:
+            if now >= self._next_renewal:
+                self._next_renewal = now + expiry.RENEW_EVERY
+                for channel in list(self.channels):
+                    channel.renew_leases()
+            if now >= self._next_sweep:
+                self._next_sweep = now + expiry.SWEEP_EVERY
+                options = self.client.transport_options
+                gone = expiry.sweep(
+                    files.queues_folder(options),
+                    Path(options.get("control_folder", "control")),
+                    dangling=not self._swept_dangling,
+                )
+                self._swept_dangling = True
+                if gone:
+                    logger.info("Removed %d queue(s) whose consumers had gone: %s", len(gone), ", ".join(gone))
+        except OSError as exc:  # the broker's folders are shared: never let tidying stop a worker
+            logger.warning("Broker housekeeping failed: %r", exc)
