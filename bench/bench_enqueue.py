@@ -5,7 +5,9 @@
 (b) a bare `apply_async` of `echo` through the site's Celery app;
 (c) `services.enqueue`: the site's record in PostgreSQL plus the publish, in one transaction;
 (d) `POST /api/tasks/bulk/` to gunicorn, batches of tasks, counted per task;
-(e) single `POST /api/tasks/` requests from several concurrent clients (also p50/p99 latency).
+(e) single `POST /api/tasks/` requests from several concurrent clients (also p50/p99 latency);
+(f) `POST /api/tasks/bulk/` with every task in one request, and (g) `POST /api/tasks/retry/` of as
+    many failed tasks: retrying a filtered set costs what sending it in bulk does.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ BARE = "b apply_async"
 ENQUEUE = "c services.enqueue"
 BULK = "d bulk API (HTTP)"
 SINGLE = "e single POSTs (HTTP)"
+BULK_ONE = "f bulk API, one request"
+RETRY_ALL = "g retry all failed (HTTP)"
 NOT_AVAILABLE = "endpoint not available in this checkout"
 
 
@@ -120,6 +124,8 @@ class RawClient:
 
 
 def run_broker(broker: str, sizes: dict, rounds: int, clients: int, batch: int, smoke: bool) -> Report:
+    from django_celery_results.models import TaskResult
+
     from tasks_app import services
     from tasks_app.models import TaskRecord
     from tasks_app.tasks import echo
@@ -234,14 +240,33 @@ def run_broker(broker: str, sizes: dict, rounds: int, clients: int, batch: int, 
                 latency50.add(SINGLE, 1000 * percentile(latencies, 0.50))
                 latency99.add(SINGLE, 1000 * percentile(latencies, 0.99))
 
+            def run_bulk_one():
+                tasks = [{"task": "echo", "args": ["hello"]} for _ in range(sizes["retry"])]
+                started = time.perf_counter()
+                status, answer = post(base, "/api/tasks/bulk/", {"tasks": tasks})
+                seconds = time.perf_counter() - started
+                if status != 202 or len(answer.get("tasks", [])) != len(tasks):
+                    raise RuntimeError(f"bulk POST answered {status}: {str(answer)[:200]}")
+                rate.add(BULK_ONE, len(tasks) / seconds)
+
+            def run_retry_all():
+                seed_failed(sizes["retry"], default_queue)  # untimed: what a day of failures leaves
+                started = time.perf_counter()
+                status, answer = post(base, "/api/tasks/retry/?task=echo&state=FAILURE", {})
+                seconds = time.perf_counter() - started
+                if status != 202 or answer.get("retried") != sizes["retry"]:
+                    raise RuntimeError(f"retry-all answered {status}: {str(answer)[:200]}")
+                rate.add(RETRY_ALL, sizes["retry"] / seconds)
+
             def between():
                 env.purge_queues(app, env.site_queues())
                 raw.clear()
                 TaskRecord.objects.all().delete()
+                TaskResult.objects.all().delete()
 
             contenders = {RAW: run_raw, BARE: run_bare, ENQUEUE: run_enqueue, SINGLE: run_single}
             if not bulk_problem:
-                contenders[BULK] = run_bulk
+                contenders.update({BULK: run_bulk, BULK_ONE: run_bulk_one, RETRY_ALL: run_retry_all})
             say(f"[enqueue/{broker}] {rounds} rounds of {', '.join(contenders)}")
             interleave(contenders, rounds, between)
         finally:
@@ -253,6 +278,7 @@ def run_broker(broker: str, sizes: dict, rounds: int, clients: int, batch: int, 
     report.ratio("(d)/(b)", "throughput", BULK, BARE)
     report.ratio("(b)/(a)", "throughput", BARE, RAW)
     report.ratio("(e)/(b)", "throughput", SINGLE, BARE)
+    report.ratio("(g)/(f)", "throughput", RETRY_ALL, BULK_ONE)
     report.target("(c) services.enqueue >= 0.5 x (b) apply_async", report.ratios["(c)/(b)"], 0.5)
     report.target(
         "(d) bulk API per task >= 0.8 x (b) apply_async",
@@ -261,17 +287,43 @@ def run_broker(broker: str, sizes: dict, rounds: int, clients: int, batch: int, 
         note=bulk_problem or "",
     )
     report.target("(b) apply_async >= 0.3 x (a) raw client", report.ratios["(b)/(a)"], 0.3)
+    report.target(
+        f"(g) retrying {sizes['retry']:,} failed tasks takes at most 2 x (f) a bulk enqueue of as many",
+        report.ratios["(g)/(f)"],
+        0.5,
+        note=bulk_problem or "",
+    )
     return report
+
+
+def seed_failed(count: int, queue: str) -> None:
+    """`count` echo tasks that a worker reported FAILURE for, as the site records them."""
+    from celery import uuid
+    from django.utils import timezone
+    from django_celery_results.models import TaskResult
+
+    from tasks_app.models import TaskRecord
+
+    ids = [uuid() for _ in range(count)]
+    TaskRecord.objects.bulk_create(
+        TaskRecord(task_id=task_id, task_name="echo", args=["hello"], kwargs={}, queue=queue, state="FAILURE")
+        for task_id in ids
+    )
+    TaskResult.objects.bulk_create(
+        TaskResult(task_id=task_id, status="FAILURE", result='{"exc_type": "ValueError"}', date_done=timezone.now())
+        for task_id in ids
+    )
 
 
 def run(smoke: bool) -> list[Report]:
     if smoke:
-        sizes = {"raw": 50, "apply_async": 50, "enqueue": 50, "bulk": 50, "single": 20}
+        sizes = {"raw": 50, "apply_async": 50, "enqueue": 50, "bulk": 50, "single": 20, "retry": 50}
         rounds, clients, batch = 1, 2, 25
     else:
         n = int(os.environ.get("BENCH_ENQUEUE_TASKS", "2000"))
         n_http = int(os.environ.get("BENCH_ENQUEUE_HTTP_TASKS", "1000"))
-        sizes = {"raw": n, "apply_async": n, "enqueue": n, "bulk": n, "single": n_http}
+        n_retry = int(os.environ.get("BENCH_RETRY_TASKS", "5000"))
+        sizes = {"raw": n, "apply_async": n, "enqueue": n, "bulk": n, "single": n_http, "retry": n_retry}
         rounds, clients, batch = int(os.environ.get("BENCH_ENQUEUE_ROUNDS", "3")), 4, 100
     brokers = os.environ.get("BENCH_BROKERS", "redis,rabbitmq,filesystem").split(",")
     return [run_broker(broker, sizes, rounds, clients, batch, smoke) for broker in brokers]
