@@ -33,8 +33,10 @@
       set("traceback", task.traceback || "");
     }
     if (task.attempts) renderAttempts(task);
+    var requested = Boolean(task.revoke_requested_at) && !task.finished;
+    field("revoke-requested").hidden = !requested;
     field("retry-link").hidden = !task.finished;
-    field("revoke-link").hidden = task.finished;
+    field("revoke-link").hidden = task.finished || requested;
   }
 
   // A task that retries by itself (fetch_url): which attempt, and what the earlier ones ran into.

@@ -39,6 +39,11 @@ class TaskRecord(models.Model):
     retry_of = models.ForeignKey(
         "self", to_field="task_id", null=True, blank=True, on_delete=models.SET_NULL, related_name="retries"
     )
+    # Set when a revoke could not stop the task (it was running, not terminated): this run finishes
+    # and shows its real outcome, and the worker's check (worker.revocation) never runs it again.
+    revoke_requested_at = models.DateTimeField(null=True, blank=True)
+    # A periodic task's run sent by a person ("Run now"), not by beat on its schedule.
+    by_hand = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -15,6 +15,7 @@ from tasks_app.models import TaskRecord
 QUEUED = "QUEUED"  # the site's: sent, and no worker has reported yet (Celery would say PENDING)
 PROGRESS = "PROGRESS"  # the site's: a running task's own report of how far it got (tasks.long_task)
 FINISHED_STATES = celery_states.READY_STATES  # SUCCESS, FAILURE, REVOKED
+WAITING_STATES = frozenset({QUEUED, celery_states.RETRY})  # not running now: a revoke stops it for good
 # Every state a task shows, in the order it passes through them: what the tasks list filters
 # on and the dashboard counts.
 STATES = (
@@ -55,6 +56,8 @@ class TaskStatus:
     # A task that retries by itself (fetch_url): {"attempt": n, "max_attempts": m, "errors": [...]}
     attempts: dict | None = None
     recorded: bool = False  # the site sent it (a TaskRecord exists), so it can be retried or revoked
+    # When a revoke was asked for while it ran: this run finishes, and it does not run again.
+    revoke_requested_at: datetime | None = None
 
     @property
     def finished(self) -> bool:
@@ -86,6 +89,7 @@ class TaskStatus:
             "progress": self.progress,
             "retry_of": self.retry_of or None,
             "attempts": self.attempts,
+            "revoke_requested_at": iso(self.revoke_requested_at),
         }
 
 
@@ -151,6 +155,7 @@ def get(task_id: str) -> TaskStatus | None:
         retry_of=(record.retry_of_id or "") if record else "",
         attempts=_attempts(row),
         recorded=record is not None,
+        revoke_requested_at=record.revoke_requested_at if record else None,
     )
 
 

@@ -194,8 +194,9 @@ def task_revoke(request, task_id):
     return JsonResponse(
         {
             "id": task_id,
-            "state": "REVOKED",
+            "state": revocation.state,
             "previous_state": revocation.previous_state,
+            "revocation": revocation.summary,
             "terminate": revocation.terminate,
             "workers_told": revocation.workers_told,
             "url": task_url(task_id),

@@ -16,6 +16,7 @@ from celery import current_app, states, uuid
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, OuterRef
+from django.utils import timezone
 
 from tasks_app import catalog, status
 from tasks_app.broker import control, publishing
@@ -57,8 +58,8 @@ def retryable(records):
 
 
 def revocable(records):
-    """The queued or running tasks among `records`."""
-    return records.filter(state__in=UNFINISHED)
+    """The queued or running tasks among `records` whose revocation has not been asked for yet."""
+    return records.filter(state__in=UNFINISHED, revoke_requested_at__isnull=True)
 
 
 def count_up_to(selected, limit: int | None = None) -> tuple[int, bool]:
@@ -95,14 +96,19 @@ def retry_failed(records, owner=None, limit: int | None = None) -> BulkAction:
 
 
 def revoke_unfinished(records, terminate: bool = False, limit: int | None = None) -> BulkAction:
-    """Revoke every queued or running task of `records`, up to the cap, durably (each marked
-    REVOKED before the workers are told, as services.revoke does for one)."""
+    """Revoke every queued or running task of `records`, up to the cap, durably and as
+    services.revoke does for one: waiting tasks (and, with `terminate`, running ones) are marked
+    REVOKED; running ones without it finish their run, their revocation recorded as requested."""
     targets, more = _batch(revocable(records), limit)
     truth = status.states(record.task_id for record in targets)
     task_ids = [task_id for task_id, state in truth.items() if state not in status.FINISHED_STATES]
+    running = [task_id for task_id in task_ids if truth[task_id] not in status.WAITING_STATES]
     backend = current_app.backend
     with transaction.atomic():
+        if not terminate:
+            TaskRecord.objects.filter(task_id__in=running).update(revoke_requested_at=timezone.now())
         for task_id in task_ids:
-            backend.mark_as_revoked(task_id, reason="revoked on request (revoke all)")
+            if terminate or task_id not in running:
+                backend.mark_as_revoked(task_id, reason="revoked on request (revoke all)")
     told = control.revoke(task_ids, terminate=terminate, signal=settings.TASK_TERMINATE_SIGNAL) if task_ids else True
     return BulkAction(task_ids, len(truth) - len(task_ids), more, workers_told=told)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from celery import current_app
+from celery import current_app, states
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from tasks_app import catalog, status, validation
 from tasks_app.broker import control
@@ -73,16 +74,36 @@ class Revocation:
     terminate: bool
     workers_told: bool  # False when the broker was unreachable: the database mark still holds
 
+    @property
+    def state(self) -> str:
+        """The task's state now: REVOKED, or, for a running task not terminated, the state it runs
+        on in (its revocation only requested: this run finishes)."""
+        return self.previous_state if self.requested_only else states.REVOKED
+
+    @property
+    def requested_only(self) -> bool:
+        return not self.terminate and self.previous_state not in status.WAITING_STATES
+
+    @property
+    def summary(self) -> str:
+        """What happened, in one sentence for a page, the CLI or the API."""
+        if self.terminate:
+            return "Revoked and terminated."
+        if self.requested_only:
+            return "Revocation requested: this run will finish, and the task will not run again."
+        return "Revoked: it will not run."
+
 
 def revoke(task_id, terminate=False) -> Revocation:
     """Revoke a queued or running task, durably.
 
-    The REVOKED result row is written first: the site's tasks check it before they run (see
-    tasks_app.worker.revocation), so a task revoked while no worker is up never runs. Then the workers
-    that are up are told, so that one holding the task (prefetched, or waiting on a retry
-    countdown) drops it, and with `terminate` the pool process running it is killed with
-    settings.TASK_TERMINATE_SIGNAL. A running task that is not terminated finishes its current
-    run (Celery cannot stop it politely), and its outcome replaces REVOKED; it is never run again.
+    A waiting task (queued, or waiting to retry) is marked REVOKED in the result table first: the
+    site's tasks check it before they run (tasks_app.worker.revocation), so one revoked while no
+    worker is up never runs. A running task with `terminate` is marked REVOKED too, and its pool
+    process is killed with settings.TASK_TERMINATE_SIGNAL. A running task without `terminate`
+    cannot be stopped politely: it keeps its state and finishes this run, whose real outcome its
+    page shows; only the request is recorded (TaskRecord.revoke_requested_at), which the same check
+    reads, so it never runs again (after a worker crash, say). Then the live workers are told.
     The threads pool (the embedded test worker) cannot kill a thread: there `terminate` does nothing.
     """
     if not isinstance(terminate, bool):
@@ -93,6 +114,10 @@ def revoke(task_id, terminate=False) -> Revocation:
         raise TaskStateConflict(
             f"Task {record.task_id} is already {state}; only a queued or running task can be revoked."
         )
-    current_app.backend.mark_as_revoked(record.task_id, reason="revoked on request")
+    revocation = Revocation(record.task_id, state, terminate, workers_told=False)
+    if revocation.requested_only:
+        TaskRecord.objects.filter(pk=record.pk).update(revoke_requested_at=timezone.now())
+    else:
+        current_app.backend.mark_as_revoked(record.task_id, reason="revoked on request")
     told = control.revoke(record.task_id, terminate=terminate, signal=settings.TASK_TERMINATE_SIGNAL)
-    return Revocation(record.task_id, state, terminate, workers_told=told)
+    return replace(revocation, workers_told=told)

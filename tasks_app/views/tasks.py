@@ -68,7 +68,7 @@ def _confirm(request, task_id, action):
             "question": question.format(task=f"{found.task_name} {found.task_id}", queue=found.queue or "default"),
             "action": action,
             "allowed": allowed,
-            "running": found.state not in (status.QUEUED, "RETRY"),
+            "running": found.state not in status.WAITING_STATES,
         }
         return None, render(request, "tasks_app/task_confirm.html", context, status=200 if allowed else 409)
     return found, None
@@ -99,12 +99,7 @@ def task_revoke(request, task_id):
     except TaskInputError as exc:
         messages.error(request, exc.message)
         return redirect("task-status", task_id=found.task_id)
-    if terminate:
-        text = "Revoked and terminated."
-    elif revocation.previous_state in (status.QUEUED, "RETRY"):
-        text = "Revoked: it will not run."
-    else:
-        text = "Revoked: it finishes the run it is in (its outcome will replace REVOKED) and never runs again."
+    text = revocation.summary
     if not revocation.workers_told:
         text += " The broker could not be reached to tell the workers; the task will still not run."
     messages.success(request, text)

@@ -28,10 +28,18 @@ logger = logging.getLogger(__name__)
 
 
 def is_revoked(task_id: str) -> bool:
-    """Does the result table say this task was revoked?"""
-    from django_celery_results.models import TaskResult  # tasks.py imports this module before apps are ready
+    """Was this task revoked: marked REVOKED in the result table (it was queued), or its revocation
+    requested while it ran (services.revoke)? One query for both."""
+    # Imported here: tasks.py imports this module before the apps are ready.
+    from django_celery_results.models import TaskResult
 
-    return TaskResult.objects.filter(task_id=task_id, status=celery_states.REVOKED).exists()
+    from tasks_app.models import TaskRecord
+
+    marked = TaskResult.objects.filter(task_id=task_id, status=celery_states.REVOKED)
+    requested = TaskRecord.objects.filter(task_id=task_id, revoke_requested_at__isnull=False)
+    # order_by(): a UNION's parts may not be ordered, and both models have a default ordering.
+    either = marked.order_by().values_list("task_id").union(requested.order_by().values_list("task_id"))
+    return bool(either[:1])
 
 
 class Request(CeleryRequest):

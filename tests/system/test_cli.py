@@ -103,7 +103,7 @@ def test_the_commands_follow_a_task_from_queued_to_its_end(site, tmp_path):
     doomed_id = waiting.stdout.readline().strip()  # the id comes first, then the wait
     revoked = run(env, "revoke", doomed_id)
     assert revoked.returncode == 0, revoked.stderr
-    assert revoked.stdout.strip() == f"Revoked {doomed_id} (it was QUEUED)."
+    assert revoked.stdout.strip() == f"{doomed_id} was QUEUED. Revoked: it will not run."
     _, err = waiting.communicate(timeout=60)
     assert waiting.returncode == 1
     assert f"CommandError: Task {doomed_id} ended REVOKED" in err

@@ -276,7 +276,7 @@ def test_a_task_revoked_while_no_worker_is_up_never_runs_in_a_worker_process_sta
     processes.release(env)
     doomed = processes.manage(env, "enqueue", "fetch_url", "--args", json.dumps([f"{recording_server.url}/doomed"]))
     doomed = doomed.strip()
-    assert processes.manage(env, "revoke", doomed).strip() == f"Revoked {doomed} (it was QUEUED)."
+    assert processes.manage(env, "revoke", doomed).strip() == f"{doomed} was QUEUED. Revoked: it will not run."
     control = processes.manage(env, "enqueue", "fetch_url", "--args", json.dumps([f"{recording_server.url}/control"]))
     control = control.strip()
     with processes.started(WORKER, env, tmp_path / "worker.log") as worker:
@@ -366,7 +366,7 @@ def test_terminate_kills_a_running_task_in_a_prefork_worker_started_as_the_procf
             timeout=60,
         )
         assert revoke.returncode == 0, revoke.stderr
-        assert revoke.stdout.strip() == f"Revoked and terminated {task_id} (it was PROGRESS)."
+        assert revoke.stdout.strip() == f"{task_id} was PROGRESS. Revoked and terminated."
 
         if terminates:
             wait_for(lambda: f"Terminating {task_id}" in worker.log, timeout=15, message="the worker to terminate it")

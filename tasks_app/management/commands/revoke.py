@@ -35,7 +35,6 @@ class Command(BaseCommand):
             revocation = services.revoke(task_id, terminate=options["terminate"])
         except HANDLED as exc:
             raise command_error(exc) from None
-        done = "Revoked and terminated" if revocation.terminate else "Revoked"
-        self.stdout.write(f"{done} {revocation.task_id} (it was {revocation.previous_state}).")
+        self.stdout.write(f"{revocation.task_id} was {revocation.previous_state}. {revocation.summary}")
         if not revocation.workers_told:
             self.stderr.write("The broker was unreachable, so no worker was told; the task will still not run.")
