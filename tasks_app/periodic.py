@@ -7,10 +7,13 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.db.models import OuterRef, Subquery
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
-from tasks_app import pagination, schedules
+from tasks_app import access, pagination, schedules
+from tasks_app.models import TaskRecord
 
 ORDER = "name"  # unique: the keyset needs no tie-breaker
 HOME_LIMIT = 10  # the home page shows the first few; /periodic/ pages through them all
@@ -24,13 +27,63 @@ class PeriodicSummary:
     next_runs: list[datetime]
     runs_left: str | None = None  # a bounded schedule's runs to come: "5 runs, the last at ..."
     finished: str | None = None  # why a bounded schedule sends no more: "Finished after 5 of 5 runs."
+    runs: RunStats | None = None  # its runs as the runs table lists them (for a given user)
 
     @property
     def next_run(self) -> datetime | None:
         return self.next_runs[0] if self.next_runs else None
 
 
-def summarize(task: PeriodicTask, count: int = 1, now: datetime | None = None) -> PeriodicSummary:
+@dataclass(frozen=True)
+class RunStats:
+    """A periodic task's runs, read from the runs themselves (the records the runs table lists), so
+    that the numbers a page shows agree with it: how many (counted up to a cap), how many a person
+    sent with Run now, and the latest. Beat's own counter (total_run_count) is reset when a one-off
+    or a schedule starts again, and django-celery-beat blanks last_run_at on every disable."""
+
+    count: int
+    more: bool  # more than `count` runs: the count stopped at its cap
+    by_hand: int  # of those counted
+    last: datetime | None
+
+    def __str__(self) -> str:
+        text = f"{self.count:,}{'+' if self.more else ''}"
+        return text + (f" ({self.by_hand} by hand)" if self.by_hand else "")
+
+    def as_json(self) -> dict:
+        return {"count": self.count, "more": self.more, "by_hand": self.by_hand}
+
+
+def with_run_stats(periodic_tasks, user, cap: int = 100):
+    """`periodic_tasks` (a PeriodicTask queryset) with each row's runs as `user` may see them,
+    counted up to `cap` + 1 and the latest, in the same query: each count is one index range read
+    that stops after `cap` + 1 rows, however many runs a task has (TaskRecord's periodic index)."""
+    record, periodic = TaskRecord._meta.db_table, PeriodicTask._meta.db_table
+    runs = TaskRecord.objects.filter(periodic_task_name=OuterRef("name"))
+    owner, params = "", []
+    if not access.is_open(user):
+        runs, owner, params = runs.filter(owner_id=user.pk), " AND r.owner_id = %s", [user.pk]
+    # Table and column names from the models' metadata; the only value, the user's id, is a parameter.
+    newest = (
+        f"SELECT r.by_hand FROM {record} r WHERE r.periodic_task_name = {periodic}.name{owner} "  # noqa: S608
+        f"ORDER BY r.created_at DESC, r.id DESC LIMIT {int(cap) + 1}"
+    )
+    return periodic_tasks.annotate(
+        runs_counted=RawSQL(f"SELECT COUNT(*) FROM ({newest}) newest", params),  # noqa: S608, S611
+        runs_by_hand=RawSQL(f"SELECT COUNT(*) FROM ({newest}) newest WHERE newest.by_hand", params),  # noqa: S608, S611
+        runs_last=Subquery(runs.order_by("-created_at", "-id").values("created_at")[:1]),
+    )
+
+
+def run_stats(task: PeriodicTask, cap: int) -> RunStats | None:
+    """The runs with_run_stats() read for `task`; None when it was not read with them."""
+    if not hasattr(task, "runs_counted"):
+        return None
+    return RunStats(min(task.runs_counted, cap), task.runs_counted > cap, task.runs_by_hand, task.runs_last)
+
+
+def summarize(task: PeriodicTask, count: int = 1, now: datetime | None = None, runs_cap: int = 100) -> PeriodicSummary:
+    """What pages show of `task`; its runs too, when it was read through with_run_stats()."""
     # A crontab row carries its own zone (the admin can set one); everything else is the site's.
     tz = task.crontab.timezone if task.crontab_id else timezone.get_default_timezone()
     now = now or timezone.now()
@@ -55,6 +108,7 @@ def summarize(task: PeriodicTask, count: int = 1, now: datetime | None = None) -
         upcoming,
         runs_left=runs_left,
         finished=_finished(task, spec, now, tz),
+        runs=run_stats(task, runs_cap),
     )
 
 
@@ -86,6 +140,7 @@ def site_tasks():
     )
 
 
-def page(cursor: str = "", limit: int = pagination.DEFAULT_LIMIT) -> pagination.Page:
-    """One page of the site's periodic tasks by name (never all of them, never counted)."""
-    return pagination.paginate(site_tasks(), ORDER, cursor, limit)
+def page(user, cursor: str = "", limit: int = pagination.DEFAULT_LIMIT) -> pagination.Page:
+    """One page of the site's periodic tasks by name (never all of them, never counted), each with
+    its runs as `user` may see them."""
+    return pagination.paginate(with_run_stats(site_tasks(), user), ORDER, cursor, limit)

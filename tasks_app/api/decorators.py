@@ -110,6 +110,8 @@ def api_view(*methods, public=False, staff=False, max_body_bytes=validation.MAX_
                 return view(request, *args, **kwargs)
             except ApiError as exc:
                 return error_response(exc.status_code, exc.message, exc.field)
+            except services.TaskStateConflict as exc:  # the input is fine; the task's state forbids it
+                return error_response(409, exc.message, exc.field)
             except TaskInputError as exc:
                 return error_response(400, exc.message, exc.field)
             except services.BrokerUnavailable as exc:

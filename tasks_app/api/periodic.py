@@ -14,7 +14,7 @@ from tasks_app import access, catalog, pagination, schedules, services, status, 
 from tasks_app import periodic as periodic_tasks
 from tasks_app import task_list as listing
 from tasks_app.api.decorators import SCHEDULE_FIELDS, TASK_FIELDS, ApiError, api_view, check_fields, json_body, task_url
-from tasks_app.periodic import site_tasks, stored_json, summarize
+from tasks_app.periodic import site_tasks, stored_json, summarize, with_run_stats
 from tasks_app.status import iso
 
 RECENT_RUNS = 10
@@ -27,6 +27,7 @@ def _short_queue(full_name: str) -> str:
 
 
 def periodic_json(task, next_count: int = 5) -> dict:
+    """The periodic task as the API gives it; read through with_run_stats(), with its runs."""
     summary = summarize(task, count=next_count)
     entry = catalog.by_task_name(task.task)
     zone = task.crontab.timezone if task.crontab_id else services.site_time_zone()
@@ -47,7 +48,10 @@ def periodic_json(task, next_count: int = 5) -> dict:
         # With no beat process (scheduler add-on mode), what a too fine schedule will really do.
         "warnings": [warning] if (warning := services.addon_warning(schedules.from_periodic_task(task))) else [],
         "finished": summary.finished,
-        "last_run_at": iso(task.last_run_at),
+        # From its runs, as its runs table lists them: django-celery-beat blanks its own last run on
+        # every disable. total_run_count is beat's count since the schedule was last set.
+        "last_run_at": iso(summary.runs.last),
+        "runs": summary.runs.as_json(),
         "total_run_count": task.total_run_count,
         "url": reverse("api-periodic-detail", args=[task.pk]),
         "page": reverse("periodic-detail", args=[task.pk]),
@@ -56,6 +60,7 @@ def periodic_json(task, next_count: int = 5) -> dict:
 
 def _detail_json(task, user) -> dict:
     """The task and its most recent runs (those this user may see: their own, or all for staff)."""
+    task = _get(task.pk, user)  # read again with its runs, as saved
     runs = listing.runs(user, task.name, limit=RECENT_RUNS)
     recent = [
         {
@@ -74,9 +79,9 @@ def _require_staff(request) -> None:
         raise ApiError(403, "Only staff may schedule or change periodic tasks.")
 
 
-def _get(pk: int):
+def _get(pk: int, user):
     # A number past 64 bits would overflow the database driver rather than find nothing.
-    found = site_tasks().filter(pk=pk).first() if pk <= validation.MAX_INTEGER else None
+    found = with_run_stats(site_tasks(), user).filter(pk=pk).first() if pk <= validation.MAX_INTEGER else None
     if found is None:
         raise ApiError(404, f"No periodic task with id {pk} is known to this site.", "id")
     return found
@@ -106,13 +111,13 @@ def periodic_collection(request):
         check_fields(body, TASK_FIELDS + SCHEDULE_FIELDS, required=("task", "schedule"))
         return create(request, body)
     limit = pagination.limit_from(request.GET.get("limit"))
-    page = periodic_tasks.page(request.GET.get("cursor", ""), limit)
+    page = periodic_tasks.page(request.user, request.GET.get("cursor", ""), limit)
     return JsonResponse(page.linked(request, full_path=True).as_json(periodic_json))
 
 
 @api_view("GET", "PATCH", "DELETE")
 def periodic_item(request, pk: int):
-    task = _get(pk)
+    task = _get(pk, request.user)
     if request.method == "GET":
         return JsonResponse(_detail_json(task, request.user))
     _require_staff(request)
@@ -130,7 +135,7 @@ def periodic_item(request, pk: int):
 @api_view("POST")
 def periodic_run(request, pk: int):
     """Send the periodic task's task now, once, besides its schedule."""
-    task = _get(pk)
+    task = _get(pk, request.user)
     _require_staff(request)
     record = services.run_now(task, owner=access.owner_of(request))
     return JsonResponse({"id": record.task_id, "state": status.QUEUED, "url": task_url(record.task_id)}, status=202)

@@ -53,10 +53,11 @@ class ModelEntry(BaseModelEntry):
             PeriodicTasks.update_changed()  # a real change: other beats and the pages see it
             return schedules.schedstate(False, NEVER_CHECK_TIMEOUT)
         if model.one_off and model.enabled and model.total_run_count > 0:
-            # A one-off task that has run: disabled, and its run count reset so that enabling it
-            # again runs it once more (as the base class does, without saving its stale copy).
-            model.enabled, model.total_run_count = False, 0
-            self._update(model, enabled=False, total_run_count=0, last_run_at=None)
+            # A one-off task that has run: disabled, keeping its count and last run (the base class
+            # reset both, so that pages said it never ran, and enabling it ran it again unannounced;
+            # enabling a spent one-off is refused now: services.set_enabled).
+            model.enabled = False
+            self._update(model, enabled=False)
             PeriodicTasks.update_changed()  # a real change: other beats and the dashboard see it
             return schedules.schedstate(False, NEVER_CHECK_TIMEOUT)
         return super().is_due()

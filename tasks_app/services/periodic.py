@@ -18,6 +18,7 @@ from tasks_app import catalog, ratelimit, schedules, validation
 from tasks_app.models import TaskRecord
 from tasks_app.periodic import stored_json
 from tasks_app.services.sending import send, site_time_zone
+from tasks_app.services.task_actions import TaskStateConflict
 from tasks_app.validation import TaskInputError
 
 
@@ -88,12 +89,25 @@ def run_now(periodic: PeriodicTask, owner=None) -> TaskRecord:
         raise TaskInputError(f"{periodic.task!r} is not a task this site runs.", field="task")
     args, kwargs = entry.bind(json.loads(periodic.args or "[]"), json.loads(periodic.kwargs or "{}"))
     queue_name = periodic.queue or settings.CELERY_TASK_DEFAULT_QUEUE
-    return send(entry, args, kwargs, queue_name, periodic_task_name=periodic.name, owner=owner)
+    return send(entry, args, kwargs, queue_name, periodic_task_name=periodic.name, owner=owner, by_hand=True)
 
 
 def set_enabled(periodic: PeriodicTask, enabled: bool) -> None:
+    if enabled and not periodic.enabled:
+        _refuse_spent_one_off(periodic)
     periodic.enabled = enabled
     periodic.save()  # save(), not update(): django-celery-beat's signal tells beat it changed
+
+
+def _refuse_spent_one_off(periodic: PeriodicTask) -> None:
+    """Enabling a one-off whose time has passed would have beat run it at once, unannounced: refuse,
+    and say how to run it again."""
+    if periodic.clocked_id and periodic.clocked.clocked_time <= timezone.now():
+        at = timezone.localtime(periodic.clocked.clocked_time)
+        raise TaskStateConflict(
+            f"{periodic.name} was a one-off for {at:%Y-%m-%d %H:%M:%S %Z}, which has passed: enabled, beat would "
+            "run it again at once. Give it a new time (change its schedule to 'at ...'), or use Run now."
+        )
 
 
 def delete(periodic: PeriodicTask) -> None:
@@ -126,6 +140,8 @@ def change_periodic(periodic: PeriodicTask, changes: dict) -> PeriodicTask:
     enabled = changes.get("enabled", periodic.enabled)
     if not isinstance(enabled, bool):
         raise TaskInputError("Enabled must be true or false.", field="enabled")
+    if enabled and not periodic.enabled and spec is None:
+        _refuse_spent_one_off(periodic)
     name = periodic.name
     if "name" in changes:
         if not isinstance(changes["name"], str) or not changes["name"].strip():

@@ -22,7 +22,13 @@ def site_time_zone():
 
 
 def send(
-    entry: catalog.Entry, args: list, kwargs: dict, queue_name: str, periodic_task_name: str = "", owner=None
+    entry: catalog.Entry,
+    args: list,
+    kwargs: dict,
+    queue_name: str,
+    periodic_task_name: str = "",
+    owner=None,
+    by_hand: bool = False,
 ) -> TaskRecord:
     """Record and publish in one transaction: if the broker refuses the message the record is
     rolled back (and the owner's rate-limit count with it), so no page ever claims a task is
@@ -41,6 +47,7 @@ def send(
                 queue=queue_name,
                 periodic_task_name=periodic_task_name,
                 owner=owner,
+                by_hand=by_hand,
             )
             entry.task.apply_async(args, kwargs, task_id=task_id, queue=queue_name, headers=headers)
     except OperationalError as exc:

@@ -85,5 +85,5 @@ def _home_context(request, form):
         "recent": recent,
         "error": error,
         # The first few by name; /periodic/ pages through them all.
-        "periodic": periodic.page(limit=periodic.HOME_LIMIT).map(summarize),
+        "periodic": periodic.page(request.user, limit=periodic.HOME_LIMIT).map(summarize),
     }

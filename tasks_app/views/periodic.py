@@ -20,17 +20,20 @@ from tasks_app.ratelimit import RateLimited
 from tasks_app.validation import TaskInputError
 from tasks_app.views.home import TASKS_PER_PAGE, warn_if_nobody_will_run_it
 
+RUNS_COUNTED = 1000  # the detail page counts its runs up to this many (1,000+ beyond)
+
 
 def periodic_list(request):
-    page, error = pagination.linked_page(request, periodic.page)
+    page, error = pagination.linked_page(request, partial(periodic.page, request.user))
     context = {"summaries": page.map(summarize), "error": error}
     return render(request, "tasks_app/periodic_list.html", context, status=400 if error else 200)
 
 
 def periodic_detail(request, pk):
-    task = get_object_or_404(PeriodicTask, pk=pk)
+    task = get_object_or_404(periodic.with_run_stats(periodic.site_tasks(), request.user, RUNS_COUNTED), pk=pk)
     runs, error = pagination.linked_page(request, partial(listing.runs, request.user, task.name, limit=TASKS_PER_PAGE))
-    context = {"summary": summarize(task, count=5), "runs": runs, "error": error}
+    summary = summarize(task, count=5, runs_cap=RUNS_COUNTED)
+    context = {"summary": summary, "runs": runs, "error": error}
     return render(request, "tasks_app/periodic_detail.html", context, status=400 if error else 200)
 
 
@@ -38,8 +41,12 @@ def periodic_detail(request, pk):
 @require_POST
 def periodic_enable(request, pk, enabled):
     task = get_object_or_404(PeriodicTask, pk=pk)
-    services.set_enabled(task, enabled)
-    messages.success(request, f"{task.name} is {'enabled' if enabled else 'disabled'}.")
+    try:
+        services.set_enabled(task, enabled)
+    except TaskInputError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"{task.name} is {'enabled' if enabled else 'disabled'}.")
     back = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
         back = reverse("periodic-detail", args=[pk])

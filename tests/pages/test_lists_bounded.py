@@ -119,6 +119,8 @@ def test_the_periodic_api_pages_both_ways(client):
 # --- No COUNT, no OFFSET ---------------------------------------------------------------------
 
 LISTED = r'FROM "(TASKS_APP_TASKRECORD|DJANGO_CELERY_BEAT_PERIODICTASK)"'
+# A periodic task's runs counted up to a cap (periodic.with_run_stats): a count of a LIMITed read.
+BOUNDED_COUNT = re.compile(r"SELECT COUNT\(\*\) FROM \(SELECT [^()]* LIMIT \d+\) NEWEST")
 
 
 @pytest.mark.parametrize(
@@ -142,7 +144,7 @@ def test_no_list_counts_or_skips_rows_on_any_page(client, path):
             response = client.get(path)
         assert response.status_code == 200
         sql = [query["sql"].upper() for query in queries.captured_queries]
-        assert not [s for s in sql if "COUNT(" in s or "OFFSET" in s], sql
+        assert not [s for s in sql if "COUNT(" in BOUNDED_COUNT.sub("", s) or "OFFSET" in s], sql
         # Each list asks for one page and the row after it: never every row.
         unbounded = [s for s in sql if re.search(LISTED, s) and " LIMIT " not in s]
         assert not unbounded, unbounded
