@@ -1,6 +1,7 @@
 """gunicorn settings for the platform and for `make run` (one switch: HELLOWORLD_LOCAL)."""
 
 import os
+from pathlib import Path
 
 _TRUE = {"1", "true", "yes", "on"}
 
@@ -45,3 +46,10 @@ limit_request_field_size = 8190
 # loopback, gunicorn's default, so a client reaching the port directly cannot claim HTTPS.
 forwarded_allow_ips = "*" if _trust else "127.0.0.1,::1"
 accesslog = "-"
+# gunicorn's control socket (for `gunicornc`) defaults to one path per user ($XDG_RUNTIME_DIR or
+# ~/.gunicorn/gunicorn.ctl), so two sites run at once on one machine took over each other's: keep
+# it in this site's data directory, as helloworld.settings.DATA_DIR. A Unix socket path has at most
+# 107 bytes: past that (a deeply nested clone), no control socket rather than a startup warning.
+_data_dir = Path(os.environ.get("HELLOWORLD_DATA_DIR") or Path(__file__).resolve().parent.parent / "var").resolve()
+control_socket = str(_data_dir / "gunicorn.ctl")
+control_socket_disable = len(control_socket.encode()) > 107

@@ -24,6 +24,8 @@
     if (percent !== null) {
       field("progress-box").hidden = false;
       field("progress").value = percent;
+      field("progress").setAttribute("aria-valuenow", percent);
+      field("progress").setAttribute("aria-valuetext", percent + "%");
       set("progress-text", percent + "%" + (task.progress && task.state !== "SUCCESS" ? " " + task.progress.message : ""));
     }
     if (task.state === "SUCCESS") set("result", JSON.stringify(task.result, null, 2));

@@ -65,8 +65,8 @@ class TaskForm(forms.Form):
         if not may_schedule:
             self.fields["schedule"].help_text = "Only staff may schedule tasks; leave this empty to run it now."
         first = next(iter(catalog.ENTRIES.values()))
-        self.fields["args"].initial = json.dumps(first.example_args)
-        self.fields["kwargs"].initial = json.dumps(first.example_kwargs)
+        self.fields["args"].initial = json.dumps(first.example_args, ensure_ascii=False)
+        self.fields["kwargs"].initial = json.dumps(first.example_kwargs, ensure_ascii=False)
 
     def _json_field(self, name: str, kind: type, example: str):
         text = self.cleaned_data[name].strip()

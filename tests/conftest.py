@@ -103,7 +103,12 @@ def celery_worker(_session_worker, celery_app, transactional_db):
     after its database is gone.
     """
     purge_queues(celery_app)
-    yield _session_worker.start()
+    worker = _session_worker.start()
+    # The app this test sends through and asks (remote control) is the worker's: a test before may
+    # have left another app current (an app of its own, or an embedded worker's).
+    celery_app.set_current()
+    celery_app.set_default()
+    yield worker
     purge_queues(celery_app)
     wait_for(lambda: not worker_state.active_requests, timeout=30, message="the worker to finish its tasks")
 

@@ -183,6 +183,18 @@ class Channel(filesystem.Channel):
 
     # --- exchanges ----------------------------------------------------------------------------
 
+    def queue_bind(self, queue, exchange=None, routing_key="", arguments=None, **kwargs):
+        """kombu's, except that a binding this process already made is written to the exchange's
+        file again: a sweep (by any process) may have removed it since, when its queue's consumer
+        was away, and kombu, remembering the binding in memory, would never write it back (a worker
+        restarted in the same process, or a second ping from one web process, then hears nothing)."""
+        exchange = exchange or "amq.direct"
+        if self.supports_fanout and self.state.has_binding(queue, exchange, routing_key):
+            meta = self.typeof(exchange).prepare_bind(queue, exchange, routing_key, arguments)
+            self._queue_bind(exchange, *meta)  # kombu's update adds it only if it is missing
+            return
+        super().queue_bind(queue, exchange, routing_key, arguments, **kwargs)
+
     def _queue_bind(self, exchange, routing_key, pattern, queue):
         """Bind `queue` to an `exchange`: a new exchange file appears whole and only once
         (write_whole's exclusive link); an existing one gets kombu's locked update."""

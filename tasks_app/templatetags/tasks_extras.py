@@ -2,7 +2,11 @@
 
 - `{{ moment|when }}`: a time in the site's zone, with the zone named; a dash for none.
 - `{{ seconds|duration }}`: a span of time as a person reads it (45 s, 3 min 5 s, 2 h 10 min).
+- `{{ text|json_text }}`: stored JSON text (a periodic task's args) with its letters as written,
+  `"café"` rather than the `"caf\\u00e9"` that json.dumps stored; text that is not JSON as it is.
 """
+
+import json
 
 from django import template
 from django.utils import timezone
@@ -34,3 +38,11 @@ def duration(seconds):
     if hours < 48:
         return f"{hours} h {minutes} min"
     return f"{hours // 24} days {hours % 24} h"
+
+
+@register.filter
+def json_text(text):
+    try:
+        return json.dumps(json.loads(text), ensure_ascii=False)
+    except (TypeError, ValueError):
+        return text

@@ -112,8 +112,9 @@ def task_status(request, task_id):
         return render(request, "tasks_app/task_unknown.html", {"task_id": task_id}, status=404)
     context = {
         "status": found,
-        "args_json": json.dumps(found.args),
-        "kwargs_json": json.dumps(found.kwargs),
-        "result_json": json.dumps(found.result, indent=2),
+        # ensure_ascii=False: the page shows "café" as sent, not "caf\u00e9" (autoescaping still applies).
+        "args_json": json.dumps(found.args, ensure_ascii=False),
+        "kwargs_json": json.dumps(found.kwargs, ensure_ascii=False),
+        "result_json": json.dumps(found.result, indent=2, ensure_ascii=False),
     }
     return render(request, "tasks_app/task_status.html", context)

@@ -64,7 +64,7 @@ def flat(pages: list[list[str]]) -> list[str]:
     return [item for page in pages for item in page]
 
 
-TASK = r'<div class="muted mono">(task-\d+)</div>'
+TASK = r'<code title="(task-\d+)">'
 PERIODIC = r'<a href="/periodic/\d+/">(job \d+)</a>'
 
 

@@ -8,6 +8,7 @@ from django.conf import settings
 from django_celery_beat.models import PeriodicTask
 
 from tasks_app import services
+from tasks_app.broker import control
 from tasks_app.models import TaskRecord
 from tests.support.waiting import wait_for
 
@@ -38,6 +39,9 @@ def test_run_now_redirects_to_the_status_page_which_shows_queued_at_once(client,
 
 @pytest.mark.parametrize("broker", ["filesystem"], indirect=True)
 def test_the_status_page_follows_the_task_to_its_result(client, celery_worker):
+    # The embedded worker answers remote control a moment after it starts: wait for that, so that
+    # the page's "no worker" check below asks a worker that is really up.
+    wait_for(control.any_worker_alive, timeout=20, message="the worker to answer a ping")
     response = submit(client, args="[0]")
     assert "No worker is running" not in client.get(response["Location"]).content.decode()
     task_id = response["Location"].split("/")[2]
