@@ -30,6 +30,7 @@ def test_the_output_parses_and_names_every_metric(client):
     families = scrape(client)
     assert {
         "helloworld_tasks_last_hour",
+        "helloworld_tasks_sent_last_hour",
         "helloworld_task_runtime_seconds",
         "helloworld_task_retries_last_hour",
         "helloworld_broker_up",
@@ -55,7 +56,7 @@ def test_after_tasks_run_by_a_worker_the_metrics_say_what_the_dashboard_says(cli
     assert by_state(families) == {"SUCCESS": 4, "FAILURE": 1}
     per_queue = {
         (s.labels["task"], s.labels["queue"]): s.value
-        for s in families["helloworld_tasks_last_hour"].samples
+        for s in families["helloworld_tasks_sent_last_hour"].samples
         if s.labels["state"] == "SUCCESS"
     }
     assert per_queue == {
