@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_celery_beat",
     "django_celery_results",
+    # Only for its static files: Swagger UI for /api/explorer/, served by WhiteNoise, no CDN (it needs no DRF).
+    "drf_spectacular_sidecar",
     "tasks_app",
 ]
 

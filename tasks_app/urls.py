@@ -22,5 +22,6 @@ urlpatterns = [
     path("dashboard/queues/<str:queue>/purge/", dashboard.purge_confirm, name="dashboard-purge"),
     path("metrics", metrics, name="metrics"),
     path("api/", api_docs.page, name="api-docs"),
+    path("api/explorer/", api_docs.explorer, name="api-explorer"),
     path("api/", include("tasks_app.api.urls")),
 ]

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from tasks_app.api import periodic, system, tasks
+from tasks_app.api import openapi, periodic, system, tasks
 
 urlpatterns = [
     path("tasks/", tasks.tasks_collection, name="api-task-create"),
@@ -18,4 +18,5 @@ urlpatterns = [
     path("schedules/preview/", system.schedule_preview, name="api-schedule-preview"),
     path("health/", system.health, name="api-health"),
     path("dashboard/", system.dashboard_api, name="api-dashboard"),
+    path("openapi.json", openapi.openapi_json, name="api-openapi"),
 ]
