@@ -1,8 +1,10 @@
 """The JSON API, under /api/ (its documentation page, /api/ itself, is a page: tasks_app/urls.py)."""
 
-from django.urls import path
+from django.urls import path, re_path
 
 from tasks_app.api import openapi, periodic, system, tasks
+
+NOT_FOUND = "api-not-found"
 
 urlpatterns = [
     path("tasks/", tasks.tasks_collection, name="api-task-create"),
@@ -19,4 +21,5 @@ urlpatterns = [
     path("health/", system.health, name="api-health"),
     path("dashboard/", system.dashboard_api, name="api-dashboard"),
     path("openapi.json", openapi.openapi_json, name="api-openapi"),
+    re_path(r"^.*/$", system.unknown_endpoint, name=NOT_FOUND),  # last: only what nothing above serves
 ]

@@ -28,7 +28,8 @@ def test_the_document_is_valid_openapi_3_1(client):
 
 
 def test_every_route_of_the_api_is_in_the_document_and_nothing_else():
-    routes = {"/api/" + re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", str(route.pattern)) for route in urls.urlpatterns}
+    served = [route for route in urls.urlpatterns if route.name != urls.NOT_FOUND]
+    routes = {"/api/" + re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", str(route.pattern)) for route in served}
     assert routes == set(openapi.document()["paths"])
 
 
@@ -66,3 +67,10 @@ def test_the_api_page_links_the_document_and_the_explorer_which_needs_no_interne
     assert "//" not in "".join(re.findall(r'src="([^"]+)"', explorer)), "a script from another host"
     for asset in assets:  # every file the explorer loads is one of this site's static files
         assert finders.find(asset.removeprefix("/static/")), asset
+
+
+def test_a_path_no_route_serves_is_a_json_404_not_a_page(client):
+    for path in ("/api/periodic/-1/", "/api/nothing/here/"):
+        response = client.get(path)
+        assert response.status_code == 404
+        assert response.json()["error"].startswith(f"No API endpoint at {path}")
