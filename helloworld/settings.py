@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_celery_beat",
     "django_celery_results",
+    # Only for its static files: Swagger UI for /api/explorer/, served by WhiteNoise, no CDN (it needs no DRF).
+    "drf_spectacular_sidecar",
     "tasks_app",
 ]
 
@@ -280,6 +282,9 @@ LOGIN_FAILURES_PER_ADDRESS = env_int("LOGIN_FAILURES_PER_ADDRESS", 30)
 # The broker's and workers' state is asked for at most once per this many seconds, whatever the
 # number of health checks and open dashboards (which refresh every 5 s); 0 asks on every request.
 MONITOR_REFRESH_SECONDS = env_int("MONITOR_REFRESH_SECONDS", 5)
+# GET /metrics (tasks_app/api/metrics.py) in production: Prometheus sends this as
+# `Authorization: Bearer <token>` (a staff session works too); empty accepts no token. Local mode needs none.
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
 
 # --- The JSON API (tasks_app/api.py) ------------------------------------------------------------
 # POST /api/tasks/bulk/ takes at most this many tasks, in a body of at most this many bytes: bounded,

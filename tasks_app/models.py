@@ -91,6 +91,10 @@ class BeatHeartbeat(models.Model):
     # The latest schedule change (django-celery-beat's PeriodicTasks.last_update) the leader has
     # loaded: older than the latest change means it still sends the old schedule.
     schedule_seen_at = models.DateTimeField(null=True, blank=True)
+    # The latest periodic task this beat sent: when, and how many seconds past its due time
+    # (tasks_app.beat.scheduler.reserve); /metrics shows them.
+    last_send_at = models.DateTimeField(null=True, blank=True)
+    last_send_lateness = models.FloatField(null=True, blank=True)
 
     def __str__(self):
         return f"{self.node} at {self.last_tick:%Y-%m-%d %H:%M:%S}"

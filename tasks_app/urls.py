@@ -2,6 +2,7 @@
 
 from django.urls import include, path
 
+from tasks_app.api.metrics import metrics
 from tasks_app.views import api_docs, bulk, dashboard, home, periodic, tasks
 
 urlpatterns = [
@@ -19,6 +20,8 @@ urlpatterns = [
     path("periodic/<int:pk>/<str:action>/", periodic.periodic_confirm, name="periodic-confirm"),
     path("dashboard/", dashboard.dashboard_page, name="dashboard"),
     path("dashboard/queues/<str:queue>/purge/", dashboard.purge_confirm, name="dashboard-purge"),
+    path("metrics", metrics, name="metrics"),
     path("api/", api_docs.page, name="api-docs"),
+    path("api/explorer/", api_docs.explorer, name="api-explorer"),
     path("api/", include("tasks_app.api.urls")),
 ]

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
 from django.http import JsonResponse
 from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
 
 from tasks_app import access, dashboard, monitoring, schedules, services, validation
-from tasks_app.api.decorators import api_view
+from tasks_app.api.decorators import api_view, error_response
 from tasks_app.beat import heartbeat, lease
 
 
@@ -61,3 +63,12 @@ def health(request):
 @api_view("GET")
 def dashboard_api(request):
     return JsonResponse(dashboard.collect().as_json())
+
+
+# Any other path under /api/ ending in a slash (an unknown endpoint, or an id its route's converter
+# refuses, such as /api/periodic/-1/): a JSON 404 like the API's own, not Django's HTML page.
+# Schemathesis found the HTML one. Paths without the slash still get APPEND_SLASH's redirect first.
+@login_not_required
+@csrf_exempt
+def unknown_endpoint(request):
+    return error_response(404, f"No API endpoint at {request.path[:200]}; see /api/openapi.json.")

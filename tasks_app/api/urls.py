@@ -1,8 +1,10 @@
 """The JSON API, under /api/ (its documentation page, /api/ itself, is a page: tasks_app/urls.py)."""
 
-from django.urls import path
+from django.urls import path, re_path
 
-from tasks_app.api import periodic, system, tasks
+from tasks_app.api import openapi, periodic, system, tasks
+
+NOT_FOUND = "api-not-found"
 
 urlpatterns = [
     path("tasks/", tasks.tasks_collection, name="api-task-create"),
@@ -18,4 +20,6 @@ urlpatterns = [
     path("schedules/preview/", system.schedule_preview, name="api-schedule-preview"),
     path("health/", system.health, name="api-health"),
     path("dashboard/", system.dashboard_api, name="api-dashboard"),
+    path("openapi.json", openapi.openapi_json, name="api-openapi"),
+    re_path(r"^.*/$", system.unknown_endpoint, name=NOT_FOUND),  # last: only what nothing above serves
 ]

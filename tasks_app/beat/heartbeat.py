@@ -17,12 +17,20 @@ logger = logging.getLogger(__name__)
 BEAT_ALIVE_WITHIN = timedelta(seconds=15)
 
 
-def record_beat_tick(node: str, is_leader: bool, schedule_seen_at=None) -> None:
-    """Called by the beat scheduler; a failed write is logged, never fatal to beat."""
+def record_beat_tick(node: str, is_leader: bool, schedule_seen_at=None, last_send=None) -> None:
+    """Called by the beat scheduler; a failed write is logged, never fatal to beat. `last_send` is
+    (when, seconds late) of the latest periodic task this beat sent, or None if it sent none."""
+    sent_at, lateness = last_send or (None, None)
     try:
         BeatHeartbeat.objects.update_or_create(
             node=node,
-            defaults={"last_tick": timezone.now(), "is_leader": is_leader, "schedule_seen_at": schedule_seen_at},
+            defaults={
+                "last_tick": timezone.now(),
+                "is_leader": is_leader,
+                "schedule_seen_at": schedule_seen_at,
+                "last_send_at": sent_at,
+                "last_send_lateness": lateness,
+            },
         )
     except DatabaseError:
         logger.warning("Could not record beat's heartbeat for %s", node, exc_info=True)

@@ -57,6 +57,7 @@ class DatabaseScheduler(BaseDatabaseScheduler):
         self._loaded: dict[str, tuple] = {}  # each loaded row's schedule fields (beat.changes), by name
         self._last_reconcile = time.monotonic()
         self._stop_handlers_installed = False
+        self._last_send: tuple[datetime, float] | None = None  # (when, seconds late) for the heartbeat
         super().__init__(*args, **kwargs)
 
     def setup_schedule(self):
@@ -152,6 +153,17 @@ class DatabaseScheduler(BaseDatabaseScheduler):
             # changed, so it looks at once (the entry's check saves the row disabled).
             entry.is_due()
 
+    def reserve(self, entry):
+        # Celery reserves an entry just before sending it, while the entry still holds its previous
+        # run: how far past due it is now is how late this send is (0 on time; after beat was down,
+        # the time since the first run it missed). Recorded with the heartbeat, for /metrics.
+        try:
+            late = max(0.0, -entry.schedule.remaining_estimate(entry.last_run_at).total_seconds())
+            self._last_send = (datetime.now(UTC), late)
+        except Exception:  # a schedule that cannot say must not stop the send
+            logger.debug("no lateness for %s", entry.name, exc_info=True)
+        return super().reserve(entry)
+
     def schedules_equal(self, old_schedules, new_schedules):
         # Celery compares every entry with its previous copy on every tick, to know whether to
         # rebuild the heap; this scheduler keeps the heap in step itself and clears it when it
@@ -192,7 +204,7 @@ class DatabaseScheduler(BaseDatabaseScheduler):
         self.leading = leading
         # Which schedule change the leader has loaded, for the dashboard (standing by, it loads none).
         seen = self._last_timestamp if leading and self._last_timestamp != EPOCH else None
-        heartbeat.record_beat_tick(self.node, is_leader=leading, schedule_seen_at=seen)
+        heartbeat.record_beat_tick(self.node, is_leader=leading, schedule_seen_at=seen, last_send=self._last_send)
 
     def close(self):
         super().close()

@@ -26,3 +26,8 @@ def page(request):
         "tomorrow": f"{timezone.localdate() + timedelta(days=1):%Y-%m-%d}",
     }
     return render(request, "tasks_app/api_docs.html", context)
+
+
+def explorer(request):
+    """Swagger UI on /api/openapi.json, from the site's own static files: it works with no internet."""
+    return render(request, "tasks_app/api_explorer.html")

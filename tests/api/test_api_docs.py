@@ -80,7 +80,8 @@ def dig(value, path: str):
 
 def api_routes() -> list[str]:
     """Every /api/ path this checkout serves, its parameters written <id>, as the page writes them."""
-    routes = ["api/" + str(pattern.pattern) for pattern in api_urls.urlpatterns]
+    served = [pattern for pattern in api_urls.urlpatterns if pattern.name != api_urls.NOT_FOUND]
+    routes = ["api/" + str(pattern.pattern) for pattern in served]
     return ["/" + re.sub(r"<[^>]+>", "<id>", route) for route in routes]
 
 

@@ -1,0 +1,65 @@
+"""Check an answer of the API against its OpenAPI document (tasks_app.api.openapi): the status is
+one the operation lists, and a JSON body fits the schema listed for that status."""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import cache
+
+from jsonschema import Draft202012Validator
+
+from tasks_app.api.openapi import document
+
+
+class Mismatch(AssertionError):
+    pass
+
+
+# Pages under /api/ (tasks_app/urls.py), not endpoints of the API: not in the document.
+PAGES = {"/api/", "/api/explorer/"}
+
+
+@cache
+def _templates() -> list[tuple[re.Pattern, str]]:
+    found = []
+    for template in document()["paths"]:
+        pattern = re.escape(template)
+        pattern = re.sub(r"\\\{[a-z_]+\\\}", "[^/]+", pattern)
+        found.append((re.compile(f"^{pattern}$"), template))
+    return found
+
+
+def template_of(path: str) -> str | None:
+    return next((template for pattern, template in _templates() if pattern.match(path)), None)
+
+
+def check(method: str, path: str, status: int, content_type: str, body: bytes) -> None:
+    """Raise Mismatch when the answer is not what the document promises for this request."""
+    template = template_of(path)
+    if template is None:
+        if path.startswith("/api/") and path not in PAGES and status != 404:
+            raise Mismatch(f"{method} {path} answered {status} but is not in the OpenAPI document")
+        return
+    operation = document()["paths"][template].get(method.lower())
+    if operation is None:
+        if method.upper() == "HEAD" and "get" in document()["paths"][template]:
+            return
+        if status != 405:
+            raise Mismatch(f"{method} {template} is not in the document, yet answered {status}, not 405")
+        return
+    response = operation["responses"].get(str(status))
+    if response is None:
+        raise Mismatch(f"{method} {template} answered {status}, which the document does not list")
+    content = response.get("content")
+    if content is None:
+        if body:
+            raise Mismatch(f"{method} {template} {status}: the document promises no body, got {body[:200]!r}")
+        return
+    if not content_type.startswith("application/json"):
+        raise Mismatch(f"{method} {template} {status}: the document promises JSON, got {content_type}")
+    schema = {**content["application/json"]["schema"], "components": document()["components"]}
+    errors = sorted(Draft202012Validator(schema).iter_errors(json.loads(body)), key=lambda e: list(e.path))
+    if errors:
+        details = "; ".join(f"{'/'.join(map(str, e.path)) or '(body)'}: {e.message[:300]}" for e in errors[:5])
+        raise Mismatch(f"{method} {template} {status} does not fit the document: {details}")
