@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tasks_app', '0009_run_limit'),
+        ('tasks_app', '0010_beat_send_lateness'),
     ]
 
     operations = [
