@@ -14,7 +14,7 @@ VENV_NEXT := .venv-py312-django6
 # PostgreSQL for the database tests' second pass (trust auth on this machine and CI's).
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 
-.PHONY: run test lint pytest pytest-postgres pytest-next migrate clean chromium bench bench-smoke
+.PHONY: run admin test lint pytest pytest-postgres pytest-next migrate clean chromium bench bench-smoke
 
 $(BIN)/.runtime: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,10 @@ migrate: $(BIN)/.runtime
 # One-dyno mode on embedded defaults: gunicorn, a worker and beat under honcho.
 run: migrate
 	HELLOWORLD_LOCAL=1 PATH="$(CURDIR)/$(BIN):$$PATH" exec $(BIN)/python -m helloworld.procfile --procfile Procfile.real start --port $(PORT)
+
+# A superuser for the admin (/admin/) of the local site; it asks for a name and a password.
+admin: migrate
+	HELLOWORLD_LOCAL=1 $(BIN)/python manage.py createsuperuser
 
 test: lint pytest pytest-postgres pytest-next bench-smoke
 

@@ -138,3 +138,19 @@ def test_the_commands_follow_a_task_from_queued_to_its_end(site, tmp_path):
         assert "ended FAILURE: NetworkError: Could not fetch" in failed.stderr
         assert json.loads(failed.stderr.split("CommandError")[0])["state"] == "FAILURE"
         worker.stop(within=40)
+
+
+def test_a_missing_setting_is_one_line_never_a_traceback(tmp_path):
+    env = processes.site_env(tmp_path, local=False)  # production, and no SECRET_KEY given
+    env.pop("SECRET_KEY", None)
+    completed = subprocess.run(
+        [sys.executable, "manage.py", "task_status", "x"],
+        cwd=processes.ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert completed.returncode == 1
+    assert completed.stderr.startswith("manage.py: SECRET_KEY is not set.")
+    assert "Traceback" not in completed.stderr
