@@ -76,7 +76,7 @@ $(BIN)/.bench: $(BIN)/.runtime requirements-bench.txt
 	$(BIN)/python -m pip install --quiet -r requirements-bench.txt
 	touch $@
 
-# The benchmark suite (issue 7) on the machine's PostgreSQL, Redis and RabbitMQ: tables on the
+# The benchmark suite on the machine's PostgreSQL, Redis and RabbitMQ: tables on the
 # terminal and in bench/results/; about 15 minutes on two cores.
 bench: $(BIN)/.bench
 	$(BIN)/python -m bench

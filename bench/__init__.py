@@ -1,1 +1,1 @@
-"""Benchmarks that print ratios (issue 7): `make bench`, or `make bench-smoke` for tiny sizes."""
+"""Benchmarks that print ratios: `make bench`, or `make bench-smoke` for tiny sizes."""
