@@ -42,8 +42,9 @@ class TaskRecord(models.Model):
     # Set when a revoke could not stop the task (it was running, not terminated): this run finishes
     # and shows its real outcome, and the worker's check (worker.revocation) never runs it again.
     revoke_requested_at = models.DateTimeField(null=True, blank=True)
-    # A periodic task's run sent by a person ("Run now"), not by beat on its schedule.
-    by_hand = models.BooleanField(default=False)
+    # A periodic task's run sent by a person ("Run now"), not by beat on its schedule. A database
+    # default too, so that rows written in SQL (bulk loads, the benchmarks' seeds) need not name it.
+    by_hand = models.BooleanField(default=False, db_default=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
