@@ -172,10 +172,7 @@ def task_retry(request, task_id):
     """Run a finished task again with its exact args, kwargs and queue, as a new task."""
     task_id = _visible_task_id(request, task_id)
     _action_body(request, set())
-    try:
-        record = services.retry(task_id, owner=access.owner_of(request))
-    except services.TaskStateConflict as exc:
-        raise ApiError(409, exc.message, exc.field) from None
+    record = services.retry(task_id, owner=access.owner_of(request))  # a 409 if not finished (api_view)
     return JsonResponse(
         {"id": record.task_id, "state": status.QUEUED, "retry_of": task_id, "url": task_url(record.task_id)},
         status=202,
@@ -187,10 +184,7 @@ def task_revoke(request, task_id):
     """Revoke a queued or running task; `{"terminate": true}` also kills it if it is running."""
     task_id = _visible_task_id(request, task_id)
     body = _action_body(request, {"terminate"})
-    try:
-        revocation = services.revoke(task_id, terminate=body.get("terminate", False))
-    except services.TaskStateConflict as exc:
-        raise ApiError(409, exc.message, exc.field) from None
+    revocation = services.revoke(task_id, terminate=body.get("terminate", False))  # 409 if finished
     return JsonResponse(
         {
             "id": task_id,
