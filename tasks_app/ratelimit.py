@@ -40,6 +40,11 @@ def limit_for(action: str) -> int:
     return settings.RATE_LIMITS_PER_MINUTE.get(action, 0)
 
 
+def applies(user, action: str) -> bool:
+    """Is `user` limited in `action`? Anonymous users (local mode) and the CLI (no user) are not."""
+    return bool(limit_for(action)) and user is not None and user.is_authenticated
+
+
 def _window() -> tuple:
     now = timezone.now()
     start = now.replace(second=0, microsecond=0)  # the window: this wall-clock minute
@@ -49,9 +54,9 @@ def _window() -> tuple:
 def check(user, action: str) -> None:
     """Raise RateLimited if `user` has used up this window's `action`s already: one indexed read, so
     that an endpoint refuses before it parses and validates a large body. `take` counts the real cost."""
-    limit = limit_for(action)
-    if not limit or user is None or not user.is_authenticated:
+    if not applies(user, action):
         return
+    limit = limit_for(action)
     start, retry_after = _window()
     if RateWindow.objects.filter(user=user, action=action, window_start=start, count__gte=limit).exists():
         raise RateLimited(action, limit, retry_after)
@@ -63,9 +68,9 @@ def take(user, action: str, cost: int = 1) -> None:
     Anonymous users (local mode) and the CLI (no user) are not limited. Call it inside the
     transaction that does the work, so that work which fails gives its count back.
     """
-    limit = limit_for(action)
-    if not limit or user is None or not user.is_authenticated:
+    if not applies(user, action):
         return
+    limit = limit_for(action)
     start, retry_after = _window()
     if cost > limit:
         raise RateLimited(action, limit, retry_after)
@@ -83,3 +88,14 @@ def take(user, action: str, cost: int = 1) -> None:
         RateWindow.objects.filter(user=user, action=action, window_start__lt=start).delete()
         return
     raise RateLimited(action, limit, retry_after)
+
+
+def give_back(user, action: str, cost: int = 1) -> None:
+    """Undo a `take` whose work did not happen (the broker refused the task after its record and
+    count were committed). A window that has ended since keeps its count: it no longer limits."""
+    if not applies(user, action):
+        return
+    start, _retry_after = _window()
+    RateWindow.objects.filter(user=user, action=action, window_start=start, count__gte=cost).update(
+        count=F("count") - cost
+    )

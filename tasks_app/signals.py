@@ -11,7 +11,7 @@ import logging
 import time
 
 from celery.signals import before_task_publish
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 from django_celery_results.models import TaskResult
@@ -63,18 +63,3 @@ def mirror_state(sender, instance, **kwargs):
     """A state written with TaskResult.save() (services.revoke, a purge). Workers write through
     models.ResultWriter, which mirrors the state in the same transaction."""
     TaskRecord.mirror_state(instance.task_id, instance.status)
-
-
-@receiver(post_save, sender=TaskRecord)
-def catch_up(sender, instance, created, **kwargs):
-    """A fast worker can report before the record it ran from is committed (services sends inside
-    the record's transaction), when mirror_state finds no record to update: copy the state once
-    the record is visible."""
-    if created:
-        transaction.on_commit(lambda: _copy_state(instance.task_id))
-
-
-def _copy_state(task_id: str) -> None:
-    found = TaskResult.objects.filter(task_id=task_id).values_list("status", flat=True).first()
-    if found:
-        TaskRecord.mirror_state(task_id, found)

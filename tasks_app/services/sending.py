@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 from celery import uuid
 from django.db import transaction
 from django.utils import timezone
+from django_celery_results.models import TaskResult
 from kombu.exceptions import OperationalError
 
 from tasks_app import catalog, ratelimit
@@ -29,30 +32,49 @@ def send(
     periodic_task_name: str = "",
     owner=None,
     by_hand: bool = False,
+    retry_of: TaskRecord | None = None,
 ) -> TaskRecord:
-    """Record and publish in one transaction: if the broker refuses the message the record is
-    rolled back (and the owner's rate-limit count with it), so no page ever claims a task is
-    queued that no broker holds."""
+    """Record, then publish: the record (and the owner's rate-limit count) is committed before the
+    message leaves, so no worker can report on a task whose record it cannot see yet. If the broker
+    refuses the message, the record is deleted and the count given back, so no page ever claims a
+    task is queued that no broker holds."""
     # delay_on_commit would return no id; the status page needs it now, so make it here.
     task_id = uuid()
     headers = {"periodic_task_name": periodic_task_name} if periodic_task_name else None
+    # The count and the record commit together; alone, the INSERT commits itself (two round trips
+    # fewer, a third of the record's cost).
+    with transaction.atomic() if ratelimit.applies(owner, "enqueue") else nullcontext():
+        ratelimit.take(owner, "enqueue")
+        record = TaskRecord.objects.create(
+            task_id=task_id,
+            task_name=entry.name,
+            args=args,
+            kwargs=kwargs,
+            queue=queue_name,
+            periodic_task_name=periodic_task_name,
+            owner=owner,
+            by_hand=by_hand,
+            retry_of=retry_of,
+        )
     try:
-        with transaction.atomic():
-            ratelimit.take(owner, "enqueue")
-            record = TaskRecord.objects.create(
-                task_id=task_id,
-                task_name=entry.name,
-                args=args,
-                kwargs=kwargs,
-                queue=queue_name,
-                periodic_task_name=periodic_task_name,
-                owner=owner,
-                by_hand=by_hand,
-            )
-            entry.task.apply_async(args, kwargs, task_id=task_id, queue=queue_name, headers=headers)
+        entry.task.apply_async(args, kwargs, task_id=task_id, queue=queue_name, headers=headers)
     except OperationalError as exc:
+        with transaction.atomic():
+            record.delete()
+            ratelimit.give_back(owner, "enqueue")
         raise BrokerUnavailable(f"The task broker is not reachable, so the task was not queued: {exc}") from exc
+    if transaction.get_connection().in_atomic_block:
+        # The caller's own transaction holds the record uncommitted, so a fast worker may report
+        # before it is visible and its state mirror find nothing to update: copy it at commit.
+        transaction.on_commit(lambda: catch_up(task_id))
     return record
+
+
+def catch_up(task_id: str) -> None:
+    """Copy the worker's reported state onto a record committed after the report."""
+    found = TaskResult.objects.filter(task_id=task_id).values_list("status", flat=True).first()
+    if found:
+        TaskRecord.mirror_state(task_id, found)
 
 
 def enqueue(task, args=None, kwargs=None, queue=None, owner=None) -> TaskRecord:

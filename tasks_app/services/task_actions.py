@@ -6,7 +6,6 @@ from dataclasses import dataclass, replace
 
 from celery import current_app, states
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 
 from tasks_app import catalog, status, validation
@@ -60,11 +59,7 @@ def retry(task_id, owner=None) -> TaskRecord:
     entry = catalog.get(original.task_name)
     args, kwargs = entry.bind(original.args, original.kwargs)
     queue_name = original.queue or settings.CELERY_TASK_DEFAULT_QUEUE
-    with transaction.atomic():
-        record = send(entry, args, kwargs, queue_name, owner=owner)
-        record.retry_of = original
-        record.save(update_fields=["retry_of"])
-    return record
+    return send(entry, args, kwargs, queue_name, owner=owner, retry_of=original)
 
 
 @dataclass(frozen=True)

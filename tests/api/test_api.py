@@ -5,8 +5,10 @@ import time
 
 import pytest
 from django.conf import settings
+from django.contrib.auth.models import User
+from django.test import Client
 
-from tasks_app.models import TaskRecord
+from tasks_app.models import RateWindow, TaskRecord
 from tests.support.celery import app_on_broker
 
 pytestmark = pytest.mark.django_db
@@ -86,6 +88,21 @@ def test_a_broker_that_is_down_is_a_503_within_seconds_and_leaves_no_record(clie
     assert response.status_code == 503
     assert response.json()["error"].startswith("The task broker is not reachable, so the task was not queued")
     assert not TaskRecord.objects.exists()
+
+
+def test_a_task_the_broker_refused_gives_its_rate_limit_count_back(settings):
+    # The record and the count are committed before the publish; a refused publish undoes both.
+    settings.LOCAL_MODE = False
+    settings.RATE_LIMITS_PER_MINUTE = {"enqueue": 5, "schedule": 0}
+    user = User.objects.create_user("refused", password="a long enough password 1")
+    client = Client()
+    client.force_login(user)
+    with app_on_broker(NOWHERE):
+        assert post(client, {"task": "echo", "args": ["lost?"]}).status_code == 503
+    assert not TaskRecord.objects.exists()
+    assert RateWindow.objects.get(user=user, action="enqueue").count == 0
+    assert post(client, {"task": "echo", "args": ["kept"]}).status_code == 202
+    assert RateWindow.objects.get(user=user, action="enqueue").count == 1
 
 
 @pytest.mark.parametrize("broker", ["rabbitmq"], indirect=True)
