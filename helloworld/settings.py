@@ -215,13 +215,19 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_ACCEPT_CONTENT = ["json"]
 
-# Status pages show STARTED while a task runs, not only PENDING until it ends.
+# Status pages show STARTED while a task runs, not only PENDING until it ends; written only for a
+# task still running after TASK_STARTED_DELAY seconds (0: at once), which spares the quick ones a
+# write (tasks_app.worker.started).
 CELERY_TASK_TRACK_STARTED = True
+TASK_STARTED_DELAY = env_float("TASK_STARTED_DELAY", 0.5)
 # Acknowledge after the task ran, and take one task at a time: a worker that dies (deploy,
-# dyno restart, crash) leaves its task on the broker for another worker instead of losing it.
+# dyno restart, crash) leaves its task on the broker for another worker instead of losing it,
+# and a long task holds no others back behind it. Workers of many quick tasks drain about a
+# fifth faster with 4 (bench/README.md), at the cost of both: on Redis, a killed worker's
+# prefetched tasks wait out REDIS_VISIBILITY_TIMEOUT.
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
-CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_WORKER_PREFETCH_MULTIPLIER = env_int("CELERY_WORKER_PREFETCH_MULTIPLIER", 1)
 # A few processes fit a small dyno's memory; the CPU count a dyno reports does not.
 CELERY_WORKER_CONCURRENCY = env_int("CELERY_WORKER_CONCURRENCY", 2)
 # The platform sends SIGTERM to every process of a dyno and SIGKILL 30 s later. The Procfile

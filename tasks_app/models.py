@@ -1,6 +1,8 @@
 import hashlib
 import secrets
+from datetime import datetime
 
+from celery import states
 from django.conf import settings
 from django.db import connections, models, router, transaction
 from django.db.models import sql
@@ -20,16 +22,21 @@ class TaskRecord(models.Model):
     """
 
     task_id = models.CharField(max_length=255, unique=True)
-    task_name = models.CharField(max_length=255, db_index=True)
+    task_name = models.CharField(max_length=255)
     args = models.JSONField(default=list)
     kwargs = models.JSONField(default=dict)
     queue = models.CharField(max_length=200)
     # Set when a periodic task's "run now" sent it; beat's own runs are found by their result rows.
-    periodic_task_name = models.CharField(max_length=255, blank=True, db_index=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    periodic_task_name = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
     # Who started it (None: local mode, beat, or the CLI). Only they and staff may see it.
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="tasks"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="tasks",
+        db_index=False,  # taskrecord_owner_page leads with it
     )
     # The worker's state, mirrored from the result table (tasks_app.signals) so that the tasks
     # list filters on it by index. QUEUED until a worker reports. Status pages read the result row.
@@ -48,16 +55,23 @@ class TaskRecord(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        # Each index costs every enqueue, so one per way the site reads the table: the tasks list pages
+        # by keyset on (created_at, id), newest first, optionally narrowed by one column, each filter
+        # with an index already in page order, which also serves lookups on its leading column alone.
         indexes = [
-            models.Index(fields=["owner", "-created_at"], name="taskrecord_owner_recent"),
-            # The tasks list pages by keyset on (created_at, id), newest first, optionally narrowed
-            # by one of these columns: each filter gets an index whose scan is already in page order.
             models.Index(fields=["-created_at", "-id"], name="taskrecord_page"),
             models.Index(fields=["owner", "-created_at", "-id"], name="taskrecord_owner_page"),
             models.Index(fields=["task_name", "-created_at", "-id"], name="taskrecord_task_page"),
             models.Index(fields=["queue", "-created_at", "-id"], name="taskrecord_queue_page"),
             models.Index(fields=["state", "-created_at", "-id"], name="taskrecord_state_page"),
             models.Index(fields=["periodic_task_name", "-created_at", "-id"], name="taskrecord_periodic_page"),
+            # Workers read the revocations requested since their last look (worker.revocation): a
+            # partial index, which holds only those few rows and costs an enqueue nothing.
+            models.Index(
+                fields=["revoke_requested_at"],
+                name="taskrecord_revoke_requested",
+                condition=models.Q(revoke_requested_at__isnull=False),
+            ),
         ]
 
     def __str__(self):
@@ -203,10 +217,17 @@ class ResultWriter(TaskResultManager):
             **fields,
         }
         row = self.model(task_id=task_id, **fields)
-        if "date_started" in fields:
+        if "date_started" in fields and not isinstance(fields["date_started"], datetime):
             row.date_started = timezone.now()  # for the library's Now(), which an upsert does not take
         using = using or router.db_for_write(self.model)
         insert, params = self._upsert(row, [*fields, "date_done"], using)
+        if status == states.STARTED:
+            # A STARTED never replaces a finished state: one written late (worker.started) must not
+            # undo the REVOKED that the worker's main process wrote for a task it terminated.
+            quote = connections[using].ops.quote_name
+            status_column = f"{quote(self.model._meta.db_table)}.{quote('status')}"
+            insert += f" WHERE {status_column} NOT IN ({', '.join(['%s'] * len(states.READY_STATES))})"
+            params = (*params, *sorted(states.READY_STATES))
         connection = connections[using]
         if connection.vendor == "postgresql":
             quote, record = connection.ops.quote_name, connection.ops.quote_name(TaskRecord._meta.db_table)
@@ -222,7 +243,8 @@ class ResultWriter(TaskResultManager):
         else:
             with transaction.atomic(using=using), connection.cursor() as cursor:
                 cursor.execute(insert, params)
-                TaskRecord.mirror_state(task_id, status, using=using)
+                if cursor.rowcount:  # 0: a STARTED that the row's finished state refused
+                    TaskRecord.mirror_state(task_id, status, using=using)
         return row
 
     def _upsert(self, row, update_fields: list[str], using: str) -> tuple[str, tuple]:

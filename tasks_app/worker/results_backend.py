@@ -9,7 +9,8 @@ allow connections"), so a task that finished during one lost its result, and the
 said PROGRESS forever. Writing a result is an update-or-create on the task id, so repeating
 it is safe.
 
-Each result is written in one statement with the record's mirrored state (models.ResultWriter).
+Each result is written in one statement with the record's mirrored state (models.ResultWriter),
+and STARTED only for a task still running after TASK_STARTED_DELAY seconds (worker.started).
 
 Celery's daily `celery.backend_cleanup` calls `cleanup()`, which in django-celery-results is
 one DELETE of every expired row in one transaction: on a busy site's table, a long lock
@@ -17,14 +18,17 @@ that workers writing results wait behind. Here it deletes in batches, and delete
 own records of the same tasks with them (or their status pages would say QUEUED for ever).
 """
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+from celery import states
+from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection
 from django.utils import timezone
 from django_celery_results.backends.database import DatabaseBackend as BaseDatabaseBackend
 from django_celery_results.models import GroupResult, TaskResult
 
 from tasks_app.models import StoredTaskResult, TaskRecord
+from tasks_app.worker.started import deferred_starts
 
 CLEANUP_BATCH = 5000
 
@@ -39,6 +43,43 @@ def delete_in_batches(queryset) -> int:
 
 class DatabaseBackend(BaseDatabaseBackend):
     TaskModel = StoredTaskResult  # one statement per result written (models.ResultWriter)
+
+    def _store_result(self, task_id, result, status, traceback=None, request=None, using=None):
+        if status == states.STARTED and settings.TASK_STARTED_DELAY > 0:
+            started_at = timezone.now()
+            deferred_starts.hold(
+                task_id,
+                started_at,
+                settings.TASK_STARTED_DELAY,
+                lambda: self._write(task_id, result, status, traceback, request, using, started_at),
+            )
+            return result
+        started_at = deferred_starts.settle(task_id)  # set when this state replaces a STARTED never written
+        if status == states.STARTED:
+            started_at = timezone.now()
+        return self._write(task_id, result, status, traceback, request, using, started_at)
+
+    def _write(self, task_id, result, status, traceback, request, using, started_at: datetime | None):
+        """django-celery-results 2.6's `_store_result`, but with the start time given, not Now()
+        (a STARTED written late, or a later state carrying the start of a STARTED never written)."""
+        content_type, content_encoding, encoded = self.encode_content(result)
+        meta = {**self._get_meta_from_request(request), "children": self.current_task_children(request)}
+        _, _, encoded_meta = self.encode_content(meta)
+        fields = {
+            "content_encoding": content_encoding,
+            "content_type": content_type,
+            "meta": encoded_meta,
+            "result": encoded,
+            "status": status,
+            "task_id": task_id,
+            "traceback": traceback,
+            "using": using,
+            **self._get_extended_properties(request, traceback),
+        }
+        if started_at is not None:
+            fields["date_started"] = started_at
+        self.TaskModel._default_manager.store_result(**fields)
+        return result
 
     def cleanup(self):
         if not self.expires:
