@@ -3,11 +3,15 @@
 Contenders, all on the same Redis (database 14, queues of their own), all started once and kept:
 - the site: `celery -A helloworld worker -c 2` with the site's full settings (results in PostgreSQL
   through django-celery-results, extended results, started state tracked, late acks, prefetch 1);
+- the same with CELERY_WORKER_PREFETCH_MULTIPLIER=4, the setting's trade-off (helloworld/settings.py);
+- the stock stack (bench/stock_app.py): Celery with django-celery-results on the same PostgreSQL
+  (`django-db`, started state tracked, extended results), the worker's default settings: what a
+  Django user sets up from the libraries' documentation instead of the site;
 - a bare Celery app (bench/bare_app.py): Celery's defaults, results ignored;
 - RQ (`rq worker-pool -n 2`, each job in a forked work horse, RQ's design), results kept.
 
 Each run freezes the contender's processes (SIGSTOP), fills its queue, thaws them (SIGCONT: the
-clock starts) and stops the clock when the last task is done: the site's last SUCCESS row, RQ's
+clock starts) and stops the clock when the last task is done: the last SUCCESS row, RQ's
 finished-job registry, the bare app's empty queue (it may still hold up to 8 prefetched echo
 tasks then, well under a millisecond of work). The worker's memory is the resident size of all
 its processes together, sampled every 0.2 s.
@@ -27,6 +31,8 @@ from bench import env
 from bench.harness import Report, interleave, say
 
 SITE = "site (full settings)"
+SITE_PREFETCH = "site, prefetch multiplier 4"
+STOCK = "stock stack (django-celery-results)"
 BARE = "bare Celery app"
 RQ = "RQ"
 
@@ -74,7 +80,7 @@ def run(smoke: bool) -> list[Report]:
     from rq import Queue
     from rq.registry import FinishedJobRegistry
 
-    from bench import rq_jobs
+    from bench import rq_jobs, stock_app
     from tasks_app.tasks import echo
 
     tasks = 200 if smoke else int(os.environ.get("BENCH_E2E_TASKS", "2000"))
@@ -97,9 +103,26 @@ def run(smoke: bool) -> list[Report]:
 
     client = redis.Redis.from_url(env.REDIS_URL)
     site_queue, bare_queue, rq_queue_name = f"{env.PREFIX}.default", f"{env.PREFIX}.bare", f"{env.PREFIX}.rq"
+    stock_queue = f"{env.PREFIX}.stock"
     redis_env = env.site_environ("redis")
     site = env.start(
         "worker-site", [str(env.BIN / "celery"), "-A", "helloworld", "worker", "-c", "2", "-Q", site_queue], redis_env
+    )
+    prefetch_queue = f"{env.PREFIX}.low"  # a queue of the site's own, which no other contender reads
+    site_prefetch = env.start(
+        "worker-site-prefetch",
+        [str(env.BIN / "celery"), "-A", "helloworld", "worker", "-c", "2", "-Q", prefetch_queue],
+        {**redis_env, "CELERY_WORKER_PREFETCH_MULTIPLIER": "4"},
+    )
+    stock = env.start(
+        "worker-stock",
+        [str(env.BIN / "celery"), "-A", "bench.stock_app", "worker", "-c", "2", "-Q", stock_queue, "-l", "WARNING"],
+        {
+            **redis_env,
+            "DJANGO_SETTINGS_MODULE": "bench.stock_settings",
+            "BENCH_STOCK_BROKER": env.REDIS_URL,
+            "BENCH_STOCK_QUEUE": stock_queue,
+        },
     )
     bare = env.start(
         "worker-bare",
@@ -112,6 +135,10 @@ def run(smoke: bool) -> list[Report]:
         redis_env,
     )
     bare_client = Celery("bare-client", broker=env.REDIS_URL)
+
+    def stock_done() -> int:
+        return TaskResult.objects.filter(task_name=stock_app.TASK_NAME, status="SUCCESS").count()
+
     rq_queue = Queue(rq_queue_name, connection=client)
     finished = FinishedJobRegistry(queue=rq_queue)
     site_done = {"count": 0}  # every site task so far, for the memory soak
@@ -121,15 +148,18 @@ def run(smoke: bool) -> list[Report]:
             env.purge_queues(app, env.site_queues())
             # Each contender up and consuming: one task through each before any clock runs.
             echo.apply_async(["warm"], queue=site_queue)
+            echo.apply_async(["warm"], queue=prefetch_queue)
             bare_client.send_task("echo", ["warm"], queue=bare_queue)
+            bare_client.send_task(stock_app.TASK_NAME, ["warm"], queue=stock_queue)
             rq_queue.enqueue(rq_jobs.echo, "warm", result_ttl=3600)
             env.wait_for(
-                lambda: TaskResult.objects.filter(status="SUCCESS").exists(),
+                lambda: TaskResult.objects.filter(status="SUCCESS").count() >= 2,
                 90,
-                message="the site worker",
+                message="the site workers",
                 process=site,
             )
             env.wait_for(lambda: client.llen(bare_queue) == 0, 90, message="the bare worker", process=bare)
+            env.wait_for(lambda: stock_done() >= 1, 90, message="the stock stack's worker", process=stock)
             env.wait_for(lambda: finished.count >= 1, 90, message="the RQ workers", process=rq_worker)
             TaskResult.objects.all().delete()
 
@@ -146,13 +176,24 @@ def run(smoke: bool) -> list[Report]:
                 rate.add(name, tasks / seconds)
                 memory.add(name, sampler.peak / 2**20)
 
-            def run_site():
+            def site_run(name, process, queue):
                 def fill():
                     for _ in range(tasks):
-                        echo.apply_async(["hello"], queue=site_queue)
+                        echo.apply_async(["hello"], queue=queue)
 
-                drain(SITE, site, fill, lambda: TaskResult.objects.filter(status="SUCCESS").count() >= tasks)
+                drain(name, process, fill, lambda: TaskResult.objects.filter(status="SUCCESS").count() >= tasks)
+
+            def run_site():
+                site_run(SITE, site, site_queue)
                 site_done["count"] += tasks
+
+            def run_stock():
+                def fill():
+                    with bare_client.producer_or_acquire() as producer:
+                        for _ in range(tasks):
+                            bare_client.send_task(stock_app.TASK_NAME, ["hello"], queue=stock_queue, producer=producer)
+
+                drain(STOCK, stock, fill, lambda: stock_done() >= tasks)
 
             def run_bare():
                 def fill():
@@ -174,8 +215,15 @@ def run(smoke: bool) -> list[Report]:
             def between():
                 TaskResult.objects.all().delete()
 
-            say(f"[e2e] {rounds} rounds of {tasks} tasks: site, bare Celery, RQ")
-            interleave({SITE: run_site, BARE: run_bare, RQ: run_rq}, rounds, between)
+            say(f"[e2e] {rounds} rounds of {tasks} tasks: the site (prefetch 1 and 4), stock stack, bare Celery, RQ")
+            contenders = {
+                SITE: run_site,
+                SITE_PREFETCH: lambda: site_run(SITE_PREFETCH, site_prefetch, prefetch_queue),
+                STOCK: run_stock,
+                BARE: run_bare,
+                RQ: run_rq,
+            }
+            interleave(contenders, rounds, between)
 
             if soak:
                 if soak < 50_000:
@@ -185,14 +233,17 @@ def run(smoke: bool) -> list[Report]:
                     )
                 soak_memory(report, site, site_done, soak, site_queue, echo)
     finally:
-        for process in (site, bare, rq_worker):
+        for process in (site, site_prefetch, stock, bare, rq_worker):
             process.terminate()
         bare_client.close()
         client.close()
 
     report.ratio("site / bare Celery", "drain throughput", SITE, BARE)
+    report.ratio("site / stock stack", "drain throughput", SITE, STOCK)
     report.ratio("site / RQ", "drain throughput", SITE, RQ)
-    report.target("site's full settings >= 0.5 x bare Celery app", report.ratios["site / bare Celery"], 0.5)
+    report.ratio("site with prefetch 4 / bare Celery", "drain throughput", SITE_PREFETCH, BARE)
+    report.target("site's full settings >= 0.6 x bare Celery app", report.ratios["site / bare Celery"], 0.6)
+    report.target("site's full settings >= 2 x the stock stack", report.ratios["site / stock stack"], 2.0)
     report.target("site's full settings >= 3 x RQ", report.ratios["site / RQ"], 3.0)
     if not soak:
         report.target(

@@ -49,10 +49,10 @@ def profile_enqueue() -> None:
             env.purge_queues(app, env.site_queues())
 
 
-def shares(raw_path, top: int = 80) -> str:
+def shares(lines: list[str], top: int = 60) -> str:
     """py-spy's collapsed stacks as the share of samples in which each function appears."""
     counts, total = collections.Counter(), 0
-    for line in raw_path.read_text().splitlines():
+    for line in lines:
         stack, _, samples = line.rpartition(" ")
         total += int(samples)
         for function in {frame.split(" (")[0] for frame in stack.split(";")[1:]}:
@@ -60,6 +60,22 @@ def shares(raw_path, top: int = 80) -> str:
     # Frames in nearly every sample are the processes' start-up chain (click, bootsteps): left out.
     shown = [(function, count) for function, count in counts.most_common() if count / total < 0.9][:top]
     return "\n".join(f"{count / total:6.1%}  {function}" for function, count in shown)
+
+
+def shares_by_process(raw_path) -> str:
+    """`shares` for each process apart, busiest first: the worker's main process (consumer, acks,
+    dispatch) and its pool children bound it differently. py-spy names a stack's process in a
+    frame of its own, a child's after its parent's."""
+    by_process = collections.defaultdict(list)
+    for line in raw_path.read_text().splitlines():
+        frames = line.rpartition(" ")[0].split(";")
+        by_process[[frame for frame in frames if frame.startswith("process ")][-1].split(":")[0]].append(line)
+    total = sum(int(line.rpartition(" ")[2]) for lines in by_process.values() for line in lines)
+    sections = []
+    for process, lines in sorted(by_process.items(), key=lambda item: -sum(int(x.rpartition(" ")[2]) for x in item[1])):
+        samples = sum(int(line.rpartition(" ")[2]) for line in lines)
+        sections.append(f"## {process} ({samples / total:.0%} of all samples)\n\n{shares(lines)}")
+    return "\n\n".join(sections)
 
 
 def profile_worker() -> None:
@@ -103,7 +119,7 @@ def profile_worker() -> None:
         worker.terminate()
     path = RESULTS_DIR / "profile-worker.txt"
     path.write_text(
-        "Share of py-spy samples (all worker processes) in which each function appears\n\n" + shares(raw) + "\n"
+        "Share of py-spy samples in which each function appears, per worker process\n\n" + shares_by_process(raw) + "\n"
     )
     raw.unlink()
     say(f"[profile] worker: {path.relative_to(env.ROOT)}")
