@@ -145,7 +145,7 @@ def run_broker(broker: str, sizes: dict, rounds: int, clients: int, batch: int, 
     if not smoke and min(sizes.values()) < 10_000:
         report.note(
             f"runs of {sizes['apply_async']:,} tasks ({sizes['single']:,} for single POSTs), {rounds} rounds each, "
-            "instead of 10,000: a rate, not a total, and make bench must fit in 15 minutes "
+            "instead of 10,000: a rate, not a total, and make bench must fit in 20 minutes "
             "(BENCH_ENQUEUE_TASKS, BENCH_ENQUEUE_HTTP_TASKS and BENCH_ENQUEUE_ROUNDS change them)"
         )
     rate = report.metric("throughput", "tasks/s")

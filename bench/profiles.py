@@ -2,6 +2,8 @@
 
 - (b) and (c) of the enqueue benchmark on Redis: `apply_async` and `services.enqueue`, each sending
   a few thousand `echo` tasks under pyinstrument in this process;
+- what bounds (c) against (b): the record's INSERT alone, `apply_async` alone, and the two in turn,
+  unprofiled, each the median of five runs (round-trips.txt);
 - the end-to-end worker: py-spy samples every process of a site worker (concurrency 2) while it
   drains a queue of `echo` tasks, and the share of samples per function is printed.
 
@@ -125,12 +127,55 @@ def profile_worker() -> None:
     say(f"[profile] worker: {path.relative_to(env.ROOT)}")
 
 
+def time_round_trips() -> None:
+    """ms per call of the record's INSERT, of `apply_async`, of both in turn, and of services.enqueue."""
+    import statistics
+
+    from celery import uuid
+
+    from tasks_app import services
+    from tasks_app.models import TaskRecord
+    from tasks_app.tasks import echo
+
+    def record():
+        TaskRecord.objects.create(task_id=uuid(), task_name="echo", args=["hello"], queue="default")
+
+    with env.site_app_on("redis") as app:
+        queue = f"{env.PREFIX}.default"
+
+        def publish():
+            echo.apply_async(["hello"], queue=queue)
+
+        calls = {
+            "the record's INSERT (autocommit)": record,
+            "apply_async (Redis)": publish,
+            "the two in turn": lambda: (record(), publish()),
+            "services.enqueue": lambda: services.enqueue("echo", ["hello"], {}, "default"),
+        }
+        lines = []
+        for name, call in calls.items():
+            for _ in range(200):
+                call()
+            runs = []
+            for _ in range(5):
+                started = time.perf_counter()
+                for _ in range(1000):
+                    call()
+                runs.append(time.perf_counter() - started)  # seconds for 1,000 calls: ms per call
+            lines.append(f"{statistics.median(runs):7.3f} ms  {name}")
+        env.purge_queues(app, env.site_queues())
+    path = RESULTS_DIR / "round-trips.txt"
+    path.write_text("ms per call, median of 5 runs of 1,000 calls, unprofiled\n\n" + "\n".join(lines) + "\n")
+    say(f"[profile] round trips: {path.relative_to(env.ROOT)}\n" + "\n".join(lines))
+
+
 def main() -> int:
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     env.create_database()
     try:
         env.setup_django()
         profile_enqueue()
+        time_round_trips()
         profile_worker()
     finally:
         env.cleanup()
