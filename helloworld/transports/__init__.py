@@ -1,5 +1,6 @@
-"""The site's embedded broker: kombu's filesystem transport, made fast and tidy for a worker and a web
-process sharing one folder on one machine.
+"""The site's kombu transports: the embedded broker (kombu's filesystem transport, made fast and tidy
+for a worker and a web process sharing one folder on one machine), and kombu's Redis transport with
+one client per channel (redis_client.py).
 
 What it changes in kombu's transport, and why:
 
@@ -18,7 +19,8 @@ What it changes in kombu's transport, and why:
   unbound and removed, so a monitor that left stops filling the folder.
 
 Registered as the URL scheme `filesystem-ordered` (kombu finds transports by scheme; it refuses
-import paths in URLs). Every process of the site imports this through the settings
+import paths in URLs); the Redis one under kombu's own `redis` and `rediss`, so that the platform's
+REDIS_URL works as given. Every process of the site imports this through the settings
 (helloworld.brokers) before it connects.
 """
 
@@ -32,3 +34,4 @@ SCHEME = "filesystem-ordered"
 __all__ = ["PARTIAL_SUFFIX", "SCHEME", "Channel", "Transport", "queue_folder", "waiting", "write_whole"]
 
 TRANSPORT_ALIASES.setdefault(SCHEME, f"{__name__}:Transport")
+TRANSPORT_ALIASES["redis"] = TRANSPORT_ALIASES["rediss"] = f"{__name__}.redis_client:Transport"
