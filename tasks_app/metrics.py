@@ -72,7 +72,7 @@ def tasks_by_state(since) -> GaugeMetricFamily:
     rows = TaskResult.objects.filter(date_done__gte=since).values_list("task_name", "status").annotate(n=Count("id"))
     for task, state, number in rows:
         family.add_metric([task or "", state], number)
-    # The record's state follows its result row (models.ResultWriter), so QUEUED records are the ones
+    # The record's state follows its result row (managers.ResultWriter), so QUEUED records are the ones
     # no worker has reported on; read through the (state, created_at) index, not one lookup a record.
     queued = (
         TaskRecord.objects.filter(state=QUEUED, created_at__gte=since).values_list("task_name").annotate(n=Count("id"))

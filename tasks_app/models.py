@@ -1,16 +1,12 @@
 import hashlib
 import secrets
-from datetime import datetime
 
-from celery import states
 from django.conf import settings
-from django.db import connections, models, router, transaction
-from django.db.models import sql
-from django.db.models.constants import OnConflict
-from django.utils import timezone
+from django.db import models
 from django_celery_beat.models import PeriodicTask
-from django_celery_results.managers import TaskResultManager
 from django_celery_results.models import TaskResult
+
+from tasks_app.managers import RecordManager, ResultWriter
 
 
 class TaskRecord(models.Model):
@@ -52,6 +48,8 @@ class TaskRecord(models.Model):
     # A periodic task's run sent by a person ("Run now"), not by beat on its schedule. A database
     # default too, so that rows written in SQL (bulk loads, the benchmarks' seeds) need not name it.
     by_hand = models.BooleanField(default=False, db_default=False)
+
+    objects = RecordManager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -198,71 +196,8 @@ class WorkerSeen(models.Model):
         return f"{self.name} at {self.last_seen:%Y-%m-%d %H:%M:%S}"
 
 
-class ResultWriter(TaskResultManager):
-    """Writes a worker's report of a task (STARTED, SUCCESS...) and its record's state at once.
-
-    django-celery-results reads the row, then inserts or saves it, and the site's state mirror
-    (signals.mirror_state, on post_save) adds an UPDATE: with STARTED tracked, six statements and
-    four commits a task, the worker's largest cost. Here each report is an upsert (INSERT ... ON
-    CONFLICT DO UPDATE, the same columns and values) and the mirror's UPDATE: on PostgreSQL one
-    statement, the upsert feeding the UPDATE; elsewhere both in one transaction.
-    """
-
-    def store_result(self, content_type, content_encoding, task_id, result, status, using=None, **fields):
-        fields = {
-            "content_type": content_type,
-            "content_encoding": content_encoding,
-            "result": result,
-            "status": status,
-            **fields,
-        }
-        row = self.model(task_id=task_id, **fields)
-        if "date_started" in fields and not isinstance(fields["date_started"], datetime):
-            row.date_started = timezone.now()  # for the library's Now(), which an upsert does not take
-        using = using or router.db_for_write(self.model)
-        insert, params = self._upsert(row, [*fields, "date_done"], using)
-        if status == states.STARTED:
-            # A STARTED never replaces a finished state: one written late (worker.started) must not
-            # undo the REVOKED that the worker's main process wrote for a task it terminated.
-            quote = connections[using].ops.quote_name
-            status_column = f"{quote(self.model._meta.db_table)}.{quote('status')}"
-            insert += f" WHERE {status_column} NOT IN ({', '.join(['%s'] * len(states.READY_STATES))})"
-            params = (*params, *sorted(states.READY_STATES))
-        connection = connections[using]
-        if connection.vendor == "postgresql":
-            quote, record = connection.ops.quote_name, connection.ops.quote_name(TaskRecord._meta.db_table)
-            # Identifiers from the models' metadata, quoted; every value is a parameter.
-            statement = (
-                f"WITH stored AS ({insert} RETURNING {quote('task_id')}, {quote('status')}) "  # noqa: S608
-                f"UPDATE {record} SET {quote('state')} = stored.{quote('status')} FROM stored "
-                f"WHERE {record}.{quote('task_id')} = stored.{quote('task_id')} "
-                f"AND {record}.{quote('state')} <> stored.{quote('status')}"
-            )
-            with connection.cursor() as cursor:
-                cursor.execute(statement, params)
-        else:
-            with transaction.atomic(using=using), connection.cursor() as cursor:
-                cursor.execute(insert, params)
-                if cursor.rowcount:  # 0: a STARTED that the row's finished state refused
-                    TaskRecord.mirror_state(task_id, status, using=using)
-        return row
-
-    def _upsert(self, row, update_fields: list[str], using: str) -> tuple[str, tuple]:
-        """The INSERT ... ON CONFLICT (task_id) DO UPDATE that bulk_create would send for `row`."""
-        meta = self.model._meta
-        upsert = sql.InsertQuery(
-            self.model,
-            on_conflict=OnConflict.UPDATE,
-            update_fields=[meta.get_field(name) for name in update_fields],
-            unique_fields=[meta.get_field("task_id")],
-        )
-        upsert.insert_values([field for field in meta.concrete_fields if not field.primary_key], [row])
-        [(insert, params)] = upsert.get_compiler(using=using).as_sql()
-        return insert, params
-
-
 class StoredTaskResult(TaskResult):
-    """django-celery-results' result row, as the site's results backend writes it (ResultWriter)."""
+    """django-celery-results' result row, as the site's results backend writes it (managers.ResultWriter)."""
 
     objects = ResultWriter()
 

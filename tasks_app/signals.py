@@ -61,5 +61,5 @@ def stamp_sent_at(headers=None, **kwargs):
 @receiver(post_save, sender=TaskResult)
 def mirror_state(sender, instance, **kwargs):
     """A state written with TaskResult.save() (services.revoke, a purge). Workers write through
-    models.ResultWriter, which mirrors the state in the same transaction."""
+    managers.ResultWriter, which mirrors the state in the same transaction."""
     TaskRecord.mirror_state(instance.task_id, instance.status)

@@ -9,7 +9,7 @@ allow connections"), so a task that finished during one lost its result, and the
 said PROGRESS forever. Writing a result is an update-or-create on the task id, so repeating
 it is safe.
 
-Each result is written in one statement with the record's mirrored state (models.ResultWriter),
+Each result is written in one statement with the record's mirrored state (managers.ResultWriter),
 and STARTED only for a task still running after TASK_STARTED_DELAY seconds (worker.started).
 
 Celery's daily `celery.backend_cleanup` calls `cleanup()`, which in django-celery-results is
@@ -42,7 +42,7 @@ def delete_in_batches(queryset) -> int:
 
 
 class DatabaseBackend(BaseDatabaseBackend):
-    TaskModel = StoredTaskResult  # one statement per result written (models.ResultWriter)
+    TaskModel = StoredTaskResult  # one statement per result written (managers.ResultWriter)
 
     def _store_result(self, task_id, result, status, traceback=None, request=None, using=None):
         if status == states.STARTED and settings.TASK_STARTED_DELAY > 0:

@@ -1,4 +1,4 @@
-"""A worker's report of a task is one upsert with the record's mirrored state (models.ResultWriter),
+"""A worker's report of a task is one upsert with the record's mirrored state (managers.ResultWriter),
 and writes the same row django-celery-results would; STARTED only for a task still running after
 TASK_STARTED_DELAY (worker.started)."""
 
