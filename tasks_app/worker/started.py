@@ -11,12 +11,13 @@ more shows STARTED while it runs, as before.
 Order: a held STARTED is written with the lock held, and a later state takes the lock first
 (`settle`), so a STARTED can never land after the state that follows it. Across processes (the
 worker's main process marking a terminated task REVOKED) the write itself refuses to replace a
-finished state (models.ResultWriter).
+finished state (managers.ResultWriter).
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import os
 import threading
 import time
@@ -41,19 +42,23 @@ class DeferredStarts:
         self._changed = threading.Condition(self._lock)
         self._held: dict[str, tuple[float, datetime, Callable[[], object]]] = {}
         self._thread: threading.Thread | None = None
+        self._wakes_at = math.inf  # when the thread next looks by itself (time.monotonic())
 
     def hold(self, task_id: str, started_at: datetime, delay: float, write: Callable[[], object]) -> None:
         """Call `write` (the STARTED write) in `delay` seconds, unless `settle(task_id)` comes first."""
         with self._lock:
             due_at = time.monotonic() + delay
-            # The thread sleeps until the soonest one due: wake it only if this one is sooner (with
-            # one delay for all, only when nothing else is held), not once per task.
-            wake = all(due_at < held_due for held_due, _s, _w in self._held.values())
+            # The thread sleeps until the soonest one due, and keeps that time when the task it
+            # was for settles first: wake it only if this one is due sooner. With one delay for all,
+            # that is once per idle spell, not once per task (a wake-up per task cost each pool
+            # process a twentieth of its time).
+            wake = due_at < self._wakes_at
             self._held[task_id] = (due_at, started_at, write)
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="deferred-started", daemon=True)
                 self._thread.start()
             if wake:
+                self._wakes_at = due_at  # at the latest: the thread looks again as soon as it runs
                 self._changed.notify()
 
     def settle(self, task_id: str) -> datetime | None:
@@ -85,8 +90,11 @@ class DeferredStarts:
             due = [task_id for task_id, (due_at, _s, _w) in self._held.items() if due_at <= now]
             if due:
                 return due
-            soonest = min((due_at for due_at, _s, _w in self._held.values()), default=None)
-            self._changed.wait(None if soonest is None else soonest - now)
+            soonest = min((due_at for due_at, _s, _w in self._held.values()), default=math.inf)
+            if soonest == math.inf and self._wakes_at > now:
+                soonest = self._wakes_at  # all settled: keep the time planned, so the next hold need not wake it
+            self._wakes_at = soonest
+            self._changed.wait(None if soonest == math.inf else soonest - now)
 
 
 deferred_starts = DeferredStarts()
