@@ -50,8 +50,8 @@ class DeferredStarts:
             due_at = time.monotonic() + delay
             # The thread sleeps until the soonest one due, and keeps that time when the task it
             # was for settles first: wake it only if this one is due sooner. With one delay for all,
-            # that is once per idle spell, not once per task (a wake-up per task cost each pool
-            # process a twentieth of its time).
+            # that is once per idle spell, not once per task (a wake-up per task: 5% of each pool
+            # process's py-spy samples, in Condition.notify).
             wake = due_at < self._wakes_at
             self._held[task_id] = (due_at, started_at, write)
             if self._thread is None:
