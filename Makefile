@@ -83,9 +83,10 @@ $(BIN)/.bench: $(BIN)/.runtime requirements-bench.txt
 bench: $(BIN)/.bench
 	$(BIN)/python -m bench
 
-# Each benchmark once on tiny sizes: checks that they still run (about a minute).
+# Each benchmark once on tiny sizes, and the lever comparison on this tree: checks that they still run (about two minutes).
 bench-smoke: $(BIN)/.bench
 	$(BIN)/python -m bench --smoke
+	$(BIN)/python -m bench.compare "this tree=." --tasks 50 --rounds 1
 
 $(VENV_NEXT)/bin/.test: requirements.txt requirements-test.txt
 	test -x $(VENV_NEXT)/bin/python || $(PYTHON_NEXT) -m venv $(VENV_NEXT)

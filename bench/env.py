@@ -163,9 +163,9 @@ def cleanup() -> None:
 # --- processes ---------------------------------------------------------------------------------
 
 
-def start(name: str, argv: list[str], environ: dict) -> Process:
+def start(name: str, argv: list[str], environ: dict, cwd: Path = ROOT) -> Process:
     """A process of this run, its log in the bench data directory; stop it with `terminate()`."""
-    return Process(argv, environ, DATA_DIR / f"{name}.log", name=name)
+    return Process(argv, environ, DATA_DIR / f"{name}.log", name=name, cwd=cwd)
 
 
 def http_status(url: str, timeout: float = 2.0) -> int | None:

@@ -145,14 +145,14 @@ class Process:
     """A process started in a session of its own (it and its children stop together), its
     output in a log file, and every process it starts marked so that none outlives it."""
 
-    def __init__(self, command: list[str], env: dict, log_path: Path, name: str | None = None):
+    def __init__(self, command: list[str], env: dict, log_path: Path, name: str | None = None, cwd: Path = ROOT):
         self.name = name or log_path.stem
         self.log_path = log_path
         self.marker = uuid.uuid4().hex
         with open(log_path, "w") as log:
             self.popen = subprocess.Popen(
                 command,
-                cwd=ROOT,
+                cwd=cwd,
                 env={**env, MARKER: self.marker},
                 stdout=log,
                 stderr=subprocess.STDOUT,
