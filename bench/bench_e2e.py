@@ -106,12 +106,15 @@ def run(smoke: bool) -> list[Report]:
     stock_queue = f"{env.PREFIX}.stock"
     redis_env = env.site_environ("redis")
     site = env.start(
-        "worker-site", [str(env.BIN / "celery"), "-A", "helloworld", "worker", "-c", "2", "-Q", site_queue], redis_env
+        "worker-site",
+        # A node name each: two workers named alike share one remote-control queue (DESIGN's pitfalls).
+        [str(env.BIN / "celery"), "-A", "helloworld", "worker", "-c", "2", "-Q", site_queue, "-n", "site@%h"],
+        redis_env,
     )
     prefetch_queue = f"{env.PREFIX}.low"  # a queue of the site's own, which no other contender reads
     site_prefetch = env.start(
         "worker-site-prefetch",
-        [str(env.BIN / "celery"), "-A", "helloworld", "worker", "-c", "2", "-Q", prefetch_queue],
+        [str(env.BIN / "celery"), "-A", "helloworld", "worker", "-c", "2", "-Q", prefetch_queue, "-n", "prefetch@%h"],
         {**redis_env, "CELERY_WORKER_PREFETCH_MULTIPLIER": "4"},
     )
     stock = env.start(
