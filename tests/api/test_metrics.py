@@ -49,6 +49,9 @@ def test_after_tasks_run_by_a_worker_the_metrics_say_what_the_dashboard_says(cli
     # Only this test's tasks: a worker of an earlier test may have written a late result row (a
     # revoked task it discarded) after that test's tables were emptied.
     TaskResult.objects.all().delete()
+    # fetch_url's retries wait a random backoff (up to 14 s in all), which this test is not about:
+    # with none, its FAILURE comes at once and the wait below cannot run out on an unlucky draw.
+    settings.FETCH_URL_MAX_RETRIES = 0
     sent = [services.enqueue("echo", [n]).task_id for n in range(3)]
     sent.append(services.enqueue("echo", ["now"], queue="high").task_id)
     sent.append(services.enqueue("fetch_url", ["http://nowhere.invalid/"]).task_id)  # no such host: a FAILURE
