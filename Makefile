@@ -14,6 +14,13 @@ VENV_NEXT := .venv-py312-django6
 # PostgreSQL for the database tests' second pass (trust auth on this machine and CI's).
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 
+# Test processes per pass (pytest-xdist), each a test run of its own (data directory, queue prefix,
+# PostgreSQL test database: tests/settings.py); a file's tests stay in one process, which starts
+# each broker's worker once. Most tests wait on real workers, beat and timeouts, not on the CPU:
+# two processes halve the first pass on two cores. TEST_PROCESSES=0 runs everything in this process.
+TEST_PROCESSES ?= 2
+PYTEST_PARALLEL := -n $(TEST_PROCESSES) --dist loadfile
+
 .PHONY: run admin test lint pytest pytest-postgres pytest-next migrate clean chromium bench bench-smoke
 
 $(BIN)/.runtime: requirements.txt
@@ -45,7 +52,7 @@ lint: $(BIN)/.test
 
 # The whole suite on SQLite (and every broker, through the fixtures).
 pytest: $(BIN)/.test chromium
-	$(BIN)/pytest
+	$(BIN)/pytest $(PYTEST_PARALLEL)
 
 # The browser tests drive Debian's Chromium (Playwright cannot download its own browsers here).
 chromium:
@@ -60,7 +67,7 @@ chromium:
 # database work the first pass already covers), and on the embedded broker only: each broker's
 # own behaviour is the first pass's, the database's is the same whichever broker sent the task.
 pytest-postgres: $(BIN)/.test
-	DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/pytest -m "database and not broker_bound" -k "not redis and not rabbitmq"
+	DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/pytest $(PYTEST_PARALLEL) -m "database and not broker_bound" -k "not redis and not rabbitmq"
 
 # The fast tests on the next Python and Django, so the upgrade path stays open (on the embedded
 # broker: the brokers' own behaviour does not change with Python or Django).
@@ -70,7 +77,7 @@ pytest-next:
 	  echo "SKIPPED pytest-next: Python 3.12 not found; install it (pyenv install 3.12) or set PYTHON_NEXT=/path/to/python3.12"; \
 	else \
 	  $(MAKE) --no-print-directory $(VENV_NEXT)/bin/.test PYTHON_NEXT=$(PYTHON_NEXT) && \
-	  $(VENV_NEXT)/bin/pytest -m "not slow" -k "not redis and not rabbitmq"; \
+	  $(VENV_NEXT)/bin/pytest $(PYTEST_PARALLEL) -m "not slow" -k "not redis and not rabbitmq"; \
 	fi
 
 # Benchmark-only tools (rq, psutil, profilers) on top of the runtime requirements, never in them.

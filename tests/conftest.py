@@ -14,6 +14,7 @@ import pytest
 from celery import beat
 from celery.worker import state as worker_state
 from django.conf import settings
+from django.db import connections
 
 from helloworld import brokers
 from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
@@ -45,9 +46,21 @@ def database_server():
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(database_server, django_db_setup):
-    """pytest-django's test database, made once the server it lives on has answered."""
+def django_db_setup(database_server, django_db_setup, django_db_blocker):
+    """pytest-django's test database, made once the server it lives on has answered.
+
+    At the end, before pytest-django drops it, PostgreSQL is told to end every other session on
+    it: a thread still answering the last request of a browser test (live_server) held one, the
+    DROP failed with a warning, and every run left a test database behind on the server.
+    """
     yield
+    connection = connections["default"]
+    if connection.vendor == "postgresql":
+        with django_db_blocker.unblock(), connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
 
 
 def pytest_collection_modifyitems(config, items):

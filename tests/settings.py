@@ -10,13 +10,16 @@ import shutil
 import tempfile
 
 os.environ.setdefault("HELLOWORLD_LOCAL", "1")
-if "HELLOWORLD_DATA_DIR" not in os.environ:
+# pytest-xdist's workers inherit the environment of the process that started them, which has set
+# the two variables below for itself: each worker is a test run of its own and needs its own.
+if "PYTEST_XDIST_WORKER" in os.environ or "HELLOWORLD_DATA_DIR" not in os.environ:
     os.environ["HELLOWORLD_DATA_DIR"] = tempfile.mkdtemp(prefix="helloworld-tests-")
     atexit.register(shutil.rmtree, os.environ["HELLOWORLD_DATA_DIR"], ignore_errors=True)
 
 # Queues, remote control and events of this run's own, so that two test runs on one machine
 # (or a benchmark beside them) never take each other's tasks on the shared Redis and RabbitMQ.
-os.environ.setdefault("CELERY_QUEUE_PREFIX", f"hwtest{os.getpid()}")
+if "PYTEST_XDIST_WORKER" in os.environ or "CELERY_QUEUE_PREFIX" not in os.environ:
+    os.environ["CELERY_QUEUE_PREFIX"] = f"hwtest{os.getpid()}"
 
 from helloworld.settings import *  # noqa: F403
 from helloworld.settings import DATABASES
