@@ -9,14 +9,18 @@ pass by skipping.
 from __future__ import annotations
 
 import os
+import types
+from datetime import timedelta
 
 import pytest
 from celery import beat
 from celery.worker import state as worker_state
 from django.conf import settings
 from django.db import connections
+from django.utils import timezone
 
 from helloworld import brokers
+from tasks_app import login_throttle, ratelimit
 from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.support.celery import SessionWorker, app_on_broker, purge_queues, session_workers
 from tests.support.services import POSTGRESQL, RABBITMQ, REDIS, require, skip_or_fail
@@ -146,6 +150,23 @@ def celery_beat(celery_app, transactional_db):
         service.service.stop(wait=False)
         service.join(timeout=15)
         assert not service.is_alive(), "beat did not stop within 15 s"
+
+
+# --- The clock of fixed windows ----------------------------------------------------------------
+
+
+@pytest.fixture
+def one_window(monkeypatch):
+    """Rate limits (one-minute windows) and login throttling (LOGIN_FAILURE_WINDOW_SECONDS, 300 s in
+    tests) count in fixed windows of wall-clock time: a test whose requests straddle a window's edge
+    sees its count start again. Pin the clock those two modules read to the middle of a window, two
+    and a half minutes into a five-minute one and so half-way through a minute as well."""
+    now = timezone.now()
+    pinned = now - timedelta(seconds=now.timestamp() % 300 - 150)
+    clock = types.SimpleNamespace(now=lambda: pinned)
+    monkeypatch.setattr(ratelimit, "timezone", clock)
+    monkeypatch.setattr(login_throttle, "timezone", clock)
+    return pinned
 
 
 # --- The browser -----------------------------------------------------------------------------

@@ -90,7 +90,7 @@ def test_a_broker_that_is_down_is_a_503_within_seconds_and_leaves_no_record(clie
     assert not TaskRecord.objects.exists()
 
 
-def test_a_task_the_broker_refused_gives_its_rate_limit_count_back(settings):
+def test_a_task_the_broker_refused_gives_its_rate_limit_count_back(settings, one_window):
     # The record and the count are committed before the publish; a refused publish undoes both.
     settings.LOCAL_MODE = False
     settings.RATE_LIMITS_PER_MINUTE = {"enqueue": 5, "schedule": 0}

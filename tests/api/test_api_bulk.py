@@ -177,7 +177,7 @@ def test_messages_the_broker_refuses_midway_leave_no_task_recorded_as_queued(cli
 # --- Rate limits count every task -----------------------------------------------------------
 
 
-def test_each_task_of_a_bulk_request_counts_against_the_rate_limit(settings):
+def test_each_task_of_a_bulk_request_counts_against_the_rate_limit(settings, one_window):
     settings.LOCAL_MODE = False
     settings.RATE_LIMITS_PER_MINUTE = {"enqueue": 10, "schedule": 0}
     user = User.objects.create_user("bulky", password="a long enough password 1")

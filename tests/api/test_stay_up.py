@@ -10,9 +10,8 @@ import pytest
 from django.contrib.auth.models import User
 from django.utils import timezone
 
-from tasks_app import monitoring
+from tasks_app import monitoring, ratelimit
 from tasks_app.broker import control, queues, workers
-from tasks_app.models import RateWindow
 from tests.support.celery import app_on_broker
 
 NOWHERE = "amqp://guest:s3cret@127.0.0.1:1//"  # a closed port on loopback: refused at once
@@ -123,10 +122,9 @@ def test_a_chunked_body_is_a_411_saying_to_send_content_length(client, api_user)
         assert "Content-Length" in response.json()["error"]
 
 
-def test_a_bulk_request_over_the_limit_is_refused_before_its_body_is_parsed(client, api_user, settings):
+def test_a_bulk_request_over_the_limit_is_refused_before_its_body_is_parsed(client, api_user, one_window):
     client.force_login(api_user)
-    minute = timezone.now().replace(second=0, microsecond=0)
-    RateWindow.objects.create(user=api_user, action="enqueue", window_start=minute, count=60)
+    ratelimit.take(api_user, "enqueue", cost=60)  # this minute's whole limit
     # Not even JSON: a 429, not a 400, shows the body was never parsed.
     response = client.post("/api/tasks/bulk/", data=b"{not json", content_type="application/json")
     assert response.status_code == 429, response.content

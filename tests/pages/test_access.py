@@ -4,12 +4,10 @@ Local mode (every other test file) keeps working with no login at all.
 """
 
 import json
-import time
 
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
-from django.utils import timezone
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
 from tasks_app.models import ApiToken, RateWindow, TaskRecord
@@ -250,14 +248,6 @@ def test_an_admin_issues_a_token_shown_once_and_revokes_it(alice):
 
 
 # --- Rate limits -------------------------------------------------------------------------
-
-
-@pytest.fixture
-def one_window():
-    """Start a rate-limit test early in a minute, so that its requests share one window."""
-    second = timezone.now().second
-    if second >= 50:
-        time.sleep(60.5 - second)
 
 
 def test_enqueue_past_the_limit_is_a_429_with_retry_after_and_nothing_sent(settings, alice, one_window):

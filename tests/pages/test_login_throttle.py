@@ -16,7 +16,7 @@ LOGINS = {"site": "/accounts/login/", "admin": "/admin/login/"}
 
 
 @pytest.fixture(autouse=True)
-def production(settings):
+def production(settings, one_window):
     settings.LOCAL_MODE = False
     settings.LOGIN_FAILURES_PER_ACCOUNT = 5
     settings.LOGIN_FAILURES_PER_ADDRESS = 30

@@ -290,7 +290,9 @@ def test_a_task_revoked_while_no_worker_is_up_never_runs_in_a_worker_process_sta
 # --- Who may ---------------------------------------------------------------------------------
 
 
-def test_only_the_owner_and_staff_may_retry_or_revoke_and_retries_count_against_the_rate_limit(settings, no_worker):
+def test_only_the_owner_and_staff_may_retry_or_revoke_and_retries_count_against_the_rate_limit(
+    settings, no_worker, one_window
+):
     settings.LOCAL_MODE = False
     settings.RATE_LIMITS_PER_MINUTE = {"enqueue": 2, "schedule": 0}
     clients = {}
