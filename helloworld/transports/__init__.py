@@ -12,7 +12,7 @@ What it changes in kombu's transport, and why:
   starts at the first queue, as Redis does with `queue_order_strategy: priority`.
 - One folder per queue, read through a cached listing (files.py): taking a message costs the same
   whatever the backlog, and a poll of a queue that has not changed costs one stat.
-- Woken by acks (channel.py). With a prefetch limit the consumer stops taking messages until one
+- Woken by acks (transport.py). With a prefetch limit the consumer stops taking messages until one
   is acknowledged, and kombu then sleeps the whole polling interval; here an ack (from the pool's
   result thread) wakes the polling loop at once, so the interval no longer bounds the drain rate.
 - Queues that expire (expiry.py): auto-delete and `x-expires` queues whose consumer has gone are
@@ -26,8 +26,9 @@ REDIS_URL works as given. Every process of the site imports this through the set
 
 from kombu.transport import TRANSPORT_ALIASES
 
-from helloworld.transports.channel import Channel, Transport
+from helloworld.transports.channel import Channel
 from helloworld.transports.files import PARTIAL_SUFFIX, queue_folder, waiting, write_whole
+from helloworld.transports.transport import Transport
 
 SCHEME = "filesystem-ordered"
 
