@@ -17,6 +17,9 @@ What it changes in kombu's transport, and why:
   result thread) wakes the polling loop at once, so the interval no longer bounds the drain rate.
 - Queues that expire (expiry.py): auto-delete and `x-expires` queues whose consumer has gone are
   unbound and removed, so a monitor that left stops filling the folder.
+- Nothing lost to a crash (claims.py). kombu's transport deletes a message as it hands it over, so
+  a worker killed mid-task lost it even with acks_late; here it stays in the consumer's own folder
+  until it is acknowledged, and a consumer that finds the owner dead puts it back on its queue.
 
 Registered as the URL scheme `filesystem-ordered` (kombu finds transports by scheme; it refuses
 import paths in URLs); the Redis one under kombu's own `redis` and `rediss`, so that the platform's

@@ -15,7 +15,7 @@ from kombu.utils.encoding import bytes_to_str, str_to_bytes
 from kombu.utils.json import dumps, loads
 from kombu.utils.scheduling import FairCycle
 
-from helloworld.transports import expiry, files
+from helloworld.transports import claims, expiry, files
 
 logger = get_logger(__name__)
 
@@ -31,6 +31,8 @@ class Channel(filesystem.Channel):
         self._readers: dict[str, files.QueueReader] = {}
         self._lifetimes: dict[str, float] = {}  # the expiring queues this channel declared
         self._adopted: set[str] = set()
+        self._no_ack_queues: set[str] = set()  # consumed without acknowledgements: nothing to keep
+        self._claimed: dict[str, Path] = {}  # delivery tag -> the message's file until it is acknowledged
         super().__init__(connection, **kwargs)
         self.queues_folder = files.queues_folder(self.transport_options)
         for folder in (self.data_folder_out, self.processed_folder, self.queues_folder):
@@ -134,37 +136,78 @@ class Channel(filesystem.Channel):
             raise ChannelError(f"Cannot add file {final!r} to directory") from exc
 
     def _get(self, queue):
-        """Take the oldest message of `queue`: renamed into the processed folder first (of two
-        readers, one rename wins), then read and removed."""
+        """Take the oldest message of `queue`: renamed out of the queue's folder first (of two
+        readers, one rename wins), then read. A message that will be acknowledged stays claimed
+        by this process until it is (claims.py), so that a worker killed mid-task loses nothing."""
         reader = self._reader(queue)
+        keep = queue not in self._no_ack_queues and not self.store_processed
         while (name := reader.next_name()) is not None:
-            claimed = os.path.join(self.processed_folder, name)
+            source = os.path.join(reader.folder, name)
             try:
-                os.rename(os.path.join(reader.folder, name), claimed)
+                if keep:
+                    claimed = claims.of_this_process(self.processed_folder).take(source, queue, name)
+                else:
+                    claimed = os.path.join(self.processed_folder, name)
+                    os.rename(source, claimed)
             except FileNotFoundError:
                 continue  # another reader took it first
             try:
                 with open(claimed, "rb") as handle:
-                    payload = handle.read()
-                if not self.store_processed:
-                    os.remove(claimed)
+                    body = handle.read()
             except OSError as exc:
                 raise ChannelError(f"Cannot read file {claimed!r} from queue.") from exc
-            return loads(bytes_to_str(payload))
+            try:
+                payload = loads(bytes_to_str(body))
+            except ValueError:
+                os.remove(claimed)  # never deliverable: not to be handed back after a crash either
+                raise
+            tag = payload.get("properties", {}).get("delivery_tag") if keep else None
+            if tag:
+                self._claimed[tag] = claimed
+            elif not self.store_processed:
+                os.remove(claimed)
+            return payload
         raise Empty()
 
-    def basic_consume(self, queue, *args, **kwargs):
-        result = super().basic_consume(queue, *args, **kwargs)
+    def _release(self, delivery_tag) -> None:
+        claimed = self._claimed.pop(delivery_tag, None)
+        if claimed is not None:
+            claims.release(claimed)
+
+    def _restore(self, message):
+        """Put an unacknowledged message back on its queue (kombu: a closing channel's, a rejected
+        one with requeue), then forget its claim: a copy is queued before the claim goes."""
+        super()._restore(message)
+        self._release(message.delivery_tag)
+
+    def basic_consume(self, queue, no_ack, *args, **kwargs):
+        if no_ack:
+            self._no_ack_queues.add(queue)
+        result = super().basic_consume(queue, no_ack, *args, **kwargs)
         if queue in self._lifetimes:
             expiry.renew(self._folder(queue))
         return result
 
+    def basic_cancel(self, consumer_tag):
+        queue = self._tag_to_queue.get(consumer_tag)
+        super().basic_cancel(consumer_tag)
+        if queue not in self._tag_to_queue.values():
+            self._no_ack_queues.discard(queue)
+
+    def basic_get(self, queue, no_ack=False, **kwargs):
+        message = super().basic_get(queue, no_ack=no_ack, **kwargs)
+        if message is not None and no_ack:
+            self._release(message.delivery_tag)
+        return message
+
     def basic_ack(self, delivery_tag, multiple=False):
         super().basic_ack(delivery_tag, multiple=multiple)
+        self._release(delivery_tag)
         self._wake_transport()
 
     def basic_reject(self, delivery_tag, requeue=False):
         super().basic_reject(delivery_tag, requeue=requeue)
+        self._release(delivery_tag)
         self._wake_transport()
 
     def has_news(self) -> bool:

@@ -7,7 +7,8 @@ Under the broker's root (helloworld.brokers.filesystem):
   A folder per queue makes a poll of one queue cost nothing for the others' backlog, and lets a
   reader ask the folder's modification time whether anything arrived before it lists the folder.
 - `processed/`: a reader takes a message by renaming it here (one rename wins, so exactly one
-  reader gets it), then reads and removes it.
+  reader gets it): into `processed/<owner>/<queue>/` until it is acknowledged (claims.py), or,
+  for a consumer that sends no acknowledgements, straight into `processed/`, read and removed.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from time import monotonic
 from kombu.log import get_logger
 from kombu.transport import filesystem
 
-from helloworld.transports import expiry, files
+from helloworld.transports import claims, expiry, files
 from helloworld.transports.channel import Channel
 
 logger = get_logger(__name__)
@@ -20,7 +20,8 @@ logger = get_logger(__name__)
 
 class Transport(filesystem.Transport):
     """Polls like kombu's virtual transport, but sleeps on an event an ack sets instead of a plain
-    sleep, and keeps the expiring queues (leases renewed, expired ones swept)."""
+    sleep, keeps the expiring queues (leases renewed, expired ones swept) and puts back what dead
+    consumers had taken (claims.py)."""
 
     Channel = Channel
 
@@ -78,5 +79,12 @@ class Transport(filesystem.Transport):
                 self._swept_dangling = True
                 if gone:
                     logger.info("Removed %d queue(s) whose consumers had gone: %s", len(gone), ", ".join(gone))
+                back = claims.recover(options.get("processed_folder", "processed"), options)
+                if back:
+                    logger.warning(
+                        "Put back %d message(s) that a consumer took and died before acknowledging: %s",
+                        len(back),
+                        ", ".join(back),
+                    )
         except OSError as exc:  # the broker's folders are shared: never let tidying stop a worker
             logger.warning("Broker housekeeping failed: %r", exc)

@@ -11,21 +11,9 @@ from queue import Empty
 import pytest
 from kombu import Connection, Consumer, Exchange, Producer, Queue
 
-from helloworld import brokers
 from helloworld.transports import expiry, files
 
 URL = "filesystem-ordered://"
-
-
-@pytest.fixture
-def options(tmp_path):
-    return dict(brokers.filesystem(tmp_path).transport_options)
-
-
-@pytest.fixture
-def connection(options):
-    with Connection(URL, transport_options=options) as connection:
-        yield connection
 
 
 def put(channel, queue: str, count: int) -> None:

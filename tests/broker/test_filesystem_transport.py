@@ -19,15 +19,8 @@ from unittest.mock import patch
 import pytest
 from kombu import Connection
 
-from helloworld import brokers
-
 QUEUE = "hw.default"
 EXCHANGE = "hw.pidbox"
-
-
-@pytest.fixture
-def options(tmp_path):
-    return brokers.filesystem(tmp_path).transport_options
 
 
 def channel(url: str, options: dict):

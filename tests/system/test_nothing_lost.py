@@ -7,6 +7,9 @@ What each broker does with a task a worker held but never acknowledged (acks_lat
   restores its unacked messages as it closes), but after SIGKILL only when a consumer sweeps
   the `unacked` index and finds it older than the transport's `visibility_timeout` (2 hours
   here). The SIGKILL test ages the entry in the index instead of waiting two hours.
+- The filesystem broker (local mode) restores them on a clean stop as Redis does, and after SIGKILL
+  a consumer's next sweep puts back what the dead process had claimed (helloworld/transports/claims.py),
+  at the next worker's start at the latest.
 """
 
 import re
@@ -33,7 +36,7 @@ from tests.support.waiting import wait_for
 pytestmark = pytest.mark.slow
 
 WORKER = ["celery", "--app", "helloworld", "worker", "--loglevel", "INFO"]
-KINDS = ["rabbitmq", "redis"]
+KINDS = ["rabbitmq", "redis", "filesystem"]
 
 
 def broker_url(kind: str) -> str:
@@ -45,9 +48,9 @@ def broker_url(kind: str) -> str:
 def site(tmp_path, kind: str) -> tuple[dict, str]:
     """A released site on the broker, its workers started exactly as the Procfile's `worker`."""
     database_url = f"sqlite:///{tmp_path}/db.sqlite3"
-    env = processes.site_env(
-        tmp_path, DATABASE_URL=database_url, CELERY_BROKER_URL=broker_url(kind), REMAP_SIGTERM="SIGQUIT"
-    )
+    # No broker URL: the embedded broker, in the site's data directory.
+    broker = {} if kind == "filesystem" else {"CELERY_BROKER_URL": broker_url(kind)}
+    env = processes.site_env(tmp_path, DATABASE_URL=database_url, REMAP_SIGTERM="SIGQUIT", **broker)
     processes.release(env)
     return env, database_url
 
