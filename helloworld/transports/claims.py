@@ -84,21 +84,23 @@ def _recover_owner(folder: Path, options: dict) -> list[str]:
         lock = os.open(folder / LOCK, os.O_RDWR)
     except FileNotFoundError:
         return []  # being set up (its lock comes before any claim), or removed meanwhile
+    recovered: list[str] = []
     try:
         try:
             fcntl.lockf(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
-            return []  # its owner is alive (or another process is recovering it)
-        recovered = []
+            return recovered  # its owner is alive (or another process is recovering it)
         for queue in [entry.name for entry in os.scandir(folder) if entry.is_dir()]:
+            names = os.listdir(folder / queue)
             destination = files.queue_folder(options, queue)
-            for name in os.listdir(folder / queue):
-                destination.mkdir(parents=True, exist_ok=True)
+            if names:
+                destination.mkdir(parents=True, exist_ok=True)  # swept meanwhile, if it expires
+            for name in names:
                 os.rename(folder / queue / name, destination / name)
                 recovered.append(f"{queue}/{name}")
         shutil.rmtree(folder, ignore_errors=True)
-        return recovered
     except FileNotFoundError:
-        return []  # another process recovered it first
+        pass  # another process is recovering it too: each rename moves a message once
     finally:
         os.close(lock)
+    return recovered

@@ -16,6 +16,7 @@ import pytest
 from kombu import Connection, Consumer, Producer, Queue
 
 from helloworld.transports import expiry, files
+from tests.support import processes
 from tests.support.waiting import wait_for
 
 URL = "filesystem-ordered://"
@@ -75,10 +76,18 @@ def receive(connection, timeout: float = 3.0, expect: int | None = None) -> list
     return received
 
 
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
 def test_a_message_taken_by_a_consumer_killed_before_its_ack_is_put_back_once(connection, options):
     send(connection, {"n": 1})
     consumer = subprocess.Popen(
-        [sys.executable, "-c", CONSUMER, json.dumps(options)], stdout=subprocess.PIPE, text=True
+        [sys.executable, "-c", CONSUMER, json.dumps(options)], cwd=processes.ROOT, stdout=subprocess.PIPE, text=True
     )
     pids = {}
     try:
@@ -91,7 +100,7 @@ def test_a_message_taken_by_a_consumer_killed_before_its_ack_is_put_back_once(co
 
         os.kill(pids["pid"], signal.SIGKILL)  # the owner only: its forked child lives on
         consumer.wait(timeout=10)
-        assert _alive(pids["child"])
+        assert alive(pids["child"])
         # The running consumer's next sweep puts it back (a POSIX lock is not inherited by the child).
         assert receive(connection, timeout=expiry.SWEEP_EVERY + 5, expect=1) == [{"n": 1}]
         assert waiting(options) == [] and claimed(options) == []
@@ -99,15 +108,8 @@ def test_a_message_taken_by_a_consumer_killed_before_its_ack_is_put_back_once(co
     finally:
         consumer.kill()
         if "child" in pids:
-            os.kill(pids["child"], signal.SIGKILL)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
+            with suppress(ProcessLookupError):
+                os.kill(pids["child"], signal.SIGKILL)
 
 
 def test_an_acknowledged_message_leaves_nothing_behind(connection, options):
