@@ -22,15 +22,15 @@ from __future__ import annotations
 
 import hashlib
 import math
-from datetime import UTC, datetime
+from datetime import datetime
 
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.dispatch import receiver
-from django.utils import timezone
 
+from tasks_app.lib import windows
 from tasks_app.models import LoginFailures
 
 
@@ -63,10 +63,7 @@ def _keys(request, username: str) -> list[tuple[str, int, str]]:
 
 def _window() -> tuple[datetime, int]:
     """This window's start and the seconds until it ends."""
-    seconds = max(1, settings.LOGIN_FAILURE_WINDOW_SECONDS)
-    now = timezone.now().timestamp()
-    start = now - now % seconds
-    return datetime.fromtimestamp(start, tz=UTC), max(1, math.ceil(start + seconds - now))
+    return windows.current(max(1, settings.LOGIN_FAILURE_WINDOW_SECONDS))
 
 
 def refusal(request, username: str) -> str | None:

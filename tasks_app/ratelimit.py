@@ -9,17 +9,14 @@ against floods that is enough, and it needs one row per user instead of one per 
 
 from __future__ import annotations
 
-import math
-from datetime import timedelta
-
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.utils import timezone
 
+from tasks_app.lib import windows
 from tasks_app.models import RateWindow
 
-WINDOW = timedelta(minutes=1)
+WINDOW_SECONDS = 60
 
 # What each action's limit counts, for the message.
 NOUNS = {"enqueue": "tasks sent", "schedule": "periodic tasks created"}
@@ -45,19 +42,13 @@ def applies(user, action: str) -> bool:
     return bool(limit_for(action)) and user is not None and user.is_authenticated
 
 
-def _window() -> tuple:
-    now = timezone.now()
-    start = now.replace(second=0, microsecond=0)  # the window: this wall-clock minute
-    return start, max(1, math.ceil((start + WINDOW - now).total_seconds()))
-
-
 def check(user, action: str) -> None:
     """Raise RateLimited if `user` has used up this window's `action`s already: one indexed read, so
     that an endpoint refuses before it parses and validates a large body. `take` counts the real cost."""
     if not applies(user, action):
         return
     limit = limit_for(action)
-    start, retry_after = _window()
+    start, retry_after = windows.current(WINDOW_SECONDS)
     if RateWindow.objects.filter(user=user, action=action, window_start=start, count__gte=limit).exists():
         raise RateLimited(action, limit, retry_after)
 
@@ -71,7 +62,7 @@ def take(user, action: str, cost: int = 1) -> None:
     if not applies(user, action):
         return
     limit = limit_for(action)
-    start, retry_after = _window()
+    start, retry_after = windows.current(WINDOW_SECONDS)
     if cost > limit:
         raise RateLimited(action, limit, retry_after)
     rows = RateWindow.objects.filter(user=user, action=action, window_start=start)
@@ -95,7 +86,7 @@ def give_back(user, action: str, cost: int = 1) -> None:
     count were committed). A window that has ended since keeps its count: it no longer limits."""
     if not applies(user, action):
         return
-    start, _retry_after = _window()
+    start, _retry_after = windows.current(WINDOW_SECONDS)
     RateWindow.objects.filter(user=user, action=action, window_start=start, count__gte=cost).update(
         count=F("count") - cost
     )

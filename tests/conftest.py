@@ -20,7 +20,7 @@ from django.db import connections
 from django.utils import timezone
 
 from helloworld import brokers
-from tasks_app import login_throttle, ratelimit
+from tasks_app.lib import windows
 from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.support.celery import SessionWorker, app_on_broker, purge_queues, session_workers
 from tests.support.services import POSTGRESQL, RABBITMQ, REDIS, require, skip_or_fail
@@ -158,14 +158,13 @@ def celery_beat(celery_app, transactional_db):
 @pytest.fixture
 def one_window(monkeypatch):
     """Rate limits (one-minute windows) and login throttling (LOGIN_FAILURE_WINDOW_SECONDS, 300 s in
-    tests) count in fixed windows of wall-clock time: a test whose requests straddle a window's edge
-    sees its count start again. Pin the clock those two modules read to the middle of a window, two
-    and a half minutes into a five-minute one and so half-way through a minute as well."""
+    tests) count in fixed windows of wall-clock time (tasks_app.lib.windows): a test whose requests
+    straddle a window's edge sees its count start again. Pin the clock the windows read to the
+    middle of a window, two and a half minutes into a five-minute one and so half-way through a
+    minute as well."""
     now = timezone.now()
     pinned = now - timedelta(seconds=now.timestamp() % 300 - 150)
-    clock = types.SimpleNamespace(now=lambda: pinned)
-    monkeypatch.setattr(ratelimit, "timezone", clock)
-    monkeypatch.setattr(login_throttle, "timezone", clock)
+    monkeypatch.setattr(windows, "timezone", types.SimpleNamespace(now=lambda: pinned))
     return pinned
 
 

@@ -1,0 +1,18 @@
+"""Fixed windows of wall-clock time, which the rate limits (tasks_app.ratelimit) and login
+throttling (tasks_app.login_throttle) count in: one row per key and window, no timestamps kept."""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime
+
+from django.utils import timezone
+
+
+def current(seconds: int) -> tuple[datetime, int]:
+    """The start of the window of `seconds` that holds now, and the whole seconds until it ends (at
+    least 1, as Retry-After says). Windows start at multiples of `seconds` since the epoch, so a
+    minute's starts on the minute."""
+    now = timezone.now().timestamp()
+    start = now - now % seconds
+    return datetime.fromtimestamp(start, tz=UTC), max(1, math.ceil(start + seconds - now))
