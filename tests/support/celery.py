@@ -13,8 +13,6 @@ from celery.signals import task_postrun
 from django.db import connections
 from kombu import Queue
 
-from helloworld.celery import DjangoSettings
-
 
 @contextmanager
 def app_on_broker(url: str, transport_options: dict | None = None, pool_limit: int | None = None):
@@ -25,7 +23,7 @@ def app_on_broker(url: str, transport_options: dict | None = None, pool_limit: i
     own app within a broker's run of tests), not the project's, whose broker is another."""
     previous_current, previous_default = celery_state.get_current_app(), celery_state.default_app
     app = Celery("helloworld", set_as_current=False)
-    app.config_from_object(DjangoSettings(), namespace="CELERY")
+    app.config_from_object("django.conf:settings", namespace="CELERY")
     app.conf.broker_url = url
     app.conf.broker_transport_options = transport_options or {}
     if pool_limit is not None:
