@@ -66,29 +66,29 @@ def _ask(timeout: float) -> dict[str, dict]:
     commands = ["stats", "active", "active_queues"]
     with ThreadPoolExecutor(max_workers=len(commands)) as pool:
         stats, active, active_queues = pool.map(lambda command: control.inspect(command, timeout), commands)
+    # A node missing from one answer has None there: not heard this time (see _record).
     return {
-        node: {"stats": stats.get(node) or {}, "active": active.get(node) or [], "queues": active_queues.get(node)}
+        node: {"stats": stats.get(node), "active": active.get(node), "queues": active_queues.get(node)}
         for node in {*stats, *active, *active_queues}
     }
 
 
 def _record(node: str, answer: dict, now: datetime) -> None:
-    stats = answer.get("stats") or {}
-    pool = stats.get("pool") or {}
-    concurrency = pool.get("max-concurrency")
-    uptime = stats.get("uptime")
-    total = stats.get("total") or {}
-    WorkerSeen.objects.update_or_create(
-        name=node[:255],
-        defaults={
-            "queues": sorted(queue["name"] for queue in answer.get("queues") or []),
-            "concurrency": concurrency if isinstance(concurrency, int) else None,
-            "running": len(answer.get("active") or []),
-            "processed": sum(count for count in total.values() if isinstance(count, int)),
-            "started_at": now - timedelta(seconds=uptime) if isinstance(uptime, int | float) else None,
-            "last_seen": now,
-        },
-    )
+    """Record what this refresh heard from `node`. Each broadcast has its own timeout, so a busy
+    worker may answer one and miss another: what it did not answer this time keeps its last
+    recorded value instead of being blanked."""
+    seen: dict = {"last_seen": now}
+    if answer.get("queues") is not None:
+        seen["queues"] = sorted(queue["name"] for queue in answer["queues"])
+    if answer.get("active") is not None:
+        seen["running"] = len(answer["active"])
+    if stats := answer.get("stats"):
+        concurrency = (stats.get("pool") or {}).get("max-concurrency")
+        uptime = stats.get("uptime")
+        seen["concurrency"] = concurrency if isinstance(concurrency, int) else None
+        seen["processed"] = sum(count for count in (stats.get("total") or {}).values() if isinstance(count, int))
+        seen["started_at"] = now - timedelta(seconds=uptime) if isinstance(uptime, int | float) else None
+    WorkerSeen.objects.update_or_create(name=node[:255], defaults=seen)
 
 
 def refresh(timeout: float = INSPECT_TIMEOUT) -> list[Worker]:

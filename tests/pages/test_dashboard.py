@@ -49,8 +49,12 @@ def test_depths_with_no_worker_then_a_worker_drains_them_is_listed_and_then_show
     done_before = sum(worker_state.total_count.values())
     with embedded_worker(own_app) as worker:
         wait_for(lambda: all(status.get(task_id).state == "SUCCESS" for task_id in sent), message="the tasks to run")
-        # Workers are asked with a one-second timeout; on a loaded machine an answer can miss one refresh.
-        data = wait_for(lambda: (found := dashboard(client))["workers"] and found, message="the worker to be listed")
+        # Each broadcast has a one-second timeout; on a loaded machine a refresh can miss one of the
+        # worker's answers (its stats: concurrency, processed), which a later refresh fills in.
+        data = wait_for(
+            lambda: (found := dashboard(client))["workers"] and found["workers"][0]["concurrency"] and found,
+            message="the worker to be listed with its stats",
+        )
         assert depths(data) == {"high": 0, "default": 0, "low": 0}
         [listed] = data["workers"]
         assert listed["name"] == worker.hostname
@@ -230,10 +234,11 @@ def test_on_make_run_the_dashboard_shows_the_worker_and_beat_and_the_queues(tmp_
 
         def ready():
             data = processes.http("GET", f"{base}/api/dashboard/")[1]
-            alive = [worker for worker in data["workers"] if worker["state"] == "alive"]
+            # Alive, and its stats heard (a busy worker can miss one broadcast's one-second timeout).
+            alive = [worker for worker in data["workers"] if worker["state"] == "alive" and worker["concurrency"]]
             return data if alive and data["beat"]["alive"] and data["beat"]["seen_latest_schedule_change"] else None
 
-        data = wait_for(ready, timeout=60, message="a worker and a leading beat on the dashboard")
+        data = wait_for(ready, timeout=60, message="a worker with its stats and a leading beat on the dashboard")
         assert data["broker"] == "filesystem"
         assert [queue["depth"] for queue in data["queues"]] == [0, 0, 0]
         [worker] = data["workers"]
