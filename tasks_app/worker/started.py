@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+import signal
 import threading
 import time
 from collections.abc import Callable
@@ -55,8 +56,7 @@ class DeferredStarts:
             wake = due_at < self._wakes_at
             self._held[task_id] = (due_at, started_at, write)
             if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="deferred-started", daemon=True)
-                self._thread.start()
+                self._thread = _start_with_signals_blocked(self._run, name="deferred-started")
             if wake:
                 self._wakes_at = due_at  # at the latest: the thread looks again as soon as it runs
                 self._changed.notify()
@@ -95,6 +95,25 @@ class DeferredStarts:
                 soonest = self._wakes_at  # all settled: keep the time planned, so the next hold need not wake it
             self._wakes_at = soonest
             self._changed.wait(None if soonest == math.inf else soonest - now)
+
+
+def _start_with_signals_blocked(target: Callable[[], object], name: str) -> threading.Thread:
+    """A daemon thread that takes no signal (a thread inherits its creator's signal mask).
+
+    The kernel hands a signal sent to a process to any of its threads that does not block it. A
+    pool process ended by the pool's termination signal reports its death on the queue that every
+    pool process writes to, holding that queue's lock with the signal blocked in its main thread,
+    because the pool answers the report with the same signal (billiard's Worker._do_exit and
+    on_death). Taken by this thread instead, that answer killed the process with the lock held,
+    and the worker's next stop hung for good (seen with the embedded broker's threaded pool).
+    """
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, signal.valid_signals())
+    try:
+        thread = threading.Thread(target=target, name=name, daemon=True)
+        thread.start()
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+    return thread
 
 
 deferred_starts = DeferredStarts()

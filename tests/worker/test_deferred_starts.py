@@ -1,9 +1,12 @@
 """The thread that writes held-back STARTED states (worker.started) is woken once per idle spell,
 not once per task, and still writes every STARTED that is due."""
 
+import re
+import signal
 import threading
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 
 from tasks_app.worker.started import DeferredStarts
 from tests.support.waiting import wait_for
@@ -59,3 +62,20 @@ def test_a_sooner_one_still_wakes_the_thread():
     wait_for(lambda: written, 5, message="the sooner STARTED")
     assert written == ["sooner"]
     assert deferred.settle("later") == now
+
+
+def blocked_signals(thread_id: int) -> int:
+    status = Path(f"/proc/self/task/{thread_id}/status").read_text()
+    return int(re.search(r"^SigBlk:\s*([0-9a-f]+)$", status, re.MULTILINE).group(1), 16)
+
+
+def test_the_writer_thread_leaves_every_signal_to_the_main_thread():
+    """A pool process's termination signal must reach its main thread, which blocks it while it
+    holds the pool's shared queue lock: a helper thread that took it would die with the lock held."""
+    deferred = starts()
+    before = blocked_signals(threading.get_native_id())
+    deferred.hold("t", datetime.now(UTC), 60, lambda: None)
+    thread_blocks = blocked_signals(deferred._thread.native_id)
+    for sig in (signal.SIGQUIT, signal.SIGTERM, signal.SIGINT, signal.SIGUSR1):
+        assert thread_blocks & (1 << (sig - 1)), sig.name
+    assert blocked_signals(threading.get_native_id()) == before  # the caller's mask is restored
