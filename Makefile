@@ -36,7 +36,7 @@ $(BIN)/.test: $(BIN)/.runtime requirements-test.txt
 migrate: $(BIN)/.runtime
 	HELLOWORLD_LOCAL=1 $(BIN)/python manage.py migrate --noinput
 
-# One-dyno mode on embedded defaults: gunicorn, a worker and beat under honcho.
+# One-dyno mode on embedded defaults: the web server (granian), a worker and beat under honcho.
 run: migrate
 	HELLOWORLD_LOCAL=1 PATH="$(CURDIR)/$(BIN):$$PATH" exec $(BIN)/python -m helloworld.procfile --procfile Procfile.real start --port $(PORT)
 

@@ -4,10 +4,10 @@
     a folder) sending a byte-identical copy of a real `echo` message;
 (b) a bare `apply_async` of `echo` through the site's Celery app;
 (c) `services.enqueue`: the site's record in PostgreSQL plus the publish, in one transaction;
-(d) `POST /api/tasks/bulk/` to gunicorn, batches of tasks, counted per task;
+(d) `POST /api/tasks/bulk/` to the web server, batches of tasks, counted per task;
 (e) single `POST /api/tasks/` requests from several concurrent clients (also p50/p99 latency), each
     request on a new connection, and (e') the same on connections kept alive, one per client, as the
-    platform's router keeps its connections to a dyno open (gunicorn's keepalive is set for it);
+    platform's router keeps its connections to a dyno open (kept for WEB_HEADER_TIMEOUT between requests);
 (f) `POST /api/tasks/bulk/` with every task in one request, and (g) `POST /api/tasks/retry/` of as
     many failed tasks: retrying a filtered set costs what sending it in bulk does.
 """
@@ -149,7 +149,7 @@ def run_broker(broker: str, sizes: dict, rounds: int, clients: int, batch: int, 
             "tasks per run": sizes,
             "http clients": clients,
             "bulk batch": batch,
-            "gunicorn": "2 sync workers, local mode",
+            "web": "the Procfile's web (granian, 2 workers), local mode",
         },
     )
     if not smoke and min(sizes.values()) < 10_000:
@@ -166,7 +166,7 @@ def run_broker(broker: str, sizes: dict, rounds: int, clients: int, batch: int, 
         default_queue = f"{env.PREFIX}.default"
         env.purge_queues(app, env.site_queues())
         raw = RawClient(broker, app)
-        web, base = env.start_gunicorn(broker)
+        web, base = env.start_web(broker)
         try:
             bulk_problem = None
             status, answer = post(base, "/api/tasks/bulk/", {"tasks": [{"task": "echo", "args": [1]}]})

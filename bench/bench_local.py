@@ -2,7 +2,7 @@
 
 Each contender is a local-mode site of its own (SQLite, the filesystem broker, in a data directory
 of its own) with one worker (`celery -A helloworld worker`, concurrency 2, the site's settings):
-- the site's transport (`filesystem-ordered://`), with gunicorn in front for the bulk API;
+- the site's transport (`filesystem-ordered://`), with the web server in front for the bulk API;
 - kombu's own `filesystem://` transport with the same folders and the 0.2 s polling interval
   (bench/stock_filesystem_app.py): the baseline for the idle cost.
 
@@ -39,7 +39,7 @@ MEASURED = 100  # tasks timed in each backlog run
 
 class LocalSite:
     """A local-mode site in a data directory of its own: SQLite, the filesystem broker, a worker,
-    and gunicorn when asked."""
+    and the web server when asked."""
 
     def __init__(self, name: str, app_module: str = "helloworld", web: bool = False):
         from celery import Celery
@@ -65,7 +65,7 @@ class LocalSite:
         self.app.conf.broker_transport_options = self.broker.transport_options
         argv = [str(env.BIN / "celery"), "-A", app_module, "worker", "-c", "2", "-l", "WARNING", "-n", f"{name}@%h"]
         self.worker = env.start(f"local-worker-{name}", argv, self.environ)
-        self.web, self.base = env.start_gunicorn("filesystem", extra=overrides) if web else (None, None)
+        self.web, self.base = env.start_web("filesystem", extra=overrides) if web else (None, None)
 
     def send(self, count: int) -> None:
         from tasks_app.tasks import echo

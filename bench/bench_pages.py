@@ -1,8 +1,8 @@
 """Benchmark 4, pages: latency of the site's pages and lists at a small and a large number of rows,
-on PostgreSQL, over gunicorn (2 sync workers, local mode). Every list is a keyset page
+on PostgreSQL, over the web server (the Procfile's web, 2 workers, local mode). Every list is a keyset page
 (tasks_app.pagination), so a page should cost about the same however long its list is.
 
-Two databases, each with the site's tables; one gunicorn serves each, and every round asks both
+Two databases, each with the site's tables; one web server serves each, and every round asks both
 the same pages in turn, so the two sizes are measured side by side. Two phases:
 
 1. Task records: the small and the large number of tasks (each with its record and its result
@@ -183,7 +183,7 @@ def run(smoke: bool) -> list[Report]:
     rounds = 1 if smoke else 3
     report = Report(
         "pages",
-        "4. Pages on PostgreSQL over gunicorn: latency at a small and a large number of rows",
+        "4. Pages on PostgreSQL over the web server: latency at a small and a large number of rows",
         {
             "task rows": [small, large],
             "periodic tasks": [few, many],
@@ -204,7 +204,7 @@ def run(smoke: bool) -> list[Report]:
         report.settings["seeded in (s)"] = {rows: round(s, 1) for rows, s in seeded.items()}
         sides = {}
         for rows, url in ((small, env.DATABASE_URL), (large, big_url)):
-            process, base = env.start_gunicorn("redis", extra={"DATABASE_URL": url})
+            process, base = env.start_web("redis", extra={"DATABASE_URL": url})
             servers.append(process)
             sides[f"{rows:,} rows"] = {"base": base, "rows": rows, "url": url, "nightly": seed_periodic(url, few)}
         say(f"[pages] {rounds} rounds of {requests_per_round} requests per page, {small:,} and {large:,} rows")

@@ -1,5 +1,5 @@
 """The benchmarks' surroundings: the machine's real services, a database and queues of their own,
-the site configured in this process, and the site's real processes (gunicorn, workers, beat).
+the site configured in this process, and the site's real processes (web server, workers, beat).
 
 Other people run test suites on the same Redis and RabbitMQ, so everything here carries a prefix
 of its own (`bench<pid>`), uses Redis database 14 (the tests use 15, developers 0), and is
@@ -178,17 +178,16 @@ def http_status(url: str, timeout: float = 2.0) -> int | None:
         return None
 
 
-def start_gunicorn(broker: str, workers: int = 2, extra: dict | None = None) -> tuple[Process, str]:
-    """The site's web process as the platform runs it (gunicorn with the site's config), in local mode."""
+def start_web(broker: str, workers: int = 2, extra: dict | None = None) -> tuple[Process, str]:
+    """The site's web process as the platform runs it (the Procfile's `web`), in local mode."""
     port = free_port()
     env = site_environ(broker, PORT=str(port), WEB_CONCURRENCY=str(workers), **(extra or {}))
-    process = start(
-        f"gunicorn-{broker}-{port}",
-        [str(BIN / "gunicorn"), "helloworld.wsgi", "--config", "python:helloworld.gunicorn_conf"],
-        env,
-    )
+    process = start(f"web-{broker}-{port}", [str(BIN / "python"), "-m", "helloworld.web"], env)
     base = f"http://127.0.0.1:{port}"
     wait_for(
-        lambda: http_status(f"{base}/api/tasks/not-a-task/") == 404, 60, message="gunicorn to answer", process=process
+        lambda: http_status(f"{base}/api/tasks/not-a-task/") == 404,
+        60,
+        message="the web server to answer",
+        process=process,
     )
     return process, base

@@ -30,7 +30,7 @@ PACKAGES = (
     "django-celery-beat",
     "django-celery-results",
     "psycopg",
-    "gunicorn",
+    "granian",
     "rq",
 )
 

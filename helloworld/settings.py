@@ -145,8 +145,8 @@ STORAGES = {
 # Trust X-Forwarded-Proto and X-Forwarded-For only where the platform's router sets them: it
 # overwrites X-Forwarded-Proto and appends the client's address to X-Forwarded-For. Anywhere else a
 # client that reaches the port directly could claim HTTPS (skipping the redirect) or any address
-# (skipping login throttling). On by default only on the platform, which sets DYNO in every dyno;
-# helloworld/gunicorn_conf.py reads the same variables.
+# (skipping login throttling). On by default only on the platform, which sets DYNO in every dyno.
+# (granian passes both headers through untouched: Django alone decides.)
 TRUST_PROXY_HEADERS = env_bool("TRUST_PROXY_HEADERS", default="DYNO" in os.environ)
 if not LOCAL_MODE:
     if TRUST_PROXY_HEADERS:
@@ -298,6 +298,13 @@ METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
 # other endpoints keep their 256 KiB cap (validation.MAX_BODY_BYTES).
 API_BULK_MAX_TASKS = env_int("API_BULK_MAX_TASKS", 5000)
 API_BULK_MAX_BODY_BYTES = env_int("API_BULK_MAX_BODY_BYTES", 8 * 1024 * 1024)
+# The web server closes a connection whose request head is not whole after WEB_HEADER_TIMEOUT
+# (helloworld.web); a body must then arrive whole within this many seconds, or the client gets a
+# 408 (helloworld.asgi). 30 s is the router's own limit for a whole request on the platform.
+WEB_BODY_TIMEOUT = env_float("WEB_BODY_TIMEOUT", 30)
+# Requests run at once per web process, each in a thread that keeps its database connection
+# (CONN_MAX_AGE); lower it on a database plan with few connections.
+WEB_THREADS = env_int("WEB_THREADS", 8)
 # Retry all failed / revoke all queued or running (page, API, CLI) act on at most this many tasks
 # per request, the oldest first, and say how many remain: like a bulk enqueue, bounded.
 BULK_ACTION_MAX_TASKS = env_int("BULK_ACTION_MAX_TASKS", 5000)

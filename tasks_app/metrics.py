@@ -1,6 +1,6 @@
 """What `GET /metrics` tells Prometheus, read on each scrape from what the site already keeps.
 
-A custom Collector rather than process-global counters: gunicorn runs several web processes (and
+A custom Collector rather than process-global counters: the web server runs several processes (and
 the platform several dynos), each of which would count only what it saw, while the truth (the
 result table, the task records, beat's heartbeats and lease, the broker snapshot) is in the
 database and shared by all of them.

@@ -6,7 +6,7 @@ waits a second for answers; asked per request, twenty health pollers or ten open
 every web thread. Now the first request that finds the snapshot older than the interval claims the
 refresh and asks; every other request, in any process, answers at once from the last snapshot.
 
-Why a row in the database rather than Django's cache: the snapshot must be shared by every gunicorn
+Why a row in the database rather than Django's cache: the snapshot must be shared by every web
 process and every web dyno (a per-process cache multiplies the broadcasts by the processes, a file by
 the dynos); the database is already shared (SQLite locally, PostgreSQL on the platform) and needs no
 cache table or new service; and one conditional UPDATE claims the refresh atomically on both, which

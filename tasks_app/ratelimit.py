@@ -2,7 +2,7 @@
 
 A fixed one-minute window per user and action, one row each, incremented with a conditional
 UPDATE: atomic on SQLite and PostgreSQL alike, shared by every web process (a per-process
-cache would multiply the limit by the number of gunicorn workers), and no new service.
+cache would multiply the limit by the number of web processes), and no new service.
 A fixed window lets a user spend up to twice the limit across a window's edge; for a guard
 against floods that is enough, and it needs one row per user instead of one per request.
 """

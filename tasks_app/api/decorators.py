@@ -190,7 +190,8 @@ def check_fields(body: dict, allowed: tuple[str, ...], required: tuple[str, ...]
 
 
 def _chunked(request) -> bool:
-    """A body sent in chunks with no Content-Length. gunicorn de-chunks it, but WSGI gives Django no
-    length, so Django reads it as empty: refuse it (411) rather than answer about an empty body."""
+    """A body sent in chunks with no Content-Length: refused (411), because the API decides from the
+    declared length, before reading a byte, whether a body fits its limits (and WSGI, under the
+    test client or another server, would give Django such a body as empty)."""
     encoding = request.META.get("HTTP_TRANSFER_ENCODING", "").lower()
     return "chunked" in encoding and not request.META.get("CONTENT_LENGTH")
