@@ -264,6 +264,14 @@ def _checked_text(text, tz: ZoneInfo, now: datetime) -> str:
                 f"The schedule contains a control character (U+{ord(char):04X}); "
                 f"write it on one line with ordinary spaces. {all_forms(tz, now)}"
             )
+        # Numbers are read in ASCII digits only, everywhere: str.isdigit() also accepts a superscript
+        # two, which int() refuses, and an Arabic-Indic five, which int() silently reads as 5.
+        if not char.isascii() and char.isnumeric():
+            name = unicodedata.name(char, "a numeric character")
+            raise ScheduleError(
+                f"The schedule contains {char!r} (U+{ord(char):04X}, {name}); write numbers with the "
+                f"digits 0-9. {all_forms(tz, now)}"
+            )
     return text
 
 
