@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from tasks_app.schedules.clocked import CLOCKED, wall_time
-from tasks_app.schedules.specs import Limits, ScheduleError, format_wall, zone_name
+from tasks_app.schedules.specs import Limits, ScheduleError, format_wall, wall_clock, zone_name
 
 # Beat keeps counting past this, but a schedule that must stop after more runs is better written
 # with `until`; the limit keeps the preview's count of runs cheap.
@@ -121,7 +121,7 @@ def earliest(after: datetime, limits: Limits) -> datetime:
 
 
 def _wall(moment: datetime, tz: ZoneInfo) -> str:
-    return format_wall(moment.astimezone(tz))
+    return wall_clock(moment, tz)
 
 
 def _example(tz: ZoneInfo, now: datetime) -> str:

@@ -403,8 +403,14 @@ def test_a_sparse_crontab_looks_years_ahead_quickly():
         "2040-02-29T00:00:00+00:00",
         "2044-02-29T00:00:00+00:00",
     ]
-    # A Feb 29th that is a Monday: none until 2044, more than 8 years off, so none listed.
-    assert runs("0 0 29 2 1", NOW) == []
+    # A Feb 29th that is a Monday: up to 40 years apart (2072 -> 2112), and every one is listed.
+    assert runs("0 0 29 2 1", NOW) == [
+        "2044-02-29T00:00:00+00:00",
+        "2072-02-29T00:00:00+00:00",
+        "2112-02-29T00:00:00+00:00",
+        "2140-02-29T00:00:00+00:00",
+        "2168-02-29T00:00:00+00:00",
+    ]
     assert time.perf_counter() - started < 1
 
 
@@ -443,6 +449,8 @@ def _celery_runs(spec: CrontabSpec, tz: ZoneInfo, after: datetime, count: int) -
         "59 23 31 * *",
         "0 12 13 * fri",
         "0 0 29 2 *",
+        "0 0 29 2 mon",  # up to 40 years apart
+        "0 0 1 1 mon",
         "@yearly",
     ],
 )
@@ -485,8 +493,10 @@ def test_after_must_be_aware():
         schedules.next_runs(parse("@daily"), tz=UTC, after=datetime(2026, 11, 23, 12, 0))
 
 
-def test_a_crontab_celery_cannot_read_has_no_runs():
-    assert schedules.next_runs(cron(day_of_week="7"), tz=UTC, after=NOW) == []
+def test_a_crontab_celery_cannot_read_is_an_error_naming_it():
+    # A row edited elsewhere: beat cannot run it either, and its page says why instead of "none".
+    with pytest.raises(ScheduleError, match=r"The crontab line '\* \* \* \* 7' is not one Celery can read"):
+        schedules.next_runs(cron(day_of_week="7"), tz=UTC, after=NOW)
 
 
 # --- Rows ---------------------------------------------------------------------------------
