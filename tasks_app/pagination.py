@@ -20,7 +20,7 @@ import binascii
 import dataclasses
 import json
 from collections.abc import Callable, Iterable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q
@@ -165,10 +165,13 @@ def decode(cursor: str, field) -> tuple[str, object, int]:
         else:
             raise ValueError(value)
         python = field.to_python(value)
-        if isinstance(python, datetime) and python.tzinfo is None:
-            raise ValueError(value)  # this module writes aware times only
+        if isinstance(python, datetime) and python.utcoffset() != timedelta(0):
+            # This module writes the database's times, which are UTC. Any other offset is hand-made,
+            # and near year 1 or 9999 (0001-01-01T00:00:00-23:59) the query cannot even convert it.
+            raise ValueError(value)
         return direction, python, pk
-    except (binascii.Error, ValueError, TypeError, ValidationError, OverflowError):  # TaskInputError is a ValueError
+    # TaskInputError is a ValueError; RecursionError: JSON nested deeper than the parser goes.
+    except (binascii.Error, ValueError, TypeError, ValidationError, OverflowError, RecursionError):
         raise TaskInputError(BAD_CURSOR, field="cursor") from None
 
 

@@ -4,9 +4,11 @@ language, when it runs next, and how a bounded one stands (runs left, or finishe
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
+from django.db import DatabaseError
 from django.db.models import OuterRef, Subquery
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
@@ -14,6 +16,8 @@ from django_celery_beat.models import PeriodicTask
 
 from tasks_app import access, pagination, schedules
 from tasks_app.models import TaskRecord
+
+logger = logging.getLogger(__name__)
 
 ORDER = "name"  # unique: the keyset needs no tie-breaker
 HOME_LIMIT = 10  # the home page shows the first few; /periodic/ pages through them all
@@ -28,6 +32,9 @@ class PeriodicSummary:
     runs_left: str | None = None  # a bounded schedule's runs to come: "5 runs, the last at ..."
     finished: str | None = None  # why a bounded schedule sends no more: "Finished after 5 of 5 runs."
     runs: RunStats | None = None  # its runs as the runs table lists them (for a given user)
+    # Why its schedule cannot be described (a row written in the admin or the database): pages show
+    # this in place of its runs, and the rest of the page as usual.
+    error: str | None = None
 
     @property
     def next_run(self) -> datetime | None:
@@ -83,10 +90,26 @@ def run_stats(task: PeriodicTask, cap: int) -> RunStats | None:
 
 
 def summarize(task: PeriodicTask, count: int = 1, now: datetime | None = None, runs_cap: int = 100) -> PeriodicSummary:
-    """What pages show of `task`; its runs too, when it was read through with_run_stats()."""
-    # A crontab row carries its own zone (the admin can set one); everything else is the site's.
-    tz = task.crontab.timezone if task.crontab_id else timezone.get_default_timezone()
-    now = now or timezone.now()
+    """What pages show of `task`; its runs too, when it was read through with_run_stats().
+
+    Never fails for a row it cannot describe (one written in the admin or straight into the
+    database): the summary then carries the error, so that one row cannot break a page or a list
+    for everyone. Only a database error goes on up.
+    """
+    try:
+        return _summarize(task, count, now or timezone.now(), runs_cap)
+    except DatabaseError:
+        raise
+    except schedules.ScheduleError as exc:
+        return _undescribed(task, exc.message, runs_cap)
+    except Exception as exc:  # a row's values past what the schedule code foresaw: say so, log it
+        logger.exception("Periodic task %r cannot be described", task.name)
+        error = f"Its schedule cannot be described ({type(exc).__name__}: {exc}); change it, or delete the task."
+        return _undescribed(task, error, runs_cap)
+
+
+def _summarize(task: PeriodicTask, count: int, now: datetime, runs_cap: int) -> PeriodicSummary:
+    tz = _zone(task)
     spec = schedules.from_periodic_task(task)
     if spec is None:
         return PeriodicSummary(task, str(task.schedule), str(task.schedule), [])
@@ -97,8 +120,10 @@ def summarize(task: PeriodicTask, count: int = 1, now: datetime | None = None, r
         if isinstance(spec, schedules.IntervalSpec):
             # Beat counts an interval from the last run, or from when the row was last saved;
             # one that is overdue goes out on beat's next tick.
-            period = timedelta(**{spec.period: spec.every})
-            after = max(task.last_run_at or task.date_changed or now, now - period)
+            after = task.last_run_at or task.date_changed or now
+            step = schedules.interval_delta(spec)
+            if now - after > step:
+                after = now - step
         upcoming = schedules.next_runs(spec, tz=tz, after=after, count=count, runs_done=task.total_run_count)
         runs_left = schedules.run_summary(spec, tz=tz, after=after, runs_done=task.total_run_count)
     return PeriodicSummary(
@@ -110,6 +135,22 @@ def summarize(task: PeriodicTask, count: int = 1, now: datetime | None = None, r
         finished=_finished(task, spec, now, tz),
         runs=run_stats(task, runs_cap),
     )
+
+
+def _zone(task: PeriodicTask):
+    # A crontab row carries its own zone (the admin can set one); everything else is the site's.
+    return task.crontab.timezone if task.crontab_id else timezone.get_default_timezone()
+
+
+def _undescribed(task: PeriodicTask, error: str, runs_cap: int) -> PeriodicSummary:
+    """The summary of a row whose schedule cannot be described: its text as far as it can be
+    written, the error, and its runs (read from the runs, not the schedule)."""
+    try:
+        spec = schedules.from_periodic_task(task)
+        text = schedules.text_of(spec, tz=_zone(task)) if spec else ""
+    except (ValueError, TypeError, ArithmeticError):  # the error already says what is wrong with this row
+        text = ""
+    return PeriodicSummary(task, text, "", [], error=error, runs=run_stats(task, runs_cap))
 
 
 def _finished(task: PeriodicTask, spec, now: datetime, tz) -> str | None:

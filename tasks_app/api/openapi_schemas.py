@@ -83,6 +83,11 @@ def components() -> dict:
             "runs_left": nullable(STRING),
             "warnings": {"type": "array", "items": STRING},
             "finished": nullable(STRING),
+            "error": {
+                **nullable(STRING),
+                "description": "why its schedule cannot be described (a row written in the admin or the "
+                "database); its next runs and runs left are then empty. Null for every other",
+            },
             "last_run_at": TIME,
             "total_run_count": INTEGER,
             "url": URL,

@@ -46,8 +46,10 @@ def periodic_json(task, next_count: int = 5) -> dict:
         "next_runs": [iso(run) for run in summary.next_runs],
         "runs_left": summary.runs_left,
         # With no beat process (scheduler add-on mode), what a too fine schedule will really do.
-        "warnings": [warning] if (warning := services.addon_warning(schedules.from_periodic_task(task))) else [],
+        "warnings": [warning] if (warning := _addon_warning(task, summary)) else [],
         "finished": summary.finished,
+        # Why its schedule cannot be described (a row written elsewhere); null for every other.
+        "error": summary.error,
         # From its runs, as its runs table lists them: django-celery-beat blanks its own last run on
         # every disable. total_run_count is beat's count since the schedule was last set.
         "last_run_at": iso(summary.runs.last),
@@ -56,6 +58,10 @@ def periodic_json(task, next_count: int = 5) -> dict:
         "url": reverse("api-periodic-detail", args=[task.pk]),
         "page": reverse("periodic-detail", args=[task.pk]),
     }
+
+
+def _addon_warning(task, summary) -> str | None:
+    return None if summary.error else services.addon_warning(schedules.from_periodic_task(task))
 
 
 def _detail_json(task, user) -> dict:

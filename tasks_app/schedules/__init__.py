@@ -47,7 +47,10 @@ from tasks_app.schedules.crontab import (
 )
 from tasks_app.schedules.interval import amount, interval_delta, parse_interval
 from tasks_app.schedules.specs import (
+    CRON_EXAMPLE,
+    LAST_MOMENT,
     MAX_LENGTH,
+    MAX_YEARS_AHEAD,
     NO_LIMITS,
     ClockedSpec,
     CrontabSpec,
@@ -71,6 +74,7 @@ __all__ = [
     "celery_crontab",
     "describe",
     "from_periodic_task",
+    "interval_delta",
     "limits_of",
     "next_runs",
     "parse",
@@ -108,6 +112,7 @@ def parse(text: str, *, tz: ZoneInfo, now: datetime) -> Spec:
             f"{text_of(spec, tz=tz)!r} never runs: no run of it falls between now, 'from' and 'until'. "
             "Widen the dates, or write the schedule without them."
         )
+    run_summary(spec, tz=tz, after=now)  # refused here, before it is saved, if pages could not summarise it
     return spec
 
 
@@ -144,6 +149,11 @@ def next_runs(spec: Spec, *, tz: ZoneInfo, after: datetime, count: int = 5, runs
     if after.tzinfo is None or after.utcoffset() is None:
         raise ValueError("next_runs() needs a timezone-aware `after`.")
     if isinstance(spec, ClockedSpec):
+        if spec.at > LAST_MOMENT:
+            raise ScheduleError(
+                f"Its one-off time, {wall_clock(spec.at, tz)}, is past {LAST_MOMENT:%Y-%m-%d}, the last date "
+                f"this site can show; give it a nearer time, as in: {clocked_example(tz, after)}."
+            )
         return [spec.at.astimezone(tz)] if count > 0 and spec.at > after else []
     bounds = spec.limits
     if bounds.times is not None:
@@ -153,16 +163,21 @@ def next_runs(spec: Spec, *, tz: ZoneInfo, after: datetime, count: int = 5, runs
     if isinstance(spec, CrontabSpec):
         try:
             schedule = celery_crontab(spec)
-        except ValueError:  # a row edited into something Celery cannot read: beat cannot run it either
-            return []
+        except ValueError as exc:  # a row edited into something Celery cannot read: beat cannot run it either
+            raise ScheduleError(
+                f"The crontab line {' '.join(crontab_fields(spec))!r} is not one Celery can read ({exc}); "
+                f"change it to one such as {CRON_EXAMPLE}."
+            ) from None
         return limits.bounded(crontab_runs(schedule, tz, limits.earliest(after, bounds), count), bounds, runs_done)
     step = interval_delta(spec)
     if bounds.start and bounds.start > after:  # beat sends the first run at `from` itself
-        origin, first = bounds.start, 0
+        origin, first = bounds.start.astimezone(UTC), 0
     else:
-        origin, first = after, 1
+        origin, first = after.astimezone(UTC), 1
+    # Counted, not walked: the runs up to LAST_MOMENT, however far that is.
+    last = (LAST_MOMENT - origin) // step
     # UTC arithmetic: "every 2 hours" is two hours of elapsed time even across a DST change.
-    runs = [(origin.astimezone(UTC) + k * step).astimezone(tz) for k in range(first, first + count)]
+    runs = [(origin + k * step).astimezone(tz) for k in range(first, min(first + count, last + 1))]
     return limits.bounded(runs, bounds, runs_done)
 
 
@@ -177,18 +192,39 @@ def shortest_gap(spec: Spec, *, tz: ZoneInfo, after: datetime) -> float | None:
 
 def run_summary(spec: Spec, *, tz: ZoneInfo, after: datetime, runs_done: int = 0) -> str | None:
     """How many runs a bounded schedule has left and when the last one is ("5 runs, the last at
-    2026-12-24 09:00 (UTC)"); None for a schedule without `times` or `until`."""
+    2026-12-24 09:00 (UTC)"); None for a schedule without `times` or `until`.
+
+    Counts at most MAX_TIMES + 1 runs and none past LAST_MOMENT: a schedule whose runs go on past
+    it (`@yearly, 8000 times`) cannot be summarised, and is a ScheduleError saying how many fit.
+    """
     bounds = getattr(spec, "limits", None)
     if not bounds or (bounds.times is None and bounds.until is None):
         return None
-    runs = next_runs(spec, tz=tz, after=after, count=limits.MAX_TIMES + 1, runs_done=runs_done)
+    left = None if bounds.times is None else bounds.times - runs_done
+    wanted = limits.MAX_TIMES + 1 if left is None else min(left, limits.MAX_TIMES + 1)
+    runs = next_runs(spec, tz=tz, after=after, count=wanted, runs_done=runs_done)
+    # Fewer runs than asked for, and not because `until` ended them: the count ran into LAST_MOMENT.
+    if len(runs) < wanted and not (bounds.until and bounds.until <= LAST_MOMENT):
+        raise ScheduleError(_past_the_last_date(spec, tz, len(runs)))
     if not runs:
         return "No runs left."
     if len(runs) > limits.MAX_TIMES:
-        return f"More than {limits.MAX_TIMES:,} runs, the last before {wall_clock(bounds.until, tz)} ({zone_name(tz)})."
+        last = f", the last before {wall_clock(bounds.until, tz)} ({zone_name(tz)})" if bounds.until else ""
+        return f"More than {limits.MAX_TIMES:,} runs{last}."
     plural = "run" if len(runs) == 1 else "runs"
     last = "at" if len(runs) == 1 else "the last at"
-    return f"{len(runs)} {plural}, {last} {wall_clock(runs[-1], tz)} ({zone_name(tz)})."
+    return f"{len(runs):,} {plural}, {last} {wall_clock(runs[-1], tz)} ({zone_name(tz)})."
+
+
+def _past_the_last_date(spec: Spec, tz: ZoneInfo, fit: int) -> str:
+    text = text_of(spec, tz=tz)
+    last = f"{LAST_MOMENT:%Y-%m-%d}, the last date this site can count to"
+    if not fit:
+        return f"{text!r} would not run before {last}. Give it a start ('from') in the next {MAX_YEARS_AHEAD} years."
+    return (
+        f"{text!r} would still be running after {last}: only {fit:,} of its runs fall before then. "
+        f"Write at most {fit:,} times, or give it an end with 'until'."
+    )
 
 
 def save_schedule(spec: Spec, *, tz: ZoneInfo) -> tuple[str, object]:
@@ -263,6 +299,14 @@ def _checked_text(text, tz: ZoneInfo, now: datetime) -> str:
             raise ScheduleError(
                 f"The schedule contains a control character (U+{ord(char):04X}); "
                 f"write it on one line with ordinary spaces. {all_forms(tz, now)}"
+            )
+        # Numbers are read in ASCII digits only, everywhere: str.isdigit() also accepts a superscript
+        # two, which int() refuses, and an Arabic-Indic five, which int() silently reads as 5.
+        if not char.isascii() and char.isnumeric():
+            name = unicodedata.name(char, "a numeric character")
+            raise ScheduleError(
+                f"The schedule contains {char!r} (U+{ord(char):04X}, {name}); write numbers with the "
+                f"digits 0-9. {all_forms(tz, now)}"
             )
     return text
 

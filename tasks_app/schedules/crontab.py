@@ -20,7 +20,15 @@ from django.core.exceptions import ValidationError
 from django_celery_beat import validators
 from django_celery_beat.models import CrontabSchedule
 
-from tasks_app.schedules.specs import CRON_EXAMPLE, CRON_ORDER, LOOKAHEAD, CrontabSpec, ScheduleError, all_forms
+from tasks_app.schedules.specs import (
+    CRON_EXAMPLE,
+    CRON_ORDER,
+    LAST_MOMENT,
+    LOOKAHEAD,
+    CrontabSpec,
+    ScheduleError,
+    all_forms,
+)
 
 
 def celery_crontab(spec: CrontabSpec) -> crontab:
@@ -233,14 +241,22 @@ def _restricts_day_of_month_and_week(spec: CrontabSpec) -> bool:
     return schedule.day_of_month != set(range(1, 32)) and schedule.day_of_week != set(range(7))
 
 
+# The last date a crontab's runs are looked for: its wall times convert to UTC in any zone (no
+# offset reaches a day); those past LAST_MOMENT are dropped.
+_LAST_DAY = LAST_MOMENT.date()
+
+
 def crontab_runs(schedule: crontab, tz: ZoneInfo, after: datetime, count: int) -> list[datetime]:
+    """Up to `count` runs strictly after `after`, none past LAST_MOMENT (the walk stops there)."""
     after_utc = after.astimezone(UTC)
+    if after_utc >= LAST_MOMENT:
+        return []
     # A day early: where a DST change falls back across midnight, the previous date's last wall
     # times can still be later than `after`.
-    start = after.astimezone(tz).date() - timedelta(days=1)
+    start = after_utc.astimezone(tz).date() - timedelta(days=1)
     times = [(hour, minute) for hour in sorted(schedule.hour) for minute in sorted(schedule.minute)]
     runs: list[datetime] = []
-    horizon = start + LOOKAHEAD
+    horizon = _ahead(start)
     for day in _candidate_days(schedule, start):
         if day > horizon:
             break
@@ -249,10 +265,15 @@ def crontab_runs(schedule: crontab, tz: ZoneInfo, after: datetime, count: int) -
         found = _runs_on(day, times, tz, after_utc)
         if found:
             runs += found
-            horizon = day + LOOKAHEAD
+            horizon = _ahead(day)
         if len(runs) >= count:
             break
     return runs[:count]
+
+
+def _ahead(day: date) -> date:
+    """How far to look for the next run after `day`: LOOKAHEAD, but not past the last date."""
+    return day + LOOKAHEAD if _LAST_DAY - day > LOOKAHEAD else _LAST_DAY
 
 
 def _runs_on(day: date, times: list[tuple[int, int]], tz: ZoneInfo, after_utc: datetime) -> list[datetime]:
@@ -263,22 +284,21 @@ def _runs_on(day: date, times: list[tuple[int, int]], tz: ZoneInfo, after_utc: d
         # night) runs at the time it becomes (03:30), once even if 03:30 is listed too. Compare in
         # UTC, where fold cannot mislead.
         run = wall.astimezone(UTC)
-        if run > after_utc:
+        if after_utc < run <= LAST_MOMENT:
             runs.add(run)
     return [run.astimezone(tz) for run in sorted(runs)]
 
 
 def _candidate_days(schedule: crontab, start: date):
-    """Every real date from `start` on whose month and day of month the crontab allows, in order."""
+    """Every real date from `start` to the last date whose month and day of month the crontab
+    allows, in order."""
     months, days = sorted(schedule.month_of_year), sorted(schedule.day_of_month)
-    year = start.year
-    while True:
+    for year in range(start.year, _LAST_DAY.year + 1):
         for month in months:
             for day_of_month in days:
                 try:
                     day = date(year, month, day_of_month)
                 except ValueError:  # the 31st of a 30-day month, Feb 29th outside leap years
                     continue
-                if day >= start:
+                if start <= day <= _LAST_DAY:
                     yield day
-        year += 1

@@ -78,4 +78,15 @@ def amount(spec: IntervalSpec) -> str:
 
 
 def interval_delta(spec: IntervalSpec) -> timedelta:
-    return timedelta(**{spec.period: spec.every})
+    """The time between two runs; ScheduleError for a row (made in the admin or the database) whose
+    interval is not a positive length of time."""
+    try:
+        step = timedelta(**{spec.period: spec.every})
+    except (TypeError, OverflowError):  # an unknown period, or more days than a timedelta holds
+        step = None
+    if step is None or step <= timedelta(0):
+        raise ScheduleError(
+            f"'every {spec.every} {spec.period}' is not an interval this site can count; "
+            f"change it to a positive one, such as: {INTERVAL_EXAMPLE}."
+        )
+    return step

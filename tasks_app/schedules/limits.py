@@ -16,12 +16,13 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from tasks_app.schedules.clocked import CLOCKED, wall_time
-from tasks_app.schedules.specs import Limits, ScheduleError, format_wall, zone_name
+from tasks_app.schedules.specs import Limits, ScheduleError, format_wall, wall_clock, zone_name
 
 # Beat keeps counting past this, but a schedule that must stop after more runs is better written
 # with `until`; the limit keeps the preview's count of runs cheap.
 MAX_TIMES = 10_000
 
+DIGITS = re.compile(r"[0-9]+")
 TIMES = re.compile(r",\s*(?P<count>\S*)\s+times?\s*", re.IGNORECASE)
 BOUND = re.compile(r"\s+(?P<word>from|until)(?:\s+(?P<when>\S+(?:\s+\S+)?))?", re.IGNORECASE)
 
@@ -64,7 +65,7 @@ def split(text: str, tz: ZoneInfo, now: datetime) -> tuple[str, Limits]:
 
 
 def _times(count: str) -> int:
-    if not count.isdigit():
+    if not DIGITS.fullmatch(count):  # ASCII only: str.isdigit() accepts ², which int() refuses
         raise ScheduleError(
             f"{count!r} is not a number of times; write a whole number, as in: every 10 seconds, 5 times."
         )
@@ -120,7 +121,7 @@ def earliest(after: datetime, limits: Limits) -> datetime:
 
 
 def _wall(moment: datetime, tz: ZoneInfo) -> str:
-    return format_wall(moment.astimezone(tz))
+    return wall_clock(moment, tz)
 
 
 def _example(tz: ZoneInfo, now: datetime) -> str:

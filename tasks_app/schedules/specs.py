@@ -4,7 +4,7 @@ parser raises, and the wall-clock formatting their messages share."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 MAX_LENGTH = 200
@@ -15,9 +15,12 @@ INTERVAL_EXAMPLE = "every 5 minutes"
 # IntervalSchedule.every inside a 32-bit integer column.
 MAX_DAYS_AHEAD = 3650
 MAX_YEARS_AHEAD = 10
-# Feb 29th comes round at most 8 years apart (2096 -> 2104); a crontab with no run in that
-# long has none worth listing.
-LOOKAHEAD = timedelta(days=8 * 366)
+# Feb 29th on a given weekday comes round at most 40 years apart (a Monday: 2072 -> 2112), the
+# longest wait of any crontab Celery can read; one with no run in that long has none at all.
+LOOKAHEAD = timedelta(days=40 * 366)
+# The latest run time this site computes: datetime ends with the year 9999, and a day's slack
+# keeps every run before it convertible into any zone. Runs past it cannot be counted or shown.
+LAST_MOMENT = datetime(9999, 12, 30, tzinfo=UTC)
 
 
 class ScheduleError(ValueError):
@@ -81,7 +84,10 @@ def clocked_example(tz: ZoneInfo, now: datetime) -> str:
 
 
 def wall_clock(moment: datetime, tz: ZoneInfo) -> str:
-    return format_wall(moment.astimezone(tz))
+    try:
+        return format_wall(moment.astimezone(tz))
+    except OverflowError:  # a stored time at the calendar's very edge, which the zone's offset pushes off it
+        return format_wall(moment.astimezone(UTC)) + " UTC"
 
 
 def format_wall(local: datetime) -> str:

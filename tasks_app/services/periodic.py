@@ -72,7 +72,10 @@ def addon_warning(spec: schedules.Spec | None) -> str | None:
     interval = settings.SCHEDULER_ADDON_INTERVAL
     if not interval or spec is None:
         return None
-    gap = schedules.shortest_gap(spec, tz=site_time_zone(), after=timezone.now())
+    try:
+        gap = schedules.shortest_gap(spec, tz=site_time_zone(), after=timezone.now())
+    except schedules.ScheduleError:  # a row that cannot be described: its summary says why
+        return None
     if not interval or gap is None or gap >= interval:
         return None
     return (

@@ -12,6 +12,7 @@ from django_celery_beat.models import IntervalSchedule, PeriodicTask
 from tasks_app import services
 from tasks_app.models import ApiToken, TaskRecord
 from tasks_app.periodic import site_tasks
+from tests.support.periodic_rows import ERRORS, undescribable_rows
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.django_db
@@ -328,3 +329,66 @@ def test_beat_notices_a_change_made_through_the_api(client, celery_worker, celer
     settled = TaskRecord.objects.filter(periodic_task_name=name).count()
     time.sleep(5)  # more than two intervals: an enabled task would have run again
     assert TaskRecord.objects.filter(periodic_task_name=name).count() == settled
+
+
+# --- Schedules that cannot be summarised ------------------------------------------------------
+
+# The schedules: each was saved, then answered 500, then broke every list for everyone.
+PAST_THE_CALENDAR = [
+    "@yearly, 8000 times",
+    "every 1000 days, 5000 times",
+    "0 0 29 2 *, 10000 times",
+    "0 0 31 12 *, 9000 times",
+]
+# A superscript two (isdigit() but not int()), an Arabic-Indic five, mathematical bold digits.
+OTHER_DIGITS = [", \u00b2 times", "every day, \u00b2 times", "every day, \u0665 times", "every \U0001d7d3 minutes"]
+OTHER_DIGITS += ["*/\U0001d7cf\U0001d7d3 * * * *"]
+
+
+@pytest.mark.parametrize("schedule", PAST_THE_CALENDAR + OTHER_DIGITS)
+def test_create_patch_and_preview_refuse_what_could_not_be_summarised_before_saving(client, schedule):
+    says = "would still be running after 9999-12-30" if schedule in PAST_THE_CALENDAR else "the digits 0-9"
+    created = send(client, "post", "/api/periodic/", {"task": "echo", "args": [1], "schedule": schedule})
+    assert created.status_code == 400, created.content
+    assert created.json()["field"] == "schedule" and says in created.json()["error"]
+    assert not site_tasks().exists()
+
+    task = make()
+    before = row(task)
+    patched = send(client, "patch", f"/api/periodic/{task.pk}/", {"schedule": schedule})
+    assert patched.status_code == 400 and says in patched.json()["error"]
+    assert row(task) == before
+
+    preview = client.get("/api/schedules/preview/", {"text": schedule})
+    assert preview.status_code == 400 and says in preview.json()["error"]
+    assert client.get("/api/periodic/").status_code == 200
+
+
+def test_as_many_runs_as_fit_before_the_last_date_are_accepted(client):
+    def create(schedule):
+        return send(client, "post", "/api/periodic/", {"task": "echo", "args": [1], "schedule": schedule})
+
+    refused = create("@yearly, 8000 times")
+    fit = int(refused.json()["error"].split("Write at most ")[1].split(" times")[0].replace(",", ""))
+    accepted = create(f"@yearly, {fit} times")
+    assert accepted.status_code == 201, accepted.content
+    assert accepted.json()["runs_left"] == f"{fit:,} runs, the last at 9999-01-01 00:00 (UTC)."
+    assert create(f"@yearly, {fit + 1} times").status_code == 400
+
+
+def test_the_list_and_detail_show_a_row_they_cannot_describe_with_its_error(client):
+    rows = undescribable_rows()
+    make(name="good")
+    response = client.get("/api/periodic/?limit=100")
+    assert response.status_code == 200
+    listed = {task["name"]: task for task in response.json()["results"]}
+    assert listed["good"]["error"] is None and len(listed["good"]["next_runs"]) == 5
+    for name, task in rows.items():
+        assert ERRORS[name] in listed[name]["error"], name
+        assert (listed[name]["next_runs"], listed[name]["runs_left"]) == ([], None)
+        detail = client.get(f"/api/periodic/{task.pk}/")
+        assert detail.status_code == 200, name
+        assert ERRORS[name] in detail.json()["error"]
+        # A change that leaves the schedule alone answers with the row as it stands, error and all.
+        disabled = send(client, "patch", f"/api/periodic/{task.pk}/", {"enabled": False})
+        assert disabled.status_code == 200, (name, disabled.content)

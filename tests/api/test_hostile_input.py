@@ -9,10 +9,12 @@ from django_celery_beat.models import ClockedSchedule, CrontabSchedule, Interval
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from tasks_app import catalog, validation
+from tasks_app import catalog, pagination, validation
 from tasks_app.broker import control
 from tasks_app.models import TaskRecord
 from tasks_app.periodic import site_tasks
+from tasks_app.validation import TaskInputError
+from tests.support.cursors import FAR_OFFSET, cursors
 
 pytestmark = pytest.mark.django_db
 
@@ -392,3 +394,55 @@ def test_periodic_patch_never_fails_on_generated_input(db, body):
     else:
         assert response.status_code == 200
         assert response.json()["id"] == target.pk
+
+
+# --- Hand-made cursors on every list ---------------------------------------------------------
+
+
+def cursor_lists(periodic_pk: int) -> list[tuple[str, object, bool]]:
+    """Every list a cursor pages: (URL, the field its cursor keys on, whether it is the API)."""
+    created_at, name = TaskRecord._meta.get_field("created_at"), PeriodicTask._meta.get_field("name")
+    return [
+        ("/api/tasks/", created_at, True),
+        ("/api/periodic/", name, True),
+        ("/tasks/", created_at, False),
+        ("/", created_at, False),
+        ("/periodic/", name, False),
+        (f"/periodic/{periodic_pk}/", created_at, False),  # its runs
+    ]
+
+
+def assert_cursor_answer(client, url: str, field, api: bool, cursor: str) -> None:
+    """200 for a cursor the decoder accepts; otherwise 400 with the one clear message: never a 500."""
+    response = client.get(url, {"cursor": cursor})
+    try:
+        if cursor:  # none: the first page
+            pagination.decode(cursor, field)
+    except TaskInputError:
+        assert response.status_code == 400, (url, cursor, response.status_code)
+        if api:
+            assert response.json() == {"error": pagination.BAD_CURSOR, "field": "cursor"}
+        else:
+            assert pagination.BAD_CURSOR in response.content.decode()
+    else:
+        assert response.status_code == 200, (url, cursor, response.status_code)
+
+
+def test_a_cursor_with_a_far_offset_is_a_400_on_every_list_not_a_500(client):
+    from tasks_app import services
+
+    periodic = services.schedule("echo", ["x"], schedule_text="@hourly", name="target")
+    for url, field, api in cursor_lists(periodic.pk):
+        assert_cursor_answer(client, url, field, api, FAR_OFFSET)
+    assert client.get("/api/tasks/", {"cursor": FAR_OFFSET}).status_code == 400
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(cursor=cursors)
+def test_pages_and_the_api_answer_a_fuzzed_cursor_with_200_or_400(db, cursor):
+    from tasks_app import services
+
+    periodic = site_tasks().first() or services.schedule("echo", ["x"], schedule_text="@hourly", name="target")
+    client = Client()
+    for url, field, api in cursor_lists(periodic.pk):
+        assert_cursor_answer(client, url, field, api, cursor)

@@ -1,10 +1,14 @@
 """Schedules that end: `, N times`, `from ...` and `until ...` read, stored, previewed and honoured."""
 
+import time
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
+from hypothesis import event, given, settings
+from hypothesis import strategies as st
 
 from helloworld.celery import app as project_app
 from tasks_app import schedules, services
@@ -187,3 +191,98 @@ def test_the_cli_takes_the_same_text(capsys):
         call_command("enqueue", "echo", "--args", "[1]", "--schedule", "every 5 minutes, 0 times")
     with pytest.raises(TaskInputError):
         services.schedule("echo", [], schedule_text="at 2099-01-01 09:00, 2 times")
+
+
+# --- Runs that cannot be counted ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "fit"),
+    [
+        ("@yearly, 8000 times", 7973),
+        ("every 1000 days, 5000 times", 2912),
+        ("0 0 29 2 *, 10000 times", 1933),
+        ("0 0 31 12 *, 9000 times", 7973),
+    ],
+)
+def test_a_schedule_whose_runs_go_past_the_last_date_is_refused_saying_how_many_fit(text, fit):
+    started = time.perf_counter()
+    with pytest.raises(ScheduleError) as refused:
+        parse(text)
+    assert refused.value.message.endswith(
+        f"would still be running after 9999-12-30, the last date this site can count to: only {fit:,} of its "
+        f"runs fall before then. Write at most {fit:,} times, or give it an end with 'until'."
+    )
+    base = text.rsplit(",", 1)[0]
+    assert schedules.run_summary(parse(f"{base}, {fit} times"), tz=PARIS, after=NOW).startswith(f"{fit:,} runs")
+    assert time.perf_counter() - started < 1
+
+
+def test_a_stored_schedule_past_the_last_date_is_a_schedule_error_not_an_overflow():
+    # As a row written in the database could hold it: no parse() to refuse it.
+    yearly = CrontabSpec("0", "0", "1", "1", "*", Limits(times=8000))
+    with pytest.raises(ScheduleError, match="only 7,973 of its runs fall before then"):
+        schedules.run_summary(yearly, tz=PARIS, after=NOW)
+    assert len(schedules.next_runs(yearly, tz=PARIS, after=NOW, count=10_000)) == 7973  # stops at the last date
+    late = IntervalSpec(1, "hours", Limits(times=3, start=datetime(9999, 12, 31, 23, tzinfo=UTC)))
+    with pytest.raises(ScheduleError, match="would not run before 9999-12-30"):
+        schedules.run_summary(late, tz=PARIS, after=NOW)
+
+
+ZONES = [UTC, PARIS, ZoneInfo("Pacific/Kiritimati"), ZoneInfo("Etc/GMT+12")]  # +14:00 and -12:00
+# Anything a row could hold: times that are no longer the grammar's, from year 1 to 9999.
+moments = st.datetimes(min_value=datetime(1, 1, 1), max_value=datetime(9999, 12, 31, 23, 59), timezones=st.just(UTC))
+crontabs = st.sampled_from(["0 0 1 1 *", "0 0 29 2 *", "0 0 31 12 *", "*/15 * * * *", "0 0 29 2 mon", "30 9 * * 1-5"])
+intervals = st.builds(
+    IntervalSpec,
+    st.integers(min_value=-2, max_value=10**10),
+    st.sampled_from(["seconds", "minutes", "hours", "days", "microseconds", "weeks", "fortnights"]),
+)
+stored_specs = st.builds(
+    lambda base, times, start, until: replace(base, limits=Limits(times=times, start=start, until=until)),
+    crontabs.map(parse) | intervals,
+    st.none() | st.integers(min_value=0, max_value=2**31),
+    st.none() | moments,
+    st.none() | moments,
+) | moments.map(schedules.ClockedSpec)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    spec=stored_specs,
+    tz=st.sampled_from(ZONES),
+    # Pages ask from now, or from an interval's last run (any stored time after year 1's first days).
+    after=st.datetimes(min_value=datetime(2, 1, 1), max_value=datetime(9999, 12, 31), timezones=st.just(UTC)),
+    runs_done=st.integers(min_value=0, max_value=2**31),
+)
+def test_runs_and_summaries_of_any_stored_schedule_are_bounded_or_a_schedule_error(spec, tz, after, runs_done):
+    try:
+        runs = schedules.next_runs(spec, tz=tz, after=after, count=5, runs_done=runs_done)
+    except ScheduleError:
+        event("next runs: ScheduleError")
+    else:
+        assert len(runs) <= 5 and runs == sorted(runs)
+        assert all(after < run <= schedules.LAST_MOMENT for run in runs)
+    try:
+        summary = schedules.run_summary(spec, tz=tz, after=after, runs_done=runs_done)
+    except ScheduleError as error:
+        event("summary: ScheduleError")
+        assert error.message
+    else:
+        assert summary is None or summary.endswith(".")
+
+
+@pytest.mark.django_db
+def test_a_row_that_fails_in_an_unforeseen_way_shows_the_error_and_is_logged(monkeypatch, caplog):
+    task = services.schedule("echo", ["x"], schedule_text="every 5 minutes", name="odd")
+
+    def unforeseen(spec, *, tz):
+        raise RuntimeError("unforeseen")
+
+    monkeypatch.setattr(schedules, "describe", unforeseen)
+    summary = summarize(PeriodicTask.objects.get(pk=task.pk))
+    assert summary.error == (
+        "Its schedule cannot be described (RuntimeError: unforeseen); change it, or delete the task."
+    )
+    assert (summary.schedule_text, summary.next_runs, summary.runs_left) == ("every 5 minutes", [], None)
+    assert "Periodic task 'odd' cannot be described" in caplog.text

@@ -13,6 +13,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.db import transaction
 from django_celery_beat.models import IntervalSchedule, PeriodicTask, SolarSchedule
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tasks_app import schedules
 from tasks_app.schedules import ClockedSpec, CrontabSpec, IntervalSpec, ScheduleError
@@ -158,7 +160,7 @@ REFUSED = [
     ("1-5/2/3 * * * *", UTC, "The minute field '1-5/2/3' is not valid"),
     ("** * * * *", UTC, "The minute field '**' is not valid"),
     ("+5 * * * *", UTC, "The minute field '+5' is not valid"),
-    ("\u0663 * * * *", UTC, "The minute field '\u0663' is not valid"),
+    ("\u0663 * * * *", UTC, "The schedule contains '\u0663' (U+0663, ARABIC-INDIC DIGIT THREE); write numbers"),
     ("0 0 30 2 *", UTC, "The day-of-month field '30' never occurs in the month field '2', so this would never run."),
     ("0 0 31 4,6 *", UTC, "never occurs in the month field '4,6'"),
     ("0 " + ",".join(["1"] * 60) + " * * *", UTC, "it is 119 characters long and at most 96 fit."),
@@ -401,8 +403,14 @@ def test_a_sparse_crontab_looks_years_ahead_quickly():
         "2040-02-29T00:00:00+00:00",
         "2044-02-29T00:00:00+00:00",
     ]
-    # A Feb 29th that is a Monday: none until 2044, more than 8 years off, so none listed.
-    assert runs("0 0 29 2 1", NOW) == []
+    # A Feb 29th that is a Monday: up to 40 years apart (2072 -> 2112), and every one is listed.
+    assert runs("0 0 29 2 1", NOW) == [
+        "2044-02-29T00:00:00+00:00",
+        "2072-02-29T00:00:00+00:00",
+        "2112-02-29T00:00:00+00:00",
+        "2140-02-29T00:00:00+00:00",
+        "2168-02-29T00:00:00+00:00",
+    ]
     assert time.perf_counter() - started < 1
 
 
@@ -441,6 +449,8 @@ def _celery_runs(spec: CrontabSpec, tz: ZoneInfo, after: datetime, count: int) -
         "59 23 31 * *",
         "0 12 13 * fri",
         "0 0 29 2 *",
+        "0 0 29 2 mon",  # up to 40 years apart
+        "0 0 1 1 mon",
         "@yearly",
     ],
 )
@@ -483,8 +493,10 @@ def test_after_must_be_aware():
         schedules.next_runs(parse("@daily"), tz=UTC, after=datetime(2026, 11, 23, 12, 0))
 
 
-def test_a_crontab_celery_cannot_read_has_no_runs():
-    assert schedules.next_runs(cron(day_of_week="7"), tz=UTC, after=NOW) == []
+def test_a_crontab_celery_cannot_read_is_an_error_naming_it():
+    # A row edited elsewhere: beat cannot run it either, and its page says why instead of "none".
+    with pytest.raises(ScheduleError, match=r"The crontab line '\* \* \* \* 7' is not one Celery can read"):
+        schedules.next_runs(cron(day_of_week="7"), tz=UTC, after=NOW)
 
 
 # --- Rows ---------------------------------------------------------------------------------
@@ -565,3 +577,57 @@ def test_every_period_is_one_django_celery_beat_knows():
     periods = {value for value, _label in IntervalSchedule.PERIOD_CHOICES}
     for text in ["every 30 seconds", "every 5 minutes", "every 2 hours", "every 3 days"]:
         assert parse(text).period in periods
+
+
+# --- Digits: 0-9 only -----------------------------------------------------------------------
+
+# Every character Python calls numeric outside ASCII: superscripts (isdigit() but not int()),
+# Arabic-Indic and mathematical digits (int() reads them as 0-9), fractions, Roman numerals, CJK.
+OTHER_DIGITS = [char for char in map(chr, range(0x80, 0x110000)) if char.isnumeric()]
+# Every place schedule text holds a number: counts, intervals, each crontab field, from and until.
+NUMBER_PLACES = [
+    "every 10 seconds, {} times",
+    "every {} minutes",
+    "every 1{} hours",
+    "{} 4 * * *",
+    "0 {} * * *",
+    "0 4 {} * *",
+    "0 4 * {} *",
+    "0 4 * * {}",
+    "*/{} * * * *",
+    "0-{} * * * *",
+    "0 4 * * 1,{}",
+    "every day from 2026-12-0{} 09:00",
+    "every day until 2027-01-01 0{}:00",
+    "every day until 2027-01-01 09:{}0",
+    "at 2026-12-0{} 09:30",
+    "@daily, {} times",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(place=st.sampled_from(NUMBER_PLACES), digits=st.lists(st.sampled_from(OTHER_DIGITS), min_size=1, max_size=3))
+def test_a_digit_other_than_0_to_9_anywhere_is_refused_by_name(place, digits):
+    text = place.format("".join(digits))
+    with pytest.raises(ScheduleError) as caught:
+        parse(text)
+    assert f"contains {digits[0]!r} (U+{ord(digits[0]):04X}" in caught.value.message
+    assert "write numbers with the digits 0-9" in caught.value.message
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    words=st.lists(
+        st.sampled_from(["every", "5", "minutes", "*", "@daily", "from", "until", ",", "times", "at", "2026-12-01"])
+        | st.sampled_from(OTHER_DIGITS)
+        | st.text(max_size=4),
+        max_size=8,
+    )
+)
+def test_any_text_is_a_schedule_or_a_schedule_error(words):
+    text = " ".join(words)
+    try:
+        parse(text)
+    except ScheduleError:
+        return
+    assert not any(char.isnumeric() and not char.isascii() for char in text)
