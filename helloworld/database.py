@@ -67,7 +67,9 @@ def postgresql_options(found: Bounds) -> str:
 def apply(database: dict, environ: Mapping[str, str]) -> None:
     """Bound the connections of one DATABASES entry as this process's role says."""
     found = bounds(environ)
-    if found is None:
+    if found is None or not (found.statement or found.lock):
+        # Both 0: nothing sent, for a pooler that refuses startup options (PgBouncer in transaction mode):
+        # there, set the bounds on the database role instead (ALTER ROLE ... SET statement_timeout = ...).
         return
     options = database.setdefault("OPTIONS", {})
     if database["ENGINE"] == "django.db.backends.postgresql":

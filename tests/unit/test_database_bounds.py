@@ -68,9 +68,13 @@ def test_postgresql_gets_them_when_it_connects_and_options_in_the_url_still_win(
     assert entry["OPTIONS"]["options"] == (
         "-c statement_timeout=5000 -c lock_timeout=2000 -c statement_timeout=9000"  # the last one wins
     )
-    untouched = {"ENGINE": "django.db.backends.postgresql", "OPTIONS": {}}
-    database.apply(untouched, {})
-    assert untouched["OPTIONS"] == {}
+    for environ in (
+        {},
+        {"HELLOWORLD_PROCESS": "web", "WEB_DATABASE_STATEMENT_TIMEOUT": "0", "WEB_DATABASE_LOCK_TIMEOUT": "0"},
+    ):
+        untouched = {"ENGINE": "django.db.backends.postgresql", "OPTIONS": {}}
+        database.apply(untouched, environ)  # nothing sent: a pooler that refuses startup options still connects
+        assert untouched["OPTIONS"] == {}
 
 
 def test_sqlite_waits_for_its_write_lock_as_long_as_a_statement_may_take():
