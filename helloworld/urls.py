@@ -18,5 +18,5 @@ urlpatterns = [
     path("", include("tasks_app.urls")),
 ]
 
-# A database that is busy or unreachable is a 503 (JSON under /api/), not a 500: tasks_app.views.errors.
+# A database that is busy or unreachable is a 503 (JSON for API endpoints), not a 500: tasks_app.views.errors.
 handler500 = "tasks_app.views.errors.server_error"
