@@ -42,8 +42,8 @@ class Site:
         self.base, self.database_url, self.admin_url, self.name = base, database_url, admin_url, name
         self.token, self.session = token, session
 
-    def request(self, method: str, path: str, body=None, *, token=False, session=False) -> tuple[int, dict, str, float]:
-        """(status, headers, body text, seconds taken)."""
+    def request(self, method: str, path: str, body=None, *, token=False, session=False) -> tuple:
+        """(status, headers (names in any case), body text, seconds taken)."""
         headers = {"Content-Type": "application/json"} if body is not None else {}
         if token:
             headers["Authorization"] = f"Bearer {self.token}"
@@ -54,9 +54,9 @@ class Site:
         started = time.monotonic()
         try:
             with urllib.request.urlopen(request, timeout=45) as response:
-                return response.status, dict(response.headers), response.read().decode(), time.monotonic() - started
+                return response.status, response.headers, response.read().decode(), time.monotonic() - started
         except urllib.error.HTTPError as error:
-            return error.code, dict(error.headers), error.read().decode(), time.monotonic() - started
+            return error.code, error.headers, error.read().decode(), time.monotonic() - started
 
 
 @pytest.fixture(scope="module")
