@@ -19,18 +19,14 @@ keeping its database connection, costs what gunicorn's gthread worker did. asgir
 
 import asyncio
 import json
-import os
 from concurrent.futures import ThreadPoolExecutor
 from tempfile import SpooledTemporaryFile
 
 from asgiref.wsgi import WsgiToAsgiInstance
-from django.core.wsgi import get_wsgi_application
+from django.conf import settings
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helloworld.settings")
-
-django_application = get_wsgi_application()
-
-from django.conf import settings  # noqa: E402  (configured by the line above)
+# Django's WSGI handler, with the web tier's settings (helloworld.wsgi names the role).
+from helloworld.wsgi import application as django_application
 
 # A response up to this size is built whole in the thread, then sent from the event loop; a larger
 # one (a big static file, a long export) is streamed from the thread as it is produced.

@@ -12,7 +12,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from kombu import Queue
 
-from helloworld import brokers
+from helloworld import brokers, database
 from helloworld.env import env_bool, env_float, env_int, env_list
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -109,6 +109,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not Django's shared in-memory default, so that a test worker in another
     # thread or process sees the same test database.
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test-db.sqlite3")}
+# Each statement and lock wait bounded per process (web, worker, beat: helloworld/database.py), so that a slow
+# query or a held lock costs one request a 503 rather than a thread until the lock goes.
+database.apply(DATABASES["default"], os.environ)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -17,3 +17,6 @@ urlpatterns = [
     path("favicon.ico", lambda request: HttpResponsePermanentRedirect(static("favicon.svg"))),
     path("", include("tasks_app.urls")),
 ]
+
+# A database that is busy or unreachable is a 503 (JSON for API endpoints), not a 500: tasks_app.views.errors.
+handler500 = "tasks_app.views.errors.server_error"

@@ -2,11 +2,12 @@
 size, errors as JSON), the error type, body parsing, field checks, and links to tasks.
 
 Errors are JSON: `{"error": message, "field": name}` with a 4xx status (503 when the broker is
-down), never an HTML page or a stack trace.
+down, or the database busy or unreachable), never an HTML page or a stack trace.
 """
 
 from __future__ import annotations
 
+import logging
 from functools import wraps
 from urllib.parse import urlsplit
 
@@ -19,9 +20,11 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from tasks_app import access, services, validation
+from tasks_app import access, services, unavailable, validation
 from tasks_app.ratelimit import RateLimited
 from tasks_app.validation import TaskInputError
+
+logger = logging.getLogger(__name__)
 
 TOO_BIG = (
     f"The body is larger than {validation.MAX_BODY_BYTES // 1024} KiB ({validation.MAX_BODY_BYTES} bytes), "
@@ -48,6 +51,12 @@ def error_response(status_code: int, message: str, field: str | None = None) -> 
     if field:
         body["field"] = field
     return JsonResponse(body, status=status_code)
+
+
+def database_unavailable() -> JsonResponse:
+    response = error_response(503, unavailable.MESSAGE)
+    response["Retry-After"] = str(unavailable.RETRY_AFTER_SECONDS)
+    return response
 
 
 class _CsrfCheck(CsrfViewMiddleware):
@@ -78,6 +87,13 @@ def api_view(*methods, public=False, staff=False, max_body_bytes=validation.MAX_
         @require_http_methods(list(methods))
         @wraps(view)
         def wrapper(request, *args, **kwargs):
+            try:
+                return checked(request, *args, **kwargs)
+            except unavailable.DATABASE_ERRORS as exc:  # a bound ran out, or no connection (token, session, view)
+                logger.warning("503 for %s %s: %s", request.method, request.path[:200], str(exc).strip()[:300])
+                return database_unavailable()
+
+        def checked(request, *args, **kwargs):
             try:
                 by_token = access.token_user(request)
             except access.BadToken as exc:

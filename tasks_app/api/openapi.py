@@ -25,8 +25,9 @@ ERRORS = {
     413: "the body is larger than the endpoint reads",
     415: "a body not sent as application/json",
     429: "over the rate limit; Retry-After says when to try again",
-    503: "the broker is unreachable: nothing was queued",
+    503: "the broker is unreachable (nothing was queued), or the database is busy or unreachable (Retry-After)",
 }
+RETRY_AFTER = {"Retry-After": {"schema": {"type": "integer"}, "description": "seconds"}}
 WRITE = (400, 401, 403, 411, 413, 415)  # what api_view answers to any POST, PATCH or DELETE
 
 
@@ -70,10 +71,18 @@ def _answer(description: str, schema: str | None = None) -> dict:
 def op(summary: str, ok: dict, errors=(), *, params=(), body: str | None = None, optional_body=False, public=False):
     """One operation: its successful answers (`ok`, status -> (description, schema)) and its error statuses."""
     responses = {str(code): _answer(*answer) for code, answer in ok.items()}
-    for code in sorted(set(errors) | ({401} if not public else set())):
-        responses[str(code)] = {**_answer(ERRORS[code], "Error")}
-        if code == 429:
-            responses["429"]["headers"] = {"Retry-After": {"schema": {"type": "integer"}, "description": "seconds"}}
+    # Any endpoint may meet a database that is busy or unreachable (a statement or lock bound ran out): 503.
+    for code in sorted(set(errors) | {503} | ({401} if not public else set())):
+        if str(code) in responses:  # health's own 503 (a broker down), or the database's
+            answered = responses[str(code)]
+            schemas = [answered["content"]["application/json"]["schema"], ref("Error")]
+            description = f"{answered['description']}, or the database is busy or unreachable (Retry-After)"
+            responses[str(code)] = {"description": description}
+            responses[str(code)]["content"] = _json({"oneOf": schemas})
+        else:
+            responses[str(code)] = {**_answer(ERRORS[code], "Error")}
+        if code in (429, 503):
+            responses[str(code)]["headers"] = RETRY_AFTER
     operation = {"summary": summary, "parameters": list(params), "responses": responses}
     if body:
         operation["requestBody"] = {"required": not optional_body, "content": _json(ref(body))}

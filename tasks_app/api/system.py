@@ -8,7 +8,7 @@ from django.http import JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
-from tasks_app import access, dashboard, monitoring, schedules, services, validation
+from tasks_app import access, dashboard, monitoring, schedules, services, unavailable, validation
 from tasks_app.api.decorators import api_view, error_response
 from tasks_app.beat import heartbeat, lease
 
@@ -48,7 +48,7 @@ def health(request):
         "workers": {"alive": snapshot.workers_ok},
         "beat": {"alive": beat is not None},
     }
-    if access.is_open(request.user):
+    if _detailed(request):
         leader = lease.leader()
         body["checked_at"] = timezone.localtime(snapshot.taken_at).isoformat() if snapshot.known else None
         body["broker"].update(kind=settings.BROKER.kind, display=settings.BROKER.display, error=snapshot.broker_error)
@@ -58,6 +58,15 @@ def health(request):
             leader=leader.holder if leader else None,
         )
     return JsonResponse(body, status=200 if snapshot.broker_ok else 503)
+
+
+def _detailed(request) -> bool:
+    """Staff see the details. A session the database cannot read in time (a locked session table) is
+    answered as anonymous: health answers from the monitoring snapshot, not from the session."""
+    try:
+        return access.is_open(request.user)
+    except unavailable.DATABASE_ERRORS:
+        return False
 
 
 @api_view("GET")
