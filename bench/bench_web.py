@@ -24,7 +24,7 @@ from bench.harness import Report, interleave, percentile, say
 from tests.support import slow_clients
 from tests.support.processes import BIN, free_port
 
-GRANIAN = "granian (ASGI)"
+GRANIAN = "granian, Django in threads"
 GUNICORN = "gunicorn gthread"
 CUT_OFF = 5.0  # seconds a timed request may take before it counts as cut off
 
