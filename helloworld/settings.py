@@ -56,6 +56,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every later part reads the client's address and scheme as this leaves them.
+    "tasks_app.forwarded.ForwardedHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -142,16 +144,20 @@ STORAGES = {
 }
 
 # --- Security (production) ----------------------------------------------------------------
-# Trust X-Forwarded-Proto and X-Forwarded-For only where the platform's router sets them: it
-# overwrites X-Forwarded-Proto and appends the client's address to X-Forwarded-For. Anywhere else a
-# client that reaches the port directly could claim HTTPS (skipping the redirect) or any address
-# (skipping login throttling). On by default only on the platform, which sets DYNO in every dyno;
-# helloworld/gunicorn_conf.py reads the same variables.
+# X-Forwarded-For (the client's address, for login throttling) and X-Forwarded-Proto (HTTPS, via
+# SECURE_PROXY_SSL_HEADER) are believed only from a connection whose own address is a proxy listed in
+# FORWARDED_ALLOW_IPS (comma-separated addresses or networks); tasks_app.forwarded strips them from
+# anyone else, so a client that reaches the port directly can claim neither HTTPS nor another address.
+# TRUST_PROXY_HEADERS=0 believes no one. On by default only on the platform, which sets DYNO in every dyno.
 TRUST_PROXY_HEADERS = env_bool("TRUST_PROXY_HEADERS", default="DYNO" in os.environ)
+# On the platform the router is the only way into a dyno (dynos take no direct connections), and its
+# addresses are not published: trust any peer ("*"), and then only the address the router appended.
+# Elsewhere only a proxy on this machine, until told its address (e.g. FORWARDED_ALLOW_IPS=10.0.0.5).
+FORWARDED_ALLOW_IPS = env_list("FORWARDED_ALLOW_IPS", ["*"] if "DYNO" in os.environ else ["127.0.0.1", "::1"])
+if TRUST_PROXY_HEADERS:
+    # The proxy terminates TLS and says so; tasks_app.forwarded removed the header from anyone else.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 if not LOCAL_MODE:
-    if TRUST_PROXY_HEADERS:
-        # The platform's router terminates TLS and says so in X-Forwarded-Proto.
-        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True

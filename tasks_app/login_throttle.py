@@ -30,18 +30,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.dispatch import receiver
 
+from tasks_app.forwarded import client_address
 from tasks_app.lib import windows
 from tasks_app.models import LoginFailures
-
-
-def client_address(request) -> str:
-    """The client's address: the one the platform's router saw (the last X-Forwarded-For entry, which
-    the router appends) when TRUST_PROXY_HEADERS is on; else the connection's own."""
-    if settings.TRUST_PROXY_HEADERS:
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "").rsplit(",", 1)[-1].strip()
-        if forwarded:
-            return forwarded
-    return request.META.get("REMOTE_ADDR") or "unknown"
 
 
 def _hash(*parts: str) -> str:
