@@ -66,13 +66,28 @@ def test_the_account_is_back_after_the_window_and_a_success_forgets_the_failures
     assert log_in("site", "alice", "right-horse-battery")[1]
 
 
-def test_an_address_guessing_many_accounts_is_refused_for_all(alice, settings):
+def test_an_address_guessing_many_accounts_is_capped_but_its_innocent_users_get_in(alice, settings):
     settings.LOGIN_FAILURES_PER_ADDRESS = 8
+    User.objects.create_user("bob", password="bob-password-long")
     for number in range(8):
         log_in("site", f"user{number}", "guess")
-    response, logged_in = log_in("site", "alice", "right-horse-battery")
+    # Guessing is still capped: a second guess at an account that failed here is refused unchecked...
+    response, logged_in = log_in("site", "user0", "guess")
     assert not logged_in
-    assert "Too many failed logins for any account from your address" in response.content.decode()
+    assert (
+        "Too many failed logins for any account from your address. Try again in 3 minutes; "
+        "the password was not checked." in response.content.decode()
+    )
+    # ...even when it is right: user0 now exists with that very password.
+    User.objects.create_user("user0", password="guess-right-password")
+    assert not log_in("site", "user0", "guess-right-password")[1]
+    # A first guess at an account that has not failed here is refused (and counts), and the next unchecked.
+    response, logged_in = log_in("site", "bob", "bob-guess")
+    assert not logged_in
+    assert "only a right password for an account with no failed logins gets in" in response.content.decode()
+    assert not log_in("site", "bob", "bob-password-long")[1]
+    # The innocent user behind the same address, whose account has no failures, gets in with the right password.
+    assert log_in("site", "alice", "right-horse-battery")[1]
     assert log_in("site", "alice", "right-horse-battery", address="10.0.0.9")[1]
 
 
