@@ -115,7 +115,7 @@ def api_view(*methods, public=False, staff=False, max_body_bytes=validation.MAX_
             except TaskInputError as exc:
                 return error_response(400, exc.message, exc.field)
             except services.BrokerUnavailable as exc:
-                return error_response(503, str(exc))
+                return error_response(503, access.error_text(exc, request.user))
             except RateLimited as exc:
                 response = error_response(429, exc.message)
                 response["Retry-After"] = str(exc.retry_after)
