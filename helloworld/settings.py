@@ -58,6 +58,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: every later part reads the client's address and scheme as this leaves them.
     "tasks_app.forwarded.ForwardedHeadersMiddleware",
+    # Outside WhiteNoise too, so that every response carries the policy.
+    "tasks_app.csp.ContentSecurityPolicyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
