@@ -286,8 +286,10 @@ RATE_LIMITS_PER_MINUTE = {
 
 # Failed logins (site and admin) per fixed window of LOGIN_FAILURE_WINDOW_SECONDS: this many per
 # account from one address, and this many from one address whatever the account. Past either, that
-# login is refused with a message until the window ends; the real user, from another address or
-# a few minutes later, is never locked out for long. 0 turns a limit off (tasks_app/login_throttle.py).
+# login is refused with a message until the window ends, except that past the address's cap an account
+# with no failures of its own there still gets in with its right password (one guesser must not lock
+# out everyone behind a shared address); the real user, from another address or a few minutes later,
+# is never locked out for long. 0 turns a limit off (tasks_app/login_throttle.py).
 LOGIN_FAILURE_WINDOW_SECONDS = env_int("LOGIN_FAILURE_WINDOW_SECONDS", 300)
 LOGIN_FAILURES_PER_ACCOUNT = env_int("LOGIN_FAILURES_PER_ACCOUNT", 5)
 LOGIN_FAILURES_PER_ADDRESS = env_int("LOGIN_FAILURES_PER_ADDRESS", 30)
