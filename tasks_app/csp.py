@@ -8,10 +8,14 @@ its icons. frame-ancestors repeats X-Frame-Options: DENY for browsers that read 
 
 Why a middleware of a few lines and not django-csp: one fixed header needs no dependency, settings or
 nonces; Django 6.0 has its own (django.middleware.csp with SECURE_CSP), which can replace this when the
-site leaves 5.2. A response that already has a policy keeps it.
+site leaves 5.2. A response that already has a policy keeps it. With DEBUG on (make run), Django's own
+error pages (the technical 404 and 500, all inline styles and scripts) go without it, so that they
+stay readable; production never shows them.
 """
 
 from __future__ import annotations
+
+from django.conf import settings
 
 POLICY = "; ".join(
     (
@@ -35,5 +39,6 @@ class ContentSecurityPolicyMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        response.headers.setdefault("Content-Security-Policy", POLICY)
+        if not (settings.DEBUG and response.status_code in (404, 500)):
+            response.headers.setdefault("Content-Security-Policy", POLICY)
         return response

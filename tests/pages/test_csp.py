@@ -47,3 +47,9 @@ def test_the_policy_allows_only_the_sites_own_scripts_and_styles():
     assert directives["script-src"] == "'self'" and directives["style-src"] == "'self'"
     assert directives["object-src"] == "'none'" and directives["frame-ancestors"] == "'none'"
     assert "unsafe" not in POLICY
+
+
+def test_with_debug_on_djangos_own_error_pages_stay_readable(client, settings):
+    settings.DEBUG = True  # make run: the technical 404 page, all inline styles
+    assert "Content-Security-Policy" not in client.get("/no-such-page/")
+    assert client.get("/").get("Content-Security-Policy") == POLICY
