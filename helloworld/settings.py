@@ -56,6 +56,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every later part reads the client's address and scheme as this leaves them.
+    "tasks_app.forwarded.ForwardedHeadersMiddleware",
+    # Outside WhiteNoise too, so that every response carries the policy.
+    "tasks_app.csp.ContentSecurityPolicyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -145,16 +149,21 @@ STORAGES = {
 }
 
 # --- Security (production) ----------------------------------------------------------------
-# Trust X-Forwarded-Proto and X-Forwarded-For only where the platform's router sets them: it
-# overwrites X-Forwarded-Proto and appends the client's address to X-Forwarded-For. Anywhere else a
-# client that reaches the port directly could claim HTTPS (skipping the redirect) or any address
-# (skipping login throttling). On by default only on the platform, which sets DYNO in every dyno.
-# (granian passes both headers through untouched: Django alone decides.)
+# X-Forwarded-For (the client's address, for login throttling) and X-Forwarded-Proto (HTTPS, via
+# SECURE_PROXY_SSL_HEADER) are believed only from a connection whose own address is a proxy listed in
+# FORWARDED_ALLOW_IPS (comma-separated addresses or networks); tasks_app.forwarded strips them from
+# anyone else, so a client that reaches the port directly can claim neither HTTPS nor another address
+# (the web server, granian, passes both headers through untouched: Django alone decides).
+# TRUST_PROXY_HEADERS=0 believes no one. On by default only on the platform, which sets DYNO in every dyno.
 TRUST_PROXY_HEADERS = env_bool("TRUST_PROXY_HEADERS", default="DYNO" in os.environ)
+# On the platform the router is the only way into a dyno (dynos take no direct connections), and its
+# addresses are not published: trust any peer ("*"), and then only the address the router appended.
+# Elsewhere only a proxy on this machine, until told its address (e.g. FORWARDED_ALLOW_IPS=10.0.0.5).
+FORWARDED_ALLOW_IPS = env_list("FORWARDED_ALLOW_IPS", ["*"] if "DYNO" in os.environ else ["127.0.0.1", "::1"])
+if TRUST_PROXY_HEADERS:
+    # The proxy terminates TLS and says so; tasks_app.forwarded removed the header from anyone else.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 if not LOCAL_MODE:
-    if TRUST_PROXY_HEADERS:
-        # The platform's router terminates TLS and says so in X-Forwarded-Proto.
-        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
@@ -281,8 +290,10 @@ RATE_LIMITS_PER_MINUTE = {
 
 # Failed logins (site and admin) per fixed window of LOGIN_FAILURE_WINDOW_SECONDS: this many per
 # account from one address, and this many from one address whatever the account. Past either, that
-# login is refused with a message until the window ends; the real user, from another address or
-# a few minutes later, is never locked out for long. 0 turns a limit off (tasks_app/login_throttle.py).
+# login is refused with a message until the window ends, except that past the address's cap an account
+# with no failures of its own there still gets in with its right password (one guesser must not lock
+# out everyone behind a shared address); the real user, from another address or a few minutes later,
+# is never locked out for long. 0 turns a limit off (tasks_app/login_throttle.py).
 LOGIN_FAILURE_WINDOW_SECONDS = env_int("LOGIN_FAILURE_WINDOW_SECONDS", 300)
 LOGIN_FAILURES_PER_ACCOUNT = env_int("LOGIN_FAILURES_PER_ACCOUNT", 5)
 LOGIN_FAILURES_PER_ADDRESS = env_int("LOGIN_FAILURES_PER_ADDRESS", 30)

@@ -11,6 +11,9 @@
     url: root.dataset.schemaUrl,
     dom_id: "#swagger-ui",
     deepLinking: true,
+    // No badge from validator.swagger.io: it would send this site's schema URL to a third party, and
+    // the site's Content-Security-Policy (img-src 'self') refuses its image anyway.
+    validatorUrl: null,
     // "Try it out" from a logged-in page sends the session cookie: writes then need the CSRF token,
     // as from any page of the site. A request with a Bearer token needs none and ignores it.
     requestInterceptor: function (request) {

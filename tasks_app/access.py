@@ -8,6 +8,7 @@ Local mode (`make run`, HELLOWORLD_LOCAL=1) is one person's machine: everyone ma
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 from functools import wraps
 
@@ -15,6 +16,8 @@ from django.conf import settings
 from django.contrib.auth import middleware as auth_middleware
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
+
+HIDDEN_WORKER = "a worker (staff see which)"
 
 
 def is_open(user) -> bool:
@@ -47,6 +50,15 @@ def staff_required(view):
     return wrapper
 
 
+def error_text(exc: Exception, user) -> str:
+    """What a refusal from the services says to this user: a broker error's own words (they name its
+    host and port) only to staff and in local mode (services.BrokerUnavailable.text_for)."""
+    text_for = getattr(exc, "text_for", None)
+    if text_for is not None:
+        return text_for(is_open(user))
+    return getattr(exc, "message", str(exc))
+
+
 def may_schedule(user) -> bool:
     return is_open(user)
 
@@ -76,6 +88,8 @@ def visible_task(user, task_id, recorded: bool = False):
     found = status.get(task_id)
     if found is None or (recorded and not found.recorded) or not may_view_task(user, found.owner_id):
         return None
+    if found.worker and not is_open(user):  # a node name names a host: staff only, as on the dashboard
+        return dataclasses.replace(found, worker=HIDDEN_WORKER)
     return found
 
 

@@ -8,7 +8,7 @@ site's own task records, with a few aggregate queries.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from django.db.models import Count, Exists, OuterRef
@@ -17,7 +17,7 @@ from django.utils import timezone
 from django_celery_beat.models import PeriodicTasks
 from django_celery_results.models import TaskResult
 
-from tasks_app import monitoring
+from tasks_app import access, monitoring
 from tasks_app.beat import heartbeat, lease
 from tasks_app.broker import queues
 from tasks_app.models import BeatHeartbeat, TaskRecord
@@ -28,12 +28,24 @@ CHART_MINUTES = 60  # the chart: the last hour, one bar a minute
 CHART_WIDTH, CHART_HEIGHT = 600, 120
 
 
+# What other users see in place of the broker's own error, which names its host and port.
+BROKER_ERROR_HIDDEN = "the broker did not answer (staff see its own error)"
+
+
+@dataclass(frozen=True)
+class SeenBeat:
+    node: str  # host:pid (for staff), or "beat 1" (for other users)
+    last_tick: datetime
+    is_leader: bool
+    schedule_seen_at: datetime | None
+
+
 @dataclass(frozen=True)
 class Beat:
     alive: bool
     last_tick: datetime | None
     leader: str | None
-    beats: list  # BeatHeartbeat rows of the last day, newest first
+    beats: list  # SeenBeat: the beats of the last day, newest first
     latest_change: datetime | None  # the last time a periodic task was saved
     seen_latest_change: bool | None  # None when no beat leads
 
@@ -102,7 +114,8 @@ class Dashboard:
 def beat_state() -> Beat:
     live = heartbeat.live_beat()
     holder = lease.leader()
-    beats = list(BeatHeartbeat.objects.filter(last_tick__gte=timezone.now() - timedelta(days=1)).order_by("-last_tick"))
+    rows = BeatHeartbeat.objects.filter(last_tick__gte=timezone.now() - timedelta(days=1)).order_by("-last_tick")
+    beats = [SeenBeat(row.node, row.last_tick, row.is_leader, row.schedule_seen_at) for row in rows]
     latest_change = PeriodicTasks.last_change()
     seen = None
     leading = next((beat for beat in beats if holder and beat.node == holder.holder), None)
@@ -174,12 +187,13 @@ def chart(now: datetime) -> tuple[list[Bar], int]:
     return bars, peak
 
 
-def collect() -> Dashboard:
+def collect(viewer) -> Dashboard:
+    """The dashboard as `viewer` (a user) may see it: see `without_machine_names`."""
     now = timezone.now()
     kind = queues.broker_kind()
     bars, peak = chart(now)
     snapshot = monitoring.current()
-    return Dashboard(
+    found = Dashboard(
         generated_at=now,
         broker_kind=kind,
         broker_error=snapshot.broker_error,
@@ -191,4 +205,24 @@ def collect() -> Dashboard:
         counts=counts(now),
         bars=bars,
         peak=peak,
+    )
+    return found if access.is_open(viewer) else without_machine_names(found)
+
+
+def without_machine_names(found: Dashboard) -> Dashboard:
+    """The same state for a user who is not staff, without what names the machines behind the site:
+    workers' node names and beats' host:pid become "worker 1", "beat 1"..., and the broker's errors
+    (which carry its host and port) a sentence of their own."""
+    labels = {beat.node: f"beat {number}" for number, beat in enumerate(found.beat.beats, 1)}
+    beat = replace(
+        found.beat,
+        leader=labels.get(found.beat.leader, "a beat") if found.beat.leader else None,
+        beats=[replace(seen, node=labels[seen.node]) for seen in found.beat.beats],
+    )
+    return replace(
+        found,
+        broker_error=BROKER_ERROR_HIDDEN if found.broker_error else None,
+        queues=[replace(queue, error=BROKER_ERROR_HIDDEN if queue.error else "") for queue in found.queues],
+        workers=[replace(worker, name=f"worker {number}") for number, worker in enumerate(found.workers, 1)],
+        beat=beat,
     )

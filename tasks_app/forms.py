@@ -119,14 +119,20 @@ class TaskForm(forms.Form):
 
 
 class ThrottledLogin:
-    """Refuse a login past the failure limits before the password is checked (the failures
-    themselves are counted by tasks_app.login_throttle's `user_login_failed` receiver)."""
+    """Refuse a login past the failure limits, before the password is checked, or past the address's
+    cap alone, unless it is right (the failures themselves are counted by tasks_app.login_throttle's
+    `user_login_failed` receiver)."""
 
     def clean(self):
-        message = login_throttle.refusal(self.request, self.cleaned_data.get("username") or "")
-        if message:
-            raise forms.ValidationError(message, code="throttled")
-        return super().clean()
+        throttled = login_throttle.throttled(self.request, self.cleaned_data.get("username") or "")
+        if throttled and not throttled.only_a_correct_password:
+            raise forms.ValidationError(throttled.message, code="throttled")
+        try:
+            return super().clean()
+        except forms.ValidationError:
+            if throttled:
+                raise forms.ValidationError(throttled.message, code="throttled") from None
+            raise
 
 
 class LoginForm(ThrottledLogin, AuthenticationForm):

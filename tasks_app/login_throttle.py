@@ -2,11 +2,16 @@
 address, and per address, in fixed windows in the database.
 
 Past LOGIN_FAILURES_PER_ACCOUNT failures for one account from one address in a window, that account's
-login from that address is refused, with a message saying when to try again, until the window ends;
-past LOGIN_FAILURES_PER_ADDRESS failures from one address (any accounts), every login from it is. The
-refusal comes before the password is checked, so a guess past the limit learns nothing. The real user
-is not locked out for long: at most one window (5 minutes), and not at all from another address; a
-successful login forgets that account's failures from that address.
+login from that address is refused, with a message saying when to try again, until the window ends.
+Past LOGIN_FAILURES_PER_ADDRESS failures from one address (any accounts), a login from it for an account
+that has failed there too is refused; these refusals come before the password is checked, so a guess
+past the limit learns nothing. An account with no failures of its own from that address still gets in
+with its right password (a wrong one is refused with the same message, and counts, so that account is
+then refused unchecked): many people share one address (an office, a campus, a mobile carrier's NAT),
+and one guesser among them must not lock all of them out. The price: past the cap, a guesser still
+gets one guess per account that has not failed there in this window. The real user is not locked out
+for long: at most one window (5 minutes), and not at all from another address; a successful login
+forgets that account's failures from that address.
 
 Counted as tasks_app.ratelimit counts (a conditional UPDATE on one row per key and window): shared by
 every web process and dyno, atomic on SQLite and PostgreSQL, no new service. Keys are hashes, so the
@@ -15,13 +20,14 @@ authentication backend and some forty settings, and locks out until reset unless
 the two counters we need are this module.
 
 Hooked by Django's `user_login_failed` and `user_logged_in` signals, and by the login forms
-(tasks_app.forms.ThrottledLogin) that ask `refusal` before authenticating.
+(tasks_app.forms.ThrottledLogin) that ask `throttled` before authenticating.
 """
 
 from __future__ import annotations
 
 import hashlib
 import math
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
@@ -30,18 +36,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.dispatch import receiver
 
+from tasks_app.forwarded import client_address
 from tasks_app.lib import windows
 from tasks_app.models import LoginFailures
-
-
-def client_address(request) -> str:
-    """The client's address: the one the platform's router saw (the last X-Forwarded-For entry, which
-    the router appends) when TRUST_PROXY_HEADERS is on; else the connection's own."""
-    if settings.TRUST_PROXY_HEADERS:
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "").rsplit(",", 1)[-1].strip()
-        if forwarded:
-            return forwarded
-    return request.META.get("REMOTE_ADDR") or "unknown"
 
 
 def _hash(*parts: str) -> str:
@@ -52,11 +49,15 @@ def _account_key(request, username: str) -> str:
     return _hash("account", username.strip().lower(), client_address(request))
 
 
-def _keys(request, username: str) -> list[tuple[str, int, str]]:
-    """(key, limit, whose failures) for each counter that is on (a limit of 0 is off)."""
+def _address_key(request) -> str:
+    return _hash("address", client_address(request))
+
+
+def _keys(request, username: str) -> list[tuple[str, int]]:
+    """(key, limit) for each counter that is on (a limit of 0 is off): per account, per address."""
     counters = [
-        (_account_key(request, username), settings.LOGIN_FAILURES_PER_ACCOUNT, "for this account"),
-        (_hash("address", client_address(request)), settings.LOGIN_FAILURES_PER_ADDRESS, "for any account"),
+        (_account_key(request, username), settings.LOGIN_FAILURES_PER_ACCOUNT),
+        (_address_key(request), settings.LOGIN_FAILURES_PER_ADDRESS),
     ]
     return [counter for counter in counters if counter[1]]
 
@@ -66,24 +67,57 @@ def _window() -> tuple[datetime, int]:
     return windows.current(max(1, settings.LOGIN_FAILURE_WINDOW_SECONDS))
 
 
-def refusal(request, username: str) -> str | None:
-    """Why this login is refused without checking the password, or None to go on."""
+def _failures(key: str, start: datetime) -> int:
+    return LoginFailures.objects.filter(key=key, window_start=start).values_list("count", flat=True).first() or 0
+
+
+@dataclass(frozen=True)
+class Throttled:
+    """A login past a limit. `only_a_correct_password`: past the address's cap only, for an account with
+    no failures of its own here, the password is checked, but anything other than success is refused
+    with this message (and counts): the cap stops guessing without locking out everyone who shares the
+    address. Otherwise the password is not checked at all."""
+
+    message: str
+    only_a_correct_password: bool = False
+
+
+def _in_minutes(retry_after: int) -> str:
+    minutes = math.ceil(retry_after / 60)
+    return f"{minutes} minute{'' if minutes == 1 else 's'}"
+
+
+def throttled(request, username: str) -> Throttled | None:
+    """Why this login is throttled, or None to go on as usual."""
     if request is None:
         return None
     start, retry_after = _window()
-    for key, limit, whose in _keys(request, username):
-        if LoginFailures.objects.filter(key=key, window_start=start, count__gte=limit).exists():
-            minutes = math.ceil(retry_after / 60)
-            return (
-                f"Too many failed logins {whose} from your address. "
-                f"Try again in {minutes} minute{'' if minutes == 1 else 's'}; the password was not checked."
+    account_failures = _failures(_account_key(request, username), start)
+    per_account = settings.LOGIN_FAILURES_PER_ACCOUNT
+    if per_account and account_failures >= per_account:
+        return Throttled(
+            "Too many failed logins for this account from your address. "
+            f"Try again in {_in_minutes(retry_after)}; the password was not checked."
+        )
+    per_address = settings.LOGIN_FAILURES_PER_ADDRESS
+    if per_address and _failures(_address_key(request), start) >= per_address:
+        if account_failures:
+            return Throttled(
+                "Too many failed logins for any account from your address. "
+                f"Try again in {_in_minutes(retry_after)}; the password was not checked."
             )
+        return Throttled(
+            "Too many failed logins for any account from your address: until they are forgotten (in "
+            f"{_in_minutes(retry_after)}), only a right password for an account with no failed logins "
+            "gets in, and a wrong one counts.",
+            only_a_correct_password=True,
+        )
     return None
 
 
 def record_failure(request, username: str) -> None:
     start, _ = _window()
-    for key, _limit, _whose in _keys(request, username):
+    for key, _limit in _keys(request, username):
         rows = LoginFailures.objects.filter(key=key, window_start=start)
         if rows.update(count=F("count") + 1):
             continue

@@ -23,10 +23,10 @@ NOUNS = {"enqueue": "tasks sent", "schedule": "periodic tasks created"}
 
 
 class RateLimited(Exception):
-    def __init__(self, action: str, limit: int, retry_after: int):
+    def __init__(self, action: str, limit: int, retry_after: int, detail: str = ""):
         self.retry_after = retry_after
         self.message = (
-            f"Too many {NOUNS[action]}: at most {limit} a minute per user. "
+            f"Too many {NOUNS[action]}: at most {limit} a minute per user.{detail} "
             f"Try again in {retry_after} s (RATE_LIMIT_{action.upper()}_PER_MINUTE sets the limit)."
         )
         super().__init__(self.message)
@@ -42,15 +42,25 @@ def applies(user, action: str) -> bool:
     return bool(limit_for(action)) and user is not None and user.is_authenticated
 
 
-def check(user, action: str) -> None:
-    """Raise RateLimited if `user` has used up this window's `action`s already: one indexed read, so
-    that an endpoint refuses before it parses and validates a large body. `take` counts the real cost."""
+def remaining(user, action: str) -> int | None:
+    """How many `action`s `user` may still take in this window (one indexed read); None: no limit."""
     if not applies(user, action):
-        return
-    limit = limit_for(action)
-    start, retry_after = windows.current(WINDOW_SECONDS)
-    if RateWindow.objects.filter(user=user, action=action, window_start=start, count__gte=limit).exists():
-        raise RateLimited(action, limit, retry_after)
+        return None
+    start, _retry_after = windows.current(WINDOW_SECONDS)
+    used = RateWindow.objects.filter(user=user, action=action, window_start=start).values_list("count", flat=True)
+    return max(0, limit_for(action) - (used.first() or 0))
+
+
+def check(user, action: str, cost: int = 1) -> None:
+    """Raise RateLimited if `cost` more `action`s do not fit what `user` has left in this window: one
+    indexed read, so that an endpoint refuses before it validates a large body. `take` counts."""
+    left = remaining(user, action)
+    if left is not None and cost > left:
+        raise RateLimited(action, limit_for(action), windows.current(WINDOW_SECONDS)[1], _left(cost, left))
+
+
+def _left(cost: int, left: int) -> str:
+    return f" This request needs {cost}; {left} {'is' if left == 1 else 'are'} left in this minute."
 
 
 def take(user, action: str, cost: int = 1) -> None:

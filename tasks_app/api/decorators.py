@@ -117,10 +117,10 @@ def api_view(*methods, public=False, staff=False, max_body_bytes=validation.MAX_
                     )
                 # A request without a body needs no content type (`curl -X POST .../retry/`), unless a
                 # browser sent it from another site: there the JSON rule is what forces a preflight.
-                bodiless = not _declared_length(request) and not _from_another_site(request)
+                bodiless = not declared_length(request) and not _from_another_site(request)
                 if request.content_type != "application/json" and not bodiless:
                     return error_response(415, "Send the body as JSON with Content-Type: application/json.")
-                if _declared_length(request) > max_body_bytes:
+                if declared_length(request) > max_body_bytes:
                     return error_response(413, too_big(max_body_bytes))
             try:
                 return view(request, *args, **kwargs)
@@ -131,7 +131,7 @@ def api_view(*methods, public=False, staff=False, max_body_bytes=validation.MAX_
             except TaskInputError as exc:
                 return error_response(400, exc.message, exc.field)
             except services.BrokerUnavailable as exc:
-                return error_response(503, str(exc))
+                return error_response(503, access.error_text(exc, request.user))
             except RateLimited as exc:
                 response = error_response(429, exc.message)
                 response["Retry-After"] = str(exc.retry_after)
@@ -159,7 +159,7 @@ def _unauthorized(message: str) -> JsonResponse:
     return response
 
 
-def _declared_length(request) -> int:
+def declared_length(request) -> int:
     try:
         return int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:

@@ -12,6 +12,7 @@ from functools import cache
 from django.conf import settings
 from django.http import JsonResponse
 
+from tasks_app import bulk_limits
 from tasks_app.api.decorators import api_view
 from tasks_app.api.openapi_schemas import components, ref
 
@@ -108,7 +109,8 @@ def paths() -> dict:
         },
         "/api/tasks/bulk/": {
             "post": op(
-                f"Send up to {settings.API_BULK_MAX_TASKS} tasks at once: all are checked before any is sent",
+                f"Send up to {bulk_limits.most_tasks()} tasks at once ({bulk_limits.governing_limit()}): "
+                "all are checked before any is sent",
                 {202: ("all queued", "BulkAccepted")},
                 enqueue,
                 body="BulkCreate",

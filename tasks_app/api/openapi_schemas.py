@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.conf import settings
 
-from tasks_app import status
+from tasks_app import bulk_limits, status
 
 STRING, INTEGER, BOOLEAN, NUMBER = ({"type": kind} for kind in ("string", "integer", "boolean", "number"))
 TIME = {"type": ["string", "null"], "format": "date-time"}
@@ -102,7 +102,10 @@ def components() -> dict:
         ),
         "TaskCreate": obj({"task": task_fields["task"]}, {**task_fields, **_schedule_fields()}, closed=True),
         "TaskSpec": obj({"task": task_fields["task"]}, task_fields, closed=True),
-        "BulkCreate": obj({"tasks": {"type": "array", "minItems": 1, "items": ref("TaskSpec")}}, closed=True),
+        "BulkCreate": obj(
+            {"tasks": {"type": "array", "minItems": 1, "maxItems": bulk_limits.most_tasks(), "items": ref("TaskSpec")}},
+            closed=True,
+        ),
         "Terminate": obj({}, {"terminate": {"type": "boolean", "description": "also kill it if running"}}, closed=True),
         "NoFields": obj({}, closed=True),
         "Accepted": accepted,

@@ -71,7 +71,7 @@ def _detailed(request) -> bool:
 
 @api_view("GET")
 def dashboard_api(request):
-    return JsonResponse(dashboard.collect().as_json())
+    return JsonResponse(dashboard.collect(request.user).as_json())
 
 
 # Any other path under /api/ ending in a slash (an unknown endpoint, or an id its route's converter

@@ -9,7 +9,7 @@ from django.http import JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
-from tasks_app import access, filters, pagination, ratelimit, services, status, validation
+from tasks_app import access, bulk_limits, filters, pagination, ratelimit, services, status, validation
 from tasks_app import task_list as listing
 from tasks_app.api import periodic
 from tasks_app.api.decorators import (
@@ -18,6 +18,7 @@ from tasks_app.api.decorators import (
     ApiError,
     api_view,
     check_fields,
+    declared_length,
     json_body,
     task_url,
 )
@@ -43,10 +44,14 @@ def task_create(request):
 
 @api_view("POST", max_body_bytes=settings.API_BULK_MAX_BODY_BYTES)
 def task_bulk_create(request):
-    """Send up to API_BULK_MAX_TASKS tasks at once: every one is validated before any is sent,
+    """Send up to bulk_limits.most_tasks() tasks at once: every one is validated before any is sent,
     and they go to the broker in as few round trips as it allows (services.enqueue_many)."""
-    # A user over the limit gets the 429 before a body of up to 8 MiB is parsed and validated.
-    ratelimit.check(request.user, "enqueue")
+    # Refused before the body is read when it cannot fit what this user has left (a 429) or may ever
+    # send in one request (a 413); refused before it is validated when it holds more tasks than that.
+    try:
+        bulk_limits.admit(request.user, declared_length(request))
+    except bulk_limits.BodyTooLarge as exc:
+        raise ApiError(413, str(exc)) from None
     body = json_body(request, max_bytes=settings.API_BULK_MAX_BODY_BYTES)
     check_fields(body, ("tasks",), required=("tasks",))
     specs = body["tasks"]
@@ -57,6 +62,7 @@ def task_bulk_create(request):
         )
     if len(specs) > limit:
         raise ApiError(400, f"{len(specs)} tasks in one request; the limit is {limit} (API_BULK_MAX_TASKS).", "tasks")
+    ratelimit.check(request.user, "enqueue", cost=len(specs))
     for position, spec in enumerate(specs):
         if not isinstance(spec, dict):
             raise ApiError(

@@ -17,7 +17,18 @@ from tasks_app.validation import TaskInputError
 
 
 class BrokerUnavailable(Exception):
-    """The broker did not take the task; nothing was recorded."""
+    """The broker did not take the task; nothing was recorded. `message` is for anyone; `detail` is the
+    library's own words, which name the broker's host and port: for staff, the CLI and the logs."""
+
+    def __init__(self, message: str, detail: str = "", after: str = ""):
+        self.message = f"{message}{after}"
+        self.detail = detail
+        super().__init__(f"{message}: {detail}{after}" if detail else self.message)
+
+    def text_for(self, staff: bool) -> str:
+        if staff or not self.detail:
+            return str(self)
+        return f"{self.message.rstrip('.')}; only staff see the broker's own error."
 
 
 def site_time_zone():
@@ -62,7 +73,7 @@ def send(
         with transaction.atomic():
             record.delete()
             ratelimit.give_back(owner, "enqueue")
-        raise BrokerUnavailable(f"The task broker is not reachable, so the task was not queued: {exc}") from exc
+        raise BrokerUnavailable("The task broker is not reachable, so the task was not queued", str(exc)) from exc
     if transaction.get_connection().in_atomic_block:
         # The caller's own transaction holds the record uncommitted, so a fast worker may report
         # before it is visible and its state mirror find nothing to update: copy it at commit.
@@ -134,10 +145,11 @@ def send_many(batch: list[tuple[catalog.Entry, publishing.Outgoing]], owner=None
             )
             publishing.publish_many(outgoing)
     except OperationalError as exc:
-        raise BrokerUnavailable(f"The task broker is not reachable, so no task was queued: {exc}") from exc
+        raise BrokerUnavailable("The task broker is not reachable, so no task was queued", str(exc)) from exc
     except publishing.PublishFailed as exc:
         raise BrokerUnavailable(
-            f"The task broker failed while the tasks were being sent, so none is recorded as queued: {exc}. "
-            "Tasks it took before it failed may still run; their status pages show them when they do."
+            "The task broker failed while the tasks were being sent, so none is recorded as queued",
+            str(exc),
+            after=". Tasks it took before it failed may still run; their status pages show them when they do.",
         ) from exc
     return records

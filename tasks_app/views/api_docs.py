@@ -10,6 +10,8 @@ from django.conf import settings
 from django.shortcuts import render
 from django.utils import timezone
 
+from tasks_app import bulk_limits
+
 
 def page(request):
     context = {
@@ -17,8 +19,9 @@ def page(request):
         "base_url": request.build_absolute_uri("/").rstrip("/"),
         # In production every example needs a token; locally none does.
         "auth": "" if settings.LOCAL_MODE else ' -H "Authorization: Bearer $API_TOKEN"',
-        "bulk_max_tasks": settings.API_BULK_MAX_TASKS,
-        "bulk_max_mib": settings.API_BULK_MAX_BODY_BYTES // (1024 * 1024),
+        "bulk_max_tasks": bulk_limits.most_tasks(),
+        "bulk_max_kib": bulk_limits.body_cap(bulk_limits.most_tasks()) // 1024,
+        "bulk_governed_by": bulk_limits.governing_limit(),
         "rate_limits": settings.RATE_LIMITS_PER_MINUTE,
         "bulk_action_max": settings.BULK_ACTION_MAX_TASKS,
         # Example dates computed from today, so that every example is valid whenever it is read.

@@ -42,7 +42,7 @@ def bulk_action(request, action):
         else:
             done = services.revoke_unfinished(selected, terminate=request.POST.get("terminate") == "on")
     except (TaskInputError, services.BrokerUnavailable, RateLimited) as exc:
-        messages.error(request, f"{getattr(exc, 'message', exc)} Nothing was {verb.lower()}d.")
+        messages.error(request, f"{access.error_text(exc, request.user)} Nothing was {verb.lower()}d.")
         return redirect(back)
     for line in done.summary(f"{verb}d", which):
         messages.info(request, line)

@@ -20,7 +20,7 @@ def dashboard_page(request):
     """The page; with `?fragment=1`, only its body, which static/dashboard.js fetches to refresh
     itself: one template draws the page whether first shown or refreshed."""
     context = {
-        "dash": dashboard.collect(),
+        "dash": dashboard.collect(request.user),
         "may_purge": access.is_open(request.user),
         "refresh_seconds": REFRESH_SECONDS,
     }

@@ -63,7 +63,7 @@ def home(request):
         except TaskInputError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         except services.BrokerUnavailable as exc:
-            form.add_error(None, f"{exc} Nothing was saved; try again in a moment.")
+            form.add_error(None, f"{access.error_text(exc, request.user)} Nothing was saved; try again in a moment.")
             return render(request, "tasks_app/home.html", _home_context(request, form), status=503)
         except RateLimited as exc:
             form.add_error(None, f"{exc.message} Nothing was saved.")

@@ -76,7 +76,7 @@ def periodic_confirm(request, pk, action):
     try:
         record = services.run_now(task, owner=access.owner_of(request))
     except (TaskInputError, services.BrokerUnavailable, RateLimited) as exc:
-        messages.error(request, str(exc))
+        messages.error(request, access.error_text(exc, request.user))
         return redirect("periodic-detail", pk=pk)
     warn_if_nobody_will_run_it(request, scheduled=False)
     return redirect("task-status", task_id=record.task_id)

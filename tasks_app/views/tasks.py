@@ -82,7 +82,7 @@ def task_retry(request, task_id):
     try:
         record = services.retry(found.task_id, owner=access.owner_of(request))
     except (TaskInputError, services.BrokerUnavailable, RateLimited) as exc:
-        messages.error(request, getattr(exc, "message", str(exc)))
+        messages.error(request, access.error_text(exc, request.user))
         return redirect("task-status", task_id=found.task_id)
     messages.success(request, f"Retrying {found.task_id} as this new task.")
     return redirect("task-status", task_id=record.task_id)

@@ -13,6 +13,7 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django_celery_results.models import TaskResult
 
+from tasks_app.lib import windows
 from tasks_app.models import RateWindow, TaskRecord
 from tests.support.celery import app_on_broker, purge_queues
 from tests.support.waiting import wait_for
@@ -197,3 +198,98 @@ def test_each_task_of_a_bulk_request_counts_against_the_rate_limit(settings, one
     assert RateWindow.objects.get(user=user, action="enqueue").count == 10
     single = client.post("/api/tasks/", data=json.dumps(echoes(1)[0]), content_type="application/json")
     assert single.status_code == 429
+
+
+# --- A bulk that cannot fit the budget is refused before its body is read -------------------
+
+
+@pytest.fixture
+def limited(settings, one_window):
+    """A production user with the default enqueue limit of 60 a minute."""
+    settings.LOCAL_MODE = False
+    settings.RATE_LIMITS_PER_MINUTE = {"enqueue": 60, "schedule": 0}
+    user = User.objects.create_user("bulky", password="a long enough password 1")
+    client = Client()
+    client.force_login(user)
+    return client, user
+
+
+class UnreadBody:
+    """A request body that fails the test if anything reads it: the refusal must come first."""
+
+    def read(self, *args):
+        raise AssertionError("the body was read")
+
+    readline = read
+
+
+def post_unread(client, declared_bytes: int):
+    return client.generic(
+        "POST",
+        "/api/tasks/bulk/",
+        b"",
+        CONTENT_TYPE="application/json",
+        CONTENT_LENGTH=str(declared_bytes),
+        **{"wsgi.input": UnreadBody()},
+    )
+
+
+def test_the_advertised_5000_task_bulk_is_refused_unread_and_can_never_be_sent(limited):
+    client, _user = limited
+    # The issue's 7.3 MiB bulk of 5,000 tasks: no minute of 60 tasks can hold it, so a 413, unread.
+    response = post_unread(client, int(7.3 * 1024 * 1024))
+    assert response.status_code == 413
+    assert response.json()["error"].startswith(
+        "The body is 7654604 bytes; a bulk request carries at most 60 tasks (the enqueue rate limit a minute"
+    )
+    assert not RateWindow.objects.exists() and not TaskRecord.objects.exists()
+
+
+def test_a_body_larger_than_what_is_left_of_the_minute_is_a_429_unread(limited, settings):
+    client, user = limited
+    settings.RATE_LIMITS_PER_MINUTE = {"enqueue": 1000, "schedule": 0}  # a minute's bulk may take 1.6 MB
+    RateWindow.objects.create(user=user, action="enqueue", window_start=windows.current(60)[0], count=999)
+    # One task left: a body up to 256 KiB may still come (as on any endpoint); 300 KiB cannot, this minute.
+    response = post_unread(client, 300 * 1024)
+    assert response.status_code == 429
+    assert "1 is left in this minute, which a body of at most 262144 bytes carries" in response.json()["error"]
+    assert int(response["Retry-After"]) >= 1
+    assert post_bulk(client, {"tasks": echoes(1)}).status_code == 202
+    # Nothing left: even a small body is refused unread.
+    assert post_unread(client, 100).status_code == 429
+    assert RateWindow.objects.get(user=user).count == 1000
+
+
+def test_more_tasks_than_are_left_are_refused_before_they_are_validated(limited):
+    client, _user = limited
+    assert post_bulk(client, {"tasks": echoes(50)}).status_code == 202
+    # Eleven tasks of which the last is invalid: the count is refused first (429, not the 400).
+    response = post_bulk(client, {"tasks": [*echoes(10), {"task": "no-such-task"}]})
+    assert response.status_code == 429
+    assert "This request needs 11; 10 are left in this minute." in response.json()["error"]
+
+
+def test_the_most_a_limited_user_may_send_in_one_bulk_is_sent_whole(limited):
+    client, user = limited
+    # 60 tasks padded to the body the rate limit allows them (about 1.6 KiB each past 256 KiB: 60
+    # tasks fit in the 256 KiB floor, so pad them up to it).
+    response = post_bulk(client, {"tasks": echoes(60, pad=4000)})
+    assert response.status_code == 202, response.content[:300]
+    assert TaskRecord.objects.filter(owner=user).count() == 60
+
+
+def test_the_api_page_and_the_openapi_document_state_the_limit_that_governs(limited, settings):
+    from tasks_app.api import openapi, openapi_schemas
+
+    client, _user = limited
+    page = client.get("/api/").content.decode()
+    assert "at most 60\ntasks (<code>RATE_LIMIT_ENQUEUE_PER_MINUTE" in page
+    assert "and 256 KiB" in page
+    bulk = openapi.paths()["/api/tasks/bulk/"]["post"]
+    assert bulk["summary"].startswith("Send up to 60 tasks at once (RATE_LIMIT_ENQUEUE_PER_MINUTE")
+    assert openapi_schemas.components()["BulkCreate"]["properties"]["tasks"]["maxItems"] == 60
+    # Where no rate limit applies, API_BULK_MAX_TASKS governs, and every page says so.
+    settings.RATE_LIMITS_PER_MINUTE = {"enqueue": 0, "schedule": 0}
+    assert openapi_schemas.components()["BulkCreate"]["properties"]["tasks"]["maxItems"] == 5000
+    page = client.get("/api/").content.decode()
+    assert "at most 5000\ntasks (<code>API_BULK_MAX_TASKS</code>) and 8192 KiB" in page

@@ -25,11 +25,11 @@ def test_the_open_dashboard_follows_the_queues_and_the_workers(page, live_server
 
     services.enqueue("echo", ["one"])
     services.enqueue("echo", ["two"])
-    page.wait_for_function(f"document.querySelector('{depth}').textContent === '2'", timeout=15_000)
+    page.wait_for_function(f"() => document.querySelector('{depth}').textContent === '2'", timeout=15_000)
 
     with embedded_worker(own_app) as worker:
         page.wait_for_selector(f"tr[data-worker='{worker.hostname}']", timeout=15_000)
-        page.wait_for_function(f"document.querySelector('{depth}').textContent === '0'", timeout=15_000)
+        page.wait_for_function(f"() => document.querySelector('{depth}').textContent === '0'", timeout=15_000)
         assert "alive" in page.inner_text(f"tr[data-worker='{worker.hostname}']")
         shots = settings.BASE_DIR / "var" / "screenshots"  # kept after the run, for a person to look at
         shots.mkdir(parents=True, exist_ok=True)

@@ -66,13 +66,28 @@ def test_the_account_is_back_after_the_window_and_a_success_forgets_the_failures
     assert log_in("site", "alice", "right-horse-battery")[1]
 
 
-def test_an_address_guessing_many_accounts_is_refused_for_all(alice, settings):
+def test_an_address_guessing_many_accounts_is_capped_but_its_innocent_users_get_in(alice, settings):
     settings.LOGIN_FAILURES_PER_ADDRESS = 8
+    User.objects.create_user("bob", password="bob-password-long")
     for number in range(8):
         log_in("site", f"user{number}", "guess")
-    response, logged_in = log_in("site", "alice", "right-horse-battery")
+    # Guessing is still capped: a second guess at an account that failed here is refused unchecked...
+    response, logged_in = log_in("site", "user0", "guess")
     assert not logged_in
-    assert "Too many failed logins for any account from your address" in response.content.decode()
+    assert (
+        "Too many failed logins for any account from your address. Try again in 3 minutes; "
+        "the password was not checked." in response.content.decode()
+    )
+    # ...even when it is right: user0 now exists with that very password.
+    User.objects.create_user("user0", password="guess-right-password")
+    assert not log_in("site", "user0", "guess-right-password")[1]
+    # A first guess at an account that has not failed here is refused (and counts), and the next unchecked.
+    response, logged_in = log_in("site", "bob", "bob-guess")
+    assert not logged_in
+    assert "only a right password for an account with no failed logins gets in" in response.content.decode()
+    assert not log_in("site", "bob", "bob-password-long")[1]
+    # The innocent user behind the same address, whose account has no failures, gets in with the right password.
+    assert log_in("site", "alice", "right-horse-battery")[1]
     assert log_in("site", "alice", "right-horse-battery", address="10.0.0.9")[1]
 
 
@@ -81,12 +96,43 @@ def test_x_forwarded_for_counts_only_where_proxy_headers_are_trusted(alice, sett
     for number in range(5):
         log_in("site", "alice", "guess", HTTP_X_FORWARDED_FOR=f"192.0.2.{number}")
     assert not log_in("site", "alice", "right-horse-battery", HTTP_X_FORWARDED_FOR="192.0.2.99")[1]
-    # Behind the platform's router: the address it appended (the last one) is the client's.
+    # Behind the platform's router (any peer, FORWARDED_ALLOW_IPS=*): the address it appended (the last)
+    # is the client's.
     settings.TRUST_PROXY_HEADERS = True
+    settings.FORWARDED_ALLOW_IPS = ["*"]
     assert log_in("site", "alice", "right-horse-battery", HTTP_X_FORWARDED_FOR="10.0.0.1, 198.51.100.7")[1]
     for _ in range(5):
         log_in("site", "alice", "guess", HTTP_X_FORWARDED_FOR="1.2.3.4, 198.51.100.8")
     assert not log_in("site", "alice", "right-horse-battery", HTTP_X_FORWARDED_FOR="5.6.7.8, 198.51.100.8")[1]
+
+
+@pytest.fixture
+def own_proxy(settings):
+    """TRUST_PROXY_HEADERS=1 off the platform, as the issue tried it: the proxy on this machine is trusted."""
+    settings.TRUST_PROXY_HEADERS = True
+    settings.FORWARDED_ALLOW_IPS = ["127.0.0.1", "::1"]
+
+
+def test_rotating_x_forwarded_for_straight_to_the_port_gets_no_more_guesses(alice, own_proxy):
+    # Before: 40 of 40 guesses were checked, each from a "new" address. Now the peer's own address counts.
+    checked = 0
+    for number in range(40):
+        response, _ = log_in(
+            "site", "alice", "guess", address="203.0.113.9", HTTP_X_FORWARDED_FOR=f"198.51.100.{number}"
+        )
+        checked += "the password was not checked" not in response.content.decode()
+    assert checked == 5
+    # Through the proxy, the real user (another address) gets in.
+    assert log_in("site", "alice", "right-horse-battery", address="127.0.0.1", HTTP_X_FORWARDED_FOR="192.0.2.50")[1]
+
+
+def test_forging_a_victims_address_straight_to_the_port_does_not_lock_the_victim_out(alice, own_proxy, settings):
+    settings.LOGIN_FAILURES_PER_ADDRESS = 8
+    for number in range(10):
+        log_in("site", f"user{number}", "guess", address="203.0.113.9", HTTP_X_FORWARDED_FOR="192.0.2.50")
+        log_in("site", "alice", "guess", address="203.0.113.9", HTTP_X_FORWARDED_FOR="192.0.2.50")
+    # The victim, whose address the attacker wrote, comes through the proxy and gets in.
+    assert log_in("site", "alice", "right-horse-battery", address="127.0.0.1", HTTP_X_FORWARDED_FOR="192.0.2.50")[1]
 
 
 def test_no_user_name_or_address_is_stored(alice):

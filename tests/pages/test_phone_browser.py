@@ -40,5 +40,5 @@ def test_the_dashboard_keeps_the_keyboard_focus_across_refreshes(page, live_serv
     refreshed = "document.querySelector('#dashboard [data-field=generated-at]').textContent"
     for _ in range(2):  # two refreshes: the time it shows moves on each
         before = page.evaluate(refreshed)
-        page.wait_for_function(f"{refreshed} !== {before!r}", timeout=15_000)
+        page.wait_for_function(f"() => {refreshed} !== {before!r}", timeout=15_000)
     assert page.evaluate("document.activeElement === window.focused && document.body.contains(window.focused)")

@@ -11,3 +11,6 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-sync",
 ]
+
+# Give page.wait_for_function a function ("() => ..."), never a bare expression: Playwright evaluates an
+# expression with eval, which the site's Content-Security-Policy (script-src 'self') refuses.

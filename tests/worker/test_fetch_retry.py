@@ -90,7 +90,9 @@ def test_the_status_page_shows_each_attempt_live_in_a_browser(
     page.goto(f"{live_server.url}/tasks/{task_id}/")
     assert page.is_visible("[data-field=revoke-link]") and not page.is_visible("[data-field=retry-link]")
     page.wait_for_selector("[data-field=attempt]", state="visible", timeout=20000)
-    page.wait_for_function("document.querySelector('[data-field=state]').textContent === 'FAILURE'", timeout=30000)
+    page.wait_for_function(
+        "() => document.querySelector('[data-field=state]').textContent === 'FAILURE'", timeout=30000
+    )
     assert page.inner_text("[data-field=attempt]") == "3 of 3"
     assert page.locator("[data-field=attempt-errors] li").count() == 3
     assert "ConnectionRefusedError" in page.inner_text("[data-field=attempt-errors]")
