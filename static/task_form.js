@@ -8,6 +8,8 @@
   var task = form.elements["task"], args = form.elements["args"], kwargs = form.elements["kwargs"];
   var queue = form.elements["queue"], schedule = form.elements["schedule"];
   var preview = document.getElementById("schedule-preview");
+  var kwargsHelp = document.getElementById(kwargs.id + "_helptext");
+  var scheduleError = document.getElementById(schedule.id + "_error");
   var edited = false;
 
   [args, kwargs].forEach(function (field) {
@@ -21,6 +23,7 @@
       kwargs.value = JSON.stringify(example.kwargs);
     }
     queue.value = example.queue;
+    if (kwargsHelp) kwargsHelp.textContent = example.kwargs_help;  // this task's own example
   });
 
   function show(lines, isError) {
@@ -57,8 +60,16 @@
       .catch(function () { if (ticket === latest) show(["Could not check the schedule just now."], true); });
   }
   schedule.addEventListener("input", function () {
+    // The server's message was about the text as submitted: from the first keystroke on, the
+    // preview speaks for the text as it is, so the two never say the same thing twice.
+    if (scheduleError) {
+      (scheduleError.closest(".errors") || scheduleError).hidden = true;
+      schedule.removeAttribute("aria-invalid");
+      scheduleError = null;
+    }
     clearTimeout(timer);
     timer = setTimeout(explain, 250);
   });
-  explain();
+  // A schedule the server refused already shows its message: no preview repeats it until it changes.
+  if (!scheduleError) explain();
 })();

@@ -55,6 +55,14 @@ class Entry:
         doc = inspect.getdoc(self.task.run) or ""
         return doc.splitlines()[0] if doc else ""
 
+    @property
+    def keyword_example(self) -> dict:
+        """Its example as keyword arguments (the kwargs help shows it): example_kwargs, or else
+        example_args by their parameters' names, such as {"seconds": 10} for long_task."""
+        if self.example_kwargs:
+            return self.example_kwargs
+        return dict(self.signature.bind_partial(*self.example_args).arguments)
+
     @cached_property  # read for every task a request sends: a bulk request sends thousands
     def signature(self) -> inspect.Signature:
         return inspect.signature(self.task.run)
@@ -143,6 +151,18 @@ def queue_name(short_name) -> str:
         known = ", ".join(settings.QUEUES)
         raise TaskInputError(f"Unknown queue {short_repr(short_name)}; choose one of: {known}.", field="queue")
     return settings.QUEUES[short_name]
+
+
+def examples() -> dict:
+    """Each task's example arguments and queue, for the task form's script."""
+    return {
+        entry.name: {
+            "args": entry.example_args,
+            "kwargs": entry.example_kwargs,
+            "queue": entry.queue,
+        }
+        for entry in ENTRIES.values()
+    }
 
 
 def by_task_name(registered_name: str) -> Entry | None:

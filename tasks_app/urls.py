@@ -17,6 +17,7 @@ urlpatterns = [
     path("periodic/<int:pk>/", periodic.periodic_detail, name="periodic-detail"),
     path("periodic/<int:pk>/enable/", periodic.periodic_enable, {"enabled": True}, name="periodic-enable"),
     path("periodic/<int:pk>/disable/", periodic.periodic_enable, {"enabled": False}, name="periodic-disable"),
+    path("periodic/<int:pk>/edit/", periodic.periodic_edit, name="periodic-edit"),
     path("periodic/<int:pk>/<str:action>/", periodic.periodic_confirm, name="periodic-confirm"),
     path("dashboard/", dashboard.dashboard_page, name="dashboard"),
     path("dashboard/queues/<str:queue>/purge/", dashboard.purge_confirm, name="dashboard-purge"),

@@ -97,19 +97,39 @@ def run_now(periodic: PeriodicTask, owner=None) -> TaskRecord:
 
 def set_enabled(periodic: PeriodicTask, enabled: bool) -> None:
     if enabled and not periodic.enabled:
-        _refuse_spent_one_off(periodic)
+        _refuse_enabling_finished(periodic)
     periodic.enabled = enabled
     periodic.save()  # save(), not update(): django-celery-beat's signal tells beat it changed
 
 
-def _refuse_spent_one_off(periodic: PeriodicTask) -> None:
-    """Enabling a one-off whose time has passed would have beat run it at once, unannounced: refuse,
-    and say how to run it again."""
-    if periodic.clocked_id and periodic.clocked.clocked_time <= timezone.now():
-        at = timezone.localtime(periodic.clocked.clocked_time)
+def finished_reason(periodic: PeriodicTask, now=None) -> str | None:
+    """Why `periodic` has no runs left, whatever its kind, or None while it has some.
+
+    One rule for one-offs and bounded schedules: a one-off whose time has passed, a schedule that
+    has made all its `times` runs, one whose `until` has passed. Enabling such a task cannot give
+    it runs (beat would disable a bounded one again at once, and run a spent one-off at once,
+    unannounced); only a new schedule can, and a new schedule starts the count again.
+    """
+    now = now or timezone.now()
+    if periodic.clocked_id and periodic.clocked.clocked_time <= now:
+        at = timezone.localtime(periodic.clocked.clocked_time, site_time_zone())
+        return f"it was a one-off for {at:%Y-%m-%d %H:%M:%S %Z}, which has passed"
+    limits = schedules.limits_of(periodic)
+    if limits.times is not None and periodic.total_run_count >= limits.times:
+        return f"it has made {periodic.total_run_count} of its {limits.times} runs"
+    if limits.until is not None and now >= limits.until:
+        at = timezone.localtime(limits.until, site_time_zone())
+        return f"its end, {at:%Y-%m-%d %H:%M:%S %Z}, has passed"
+    return None
+
+
+def _refuse_enabling_finished(periodic: PeriodicTask) -> None:
+    """Refuse to enable a task with no runs left (see finished_reason), and say what would help."""
+    reason = finished_reason(periodic)
+    if reason:
         raise TaskStateConflict(
-            f"{periodic.name} was a one-off for {at:%Y-%m-%d %H:%M:%S %Z}, which has passed: enabled, beat would "
-            "run it again at once. Give it a new time (change its schedule to 'at ...'), or use Run now."
+            f"{periodic.name} stays disabled: {reason}. Enabling it cannot give it new runs; give it a new "
+            "schedule (Edit; a new schedule starts the count again), or use Run now to send it once."
         )
 
 
@@ -117,11 +137,12 @@ def delete(periodic: PeriodicTask) -> None:
     periodic.delete()
 
 
-CHANGEABLE = ("schedule", "args", "kwargs", "queue", "enabled", "name")
+CHANGEABLE = ("schedule", "args", "kwargs", "queue", "enabled", "name")  # what PATCH /api/periodic/<id>/ takes
+EDITABLE = (*CHANGEABLE, "task")  # the Edit page also changes which task it runs
 
 
 def change_periodic(periodic: PeriodicTask, changes: dict) -> PeriodicTask:
-    """Change a periodic task's schedule, args, kwargs, queue, enabled flag or name.
+    """Change a periodic task's schedule, args, kwargs, queue, enabled flag, name or task.
 
     Each value is validated as `schedule` validates a new periodic task (args and kwargs are
     bound to the task's signature together, changed or not), and the row is saved with save(),
@@ -129,10 +150,10 @@ def change_periodic(periodic: PeriodicTask, changes: dict) -> PeriodicTask:
     runs recorded under the old name along, so the task keeps its history. A new schedule starts
     its count of runs again (`, N times` counts the runs of the schedule as last written).
     """
-    unknown = sorted(set(changes) - set(CHANGEABLE))
+    unknown = sorted(set(changes) - set(EDITABLE))
     if unknown:
-        raise TaskInputError(f"{unknown[0]!r} cannot be changed; these can: {', '.join(CHANGEABLE)}.", unknown[0])
-    entry = catalog.by_task_name(periodic.task)
+        raise TaskInputError(f"{unknown[0]!r} cannot be changed; these can: {', '.join(EDITABLE)}.", unknown[0])
+    entry = catalog.get(changes["task"]) if "task" in changes else catalog.by_task_name(periodic.task)
     if entry is None:
         raise TaskInputError(f"{periodic.task!r} is not a task this site runs; change it in the admin.", field="task")
     args = changes["args"] if "args" in changes else stored_json(periodic.args, [])
@@ -144,7 +165,7 @@ def change_periodic(periodic: PeriodicTask, changes: dict) -> PeriodicTask:
     if not isinstance(enabled, bool):
         raise TaskInputError("Enabled must be true or false.", field="enabled")
     if enabled and not periodic.enabled and spec is None:
-        _refuse_spent_one_off(periodic)
+        _refuse_enabling_finished(periodic)
     name = periodic.name
     if "name" in changes:
         if not isinstance(changes["name"], str) or not changes["name"].strip():
@@ -163,6 +184,7 @@ def change_periodic(periodic: PeriodicTask, changes: dict) -> PeriodicTask:
             periodic.one_off = isinstance(spec, schedules.ClockedSpec)
             periodic.total_run_count = 0
         periodic.name = name
+        periodic.task = entry.task.name
         periodic.args = json.dumps(args)
         periodic.kwargs = json.dumps(kwargs)
         periodic.queue = queue_name

@@ -9,11 +9,11 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from tasks_app import access, catalog, pagination, periodic, services
+from tasks_app import access, pagination, periodic, services
 from tasks_app import task_list as listing
 from tasks_app.beat import heartbeat
 from tasks_app.broker import control
-from tasks_app.forms import TaskForm
+from tasks_app.forms import TaskForm, run_form_initial, task_examples
 from tasks_app.periodic import summarize
 from tasks_app.ratelimit import RateLimited
 from tasks_app.validation import TaskInputError
@@ -38,7 +38,9 @@ def warn_if_nobody_will_run_it(request, scheduled: bool) -> None:
 
 @require_http_methods(["GET", "POST"])
 def home(request):
-    form = TaskForm(request.POST or None, may_schedule=access.may_schedule(request.user))
+    # A GET may carry values to fill the form in with ("Run again with changes…", "Clone").
+    initial = {} if request.method == "POST" else run_form_initial(request.GET)
+    form = TaskForm(request.POST or None, initial=initial, may_schedule=access.may_schedule(request.user))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         owner = access.owner_of(request)
@@ -78,10 +80,7 @@ def _home_context(request, form):
     recent, error = pagination.linked_page(request, partial(listing.page, request.user, None, limit=TASKS_PER_PAGE))
     return {
         "form": form,
-        "examples": {
-            entry.name: {"args": entry.example_args, "kwargs": entry.example_kwargs, "queue": entry.queue}
-            for entry in catalog.ENTRIES.values()
-        },
+        "examples": task_examples(),
         "recent": recent,
         "error": error,
         # The first few by name; /periodic/ pages through them all.

@@ -1,5 +1,5 @@
 """The periodic tasks pages: the list, one task with its next runs and its runs, and the staff's
-enable, disable, run now and delete."""
+edit, enable, disable, run now and delete."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from django_celery_beat.models import PeriodicTask
 
 from tasks_app import access, pagination, periodic, services
 from tasks_app import task_list as listing
+from tasks_app.forms import PeriodicForm, run_form_url, task_examples
 from tasks_app.periodic import summarize
 from tasks_app.ratelimit import RateLimited
 from tasks_app.validation import TaskInputError
@@ -33,8 +34,49 @@ def periodic_detail(request, pk):
     task = get_object_or_404(periodic.with_run_stats(periodic.site_tasks(), request.user, RUNS_COUNTED), pk=pk)
     runs, error = pagination.linked_page(request, partial(listing.runs, request.user, task.name, limit=TASKS_PER_PAGE))
     summary = summarize(task, count=5, runs_cap=RUNS_COUNTED)
-    context = {"summary": summary, "runs": runs, "error": error}
+    context = {
+        "summary": summary,
+        "runs": runs,
+        "error": error,
+        # Enable is offered only where it can give the task runs (services.finished_reason).
+        "finished_reason": None if task.enabled else services.finished_reason(task),
+        "clone_url": _clone_url(task, summary.schedule_text),
+    }
     return render(request, "tasks_app/periodic_detail.html", context, status=400 if error else 200)
+
+
+def _clone_url(task: PeriodicTask, schedule_text: str) -> str:
+    args, kwargs = periodic.stored_json(task.args, []), periodic.stored_json(task.kwargs, {})
+    return run_form_url(
+        reverse("home"), task.task, args, kwargs, task.queue, schedule=schedule_text, name=f"{task.name} (copy)"
+    )
+
+
+@access.staff_required
+@require_http_methods(["GET", "POST"])
+def periodic_edit(request, pk):
+    """The task form, filled in from a periodic task; saving changes that task (services.change_periodic),
+    which keeps its runs."""
+    task = get_object_or_404(periodic.site_tasks(), pk=pk)
+    summary = summarize(task)
+    form = PeriodicForm(
+        request.POST or None,
+        periodic=task,
+        schedule_text=summary.schedule_text,
+        finished=None if task.enabled else services.finished_reason(task),
+    )
+    if request.method == "POST" and form.is_valid():
+        changes = form.changes()
+        try:
+            services.change_periodic(task, changes)
+        except TaskInputError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            restarted = " Its schedule changed, so its count of runs starts again." if "schedule" in changes else ""
+            messages.success(request, f"Saved {task.name}.{restarted}")
+            return redirect("periodic-detail", pk=pk)
+    context = {"form": form, "task": task, "examples": task_examples()}
+    return render(request, "tasks_app/periodic_edit.html", context, status=400 if form.errors else 200)
 
 
 @access.staff_required

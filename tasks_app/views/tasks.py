@@ -7,10 +7,12 @@ import json
 from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from tasks_app import access, catalog, filters, services, status
 from tasks_app import task_list as listing
+from tasks_app.forms import run_form_url
 from tasks_app.periodic import site_tasks
 from tasks_app.ratelimit import RateLimited
 from tasks_app.validation import TaskInputError
@@ -116,5 +118,6 @@ def task_status(request, task_id):
         "args_json": json.dumps(found.args, ensure_ascii=False),
         "kwargs_json": json.dumps(found.kwargs, ensure_ascii=False),
         "result_json": json.dumps(found.result, indent=2, ensure_ascii=False),
+        "run_again_url": run_form_url(reverse("home"), found.task_name, found.args, found.kwargs, found.queue),
     }
     return render(request, "tasks_app/task_status.html", context)

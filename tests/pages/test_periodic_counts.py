@@ -58,7 +58,8 @@ def test_a_one_off_that_ran_keeps_its_run_and_enabling_it_again_is_refused(clien
 
     refused = client.patch(f"/api/periodic/{task.pk}/", {"enabled": True}, content_type="application/json")
     assert refused.status_code == 409
-    assert "has passed: enabled, beat would run it again at once" in refused.json()["error"]
+    assert "once stays disabled: it was a one-off for " in refused.json()["error"]
+    assert "which has passed. Enabling it cannot give it new runs" in refused.json()["error"]
     page = client.post(f"/periodic/{task.pk}/enable/", follow=True).content.decode()
-    assert "Give it a new time" in page
+    assert "once stays disabled" in page and "give it a new schedule (Edit" in page
     assert PeriodicTask.objects.get(pk=task.pk).enabled is False
