@@ -44,7 +44,8 @@ def some_tasks(broker, transactional_db):
 def test_the_pages_load_with_no_violation(watched, live_server, some_tasks):
     page, reported = watched
     record, periodic = some_tasks
-    paths = ["/", "/tasks/", f"/tasks/{record.task_id}/", "/periodic/", f"/periodic/{periodic.pk}/", "/api/"]
+    paths = ["/", "/tasks/", f"/tasks/{record.task_id}/", "/periodic/", f"/periodic/{periodic.pk}/"]
+    paths += [f"/periodic/{periodic.pk}/edit/", "/api/"]
     for path in paths:
         response = page.goto(live_server.url + path)
         assert response.headers["content-security-policy"].startswith("default-src 'self'")
