@@ -13,7 +13,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 from django_celery_beat.models import PeriodicTask
 
-from tasks_app import access, pagination, periodic, services
+from tasks_app import access, catalog, pagination, periodic, services
 from tasks_app import task_list as listing
 from tasks_app.forms import PeriodicForm, run_form_url, task_examples
 from tasks_app.periodic import summarize
@@ -58,6 +58,9 @@ def periodic_edit(request, pk):
     """The task form, filled in from a periodic task; saving changes that task (services.change_periodic),
     which keeps its runs."""
     task = get_object_or_404(periodic.site_tasks(), pk=pk)
+    if catalog.by_task_name(task.task) is None:  # written in the admin: the form could not show it
+        messages.error(request, f"{task.task!r} is not a task this site runs; change {task.name} in the admin.")
+        return redirect("periodic-detail", pk=pk)
     summary = summarize(task)
     form = PeriodicForm(
         request.POST or None,

@@ -196,6 +196,15 @@ def test_the_edit_page_is_for_staff_only(client, settings, django_user_model):
     assert client.post(f"/periodic/{task.pk}/edit/", {"name": "mine"}).status_code == 403
 
 
+def test_a_task_this_site_does_not_run_is_left_to_the_admin(client):
+    task = services.schedule("echo", ["x"], schedule_text="@daily", name="foreign")
+    PeriodicTask.objects.filter(pk=task.pk).update(task="other.app.task")
+    page = html.unescape(client.get(f"/periodic/{task.pk}/edit/", follow=True).content.decode())
+    assert "'other.app.task' is not a task this site runs; change foreign in the admin." in page
+    assert client.post(f"/periodic/{task.pk}/edit/", {"task": "echo", "name": "x"}).status_code == 302
+    assert PeriodicTask.objects.get(pk=task.pk).task == "other.app.task"  # not silently turned into echo
+
+
 def query_of(url: str) -> dict:
     return {key: values[0] for key, values in parse_qs(urlsplit(url).query).items()}
 
