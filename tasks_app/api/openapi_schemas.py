@@ -127,6 +127,7 @@ def components() -> dict:
                 "database); its next runs and runs left are then empty. Null for every other",
             },
             "last_run_at": TIME,
+            "runs": obj({"count": INTEGER, "more": BOOLEAN, "by_hand": INTEGER}),
             "total_run_count": INTEGER,
             "url": URL,
             "page": STRING,
@@ -244,9 +245,19 @@ def components() -> dict:
         "Health": obj(
             {
                 "status": {"type": "string", "enum": ["ok", "broker unreachable", "starting"]},
-                "broker": obj({"reachable": BOOLEAN}),
-                "workers": obj({"alive": BOOLEAN}),
-                "beat": obj({"alive": BOOLEAN}),
+                # Staff (and local mode) also get the optional details.
+                "broker": obj({"reachable": BOOLEAN}, {"kind": STRING, "display": STRING, "error": nullable(STRING)}),
+                "workers": obj(
+                    {"alive": BOOLEAN},
+                    {
+                        "nodes": {
+                            "type": "object",
+                            "additionalProperties": {"type": "array", "items": STRING},
+                            "description": "each live worker's name and the queues it consumes",
+                        }
+                    },
+                ),
+                "beat": obj({"alive": BOOLEAN}, {"last_tick": TIME, "leader": nullable(STRING)}),
             },
             {"checked_at": TIME},
         ),
