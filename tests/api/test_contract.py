@@ -7,6 +7,7 @@ from urllib.parse import quote
 
 import pytest
 from jsonschema import Draft202012Validator
+from openapi_spec_validator import validate
 
 from tasks_app import catalog
 from tasks_app.api import openapi
@@ -146,6 +147,8 @@ def test_a_task_id_the_server_refuses_is_one_the_pattern_refuses(client):
 
 
 def test_local_mode_says_no_request_needs_a_token_or_session(settings):
+    for local_mode in (True, False):
+        validate(openapi.build(local_mode=local_mode))
     local = openapi.build(local_mode=True)
     assert {} in local["security"] and "local mode" in local["info"]["description"]
     production = openapi.build(local_mode=False)
