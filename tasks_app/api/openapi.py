@@ -1,8 +1,11 @@
 """`GET /api/openapi.json`: the API's contract as an OpenAPI 3.1 document, written as data.
 
-Hand-written beside the hand-written views (tasks_app/api/*), and kept from drifting by tests:
+Hand-written beside the hand-written views (tasks_app/api/*), its lists (task names, queues, states,
+limits) read from the code each time it is built, and kept from drifting by tests:
 tests/api/test_openapi.py checks that every route of tasks_app/api/urls.py is here and nothing
-else is, and tests/api/conftest.py validates every JSON answer the API tests receive against it.
+else is, tests/api/conftest.py validates every JSON answer the API tests receive against it,
+tests/api/test_contract.py holds each parameter as strict as the server, and
+tests/api/test_generated_client.py drives the API through a client openapi-python-client generates.
 """
 
 from __future__ import annotations
@@ -113,16 +116,16 @@ def op(
 ):
     """One operation: its id (what generated clients name their function after), its successful
     answers (`ok`, status -> (description, schema)), its error statuses, and, for a body, an example
-    that the explorer's Execute sends as it is (tests/api/test_openapi.py posts each one)."""
+    that the explorer's Execute sends as it is (tests/api/test_contract.py posts it)."""
     responses = {str(code): _answer(*answer) for code, answer in ok.items()}
     # Any endpoint may meet a database that is busy or unreachable (a statement or lock bound ran out): 503.
     for code in sorted(set(errors) | {503} | ({401} if not public else set())):
         if str(code) in responses:  # health's own 503 (a broker down), or the database's
             answered = responses[str(code)]
-            schemas_ = [answered["content"]["application/json"]["schema"], ref("Error")]
+            alternatives = [answered["content"]["application/json"]["schema"], ref("Error")]
             description = f"{answered['description']}, or the database is busy or unreachable (Retry-After)"
             responses[str(code)] = {"description": description}
-            responses[str(code)]["content"] = _json({"oneOf": schemas_})
+            responses[str(code)]["content"] = _json({"oneOf": alternatives})
         else:
             responses[str(code)] = {**_answer(ERRORS[code], "Error")}
         if code in (429, 503):
@@ -151,7 +154,7 @@ def _example_task() -> dict:
 
 def paths() -> dict:
     enqueue = (*WRITE, 429, 503)
-    task_id, pk = _path_params()["task_id"], _path_params()["pk"]
+    task_id, pk = _path_params().values()
     page, filters = _page(), _filters()
     example = _example_task()
     return {
