@@ -66,7 +66,7 @@ class TaskFilterForm(forms.Form):
         return task
 
     def clean_state(self):
-        state = self.cleaned_data["state"].upper()
+        state = self.cleaned_data["state"]  # as written, as the API's document lists them (its enum)
         if state and state not in status.STATES:
             raise forms.ValidationError(
                 f"Unknown state {validation.short_repr(state)}; choose one of: {', '.join(status.STATES)}."

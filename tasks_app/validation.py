@@ -36,7 +36,7 @@ _C0_NAMES = (
     *("NUL", "SOH", "STX", "ETX", "EOT", "ENQ", "ACK", "BEL", "BS", "HT", "LF", "VT", "FF", "CR", "SO", "SI"),
     *("DLE", "DC1", "DC2", "DC3", "DC4", "NAK", "SYN", "ETB", "CAN", "EM", "SUB", "ESC", "FS", "GS", "RS", "US"),
 )
-_ALLOWED_CONTROLS = frozenset("\t\n")
+ALLOWED_CONTROLS = frozenset("\t\n")
 
 _short = reprlib.Repr()
 _short.maxstring = 60
@@ -54,7 +54,7 @@ def _bad_character(text: str) -> tuple[int, str] | None:
     of a surrogate pair, which no UTF-8 page or database can store): its position and its name."""
     for position, char in enumerate(text):
         code = ord(char)
-        if code < 0x20 and char not in _ALLOWED_CONTROLS:
+        if code < 0x20 and char not in ALLOWED_CONTROLS:
             return position, f"the control character U+{code:04X} ({_C0_NAMES[code]})"
         if 0xD800 <= code <= 0xDFFF:
             return position, f"the unpaired surrogate U+{code:04X}, which is not valid Unicode"

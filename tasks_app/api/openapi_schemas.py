@@ -6,13 +6,18 @@ the API tests receive against these, so a field added, renamed or retyped in a v
 
 from __future__ import annotations
 
+from celery import states as celery_states
 from django.conf import settings
 
-from tasks_app import bulk_limits, status
+from tasks_app import bulk_limits, catalog, status, validation
 
 STRING, INTEGER, BOOLEAN, NUMBER = ({"type": kind} for kind in ("string", "integer", "boolean", "number"))
 TIME = {"type": ["string", "null"], "format": "date-time"}
 ANY_JSON = {}  # args, kwargs and results are whatever JSON the task takes or returns
+# Every array names its items, even "any JSON": openapi-python-client drops any operation or model
+# that uses an array without `items` (OpenAPI 3.1 allows one; that generator does not).
+ARGS = {"type": "array", "items": ANY_JSON, "description": "positional arguments, JSON"}
+KWARGS = {"type": "object", "description": "keyword arguments, JSON"}
 
 
 def nullable(schema: dict) -> dict:
@@ -36,17 +41,44 @@ def page_of(item: str) -> dict:
     return obj({"results": {"type": "array", "items": ref(item)}, "next": link, "previous": link})
 
 
-def _queue() -> dict:
-    return {"type": "string", "enum": list(settings.QUEUES), "description": "the queue's short name"}
+# The lists below are read from the code each time the document is built, never written here:
+# a catalog entry, a queue or a state added there is in the document at once.
+
+
+def task_names() -> list[str]:
+    return list(catalog.ENTRIES)
+
+
+def queue_names() -> list[str]:
+    """The queue names the API accepts (catalog.queue_name)."""
+    return list(settings.QUEUES)
+
+
+def running_states() -> list[str]:
+    """The states of a task a worker is running now: neither waiting nor finished."""
+    return [state for state in status.STATES if state not in status.FINISHED_STATES | status.WAITING_STATES]
+
+
+def printable(extra: str = "") -> str:
+    """A pattern for text with none of the characters validation.check_text refuses (nor `extra`)."""
+    controls = "".join(f"\\u{code:04x}" for code in range(0x20) if chr(code) not in validation.ALLOWED_CONTROLS)
+    return f"^[^{extra}{controls}]*$"
+
+
+def one_of(names: list[str], description: str) -> dict:
+    return {"type": "string", "enum": names, "description": description}
+
+
+def task_name() -> dict:
+    return one_of(task_names(), "a task of the catalog")
+
+
+def queue() -> dict:
+    return one_of(queue_names(), "the queue's short name")
 
 
 def _task_fields() -> dict:
-    return {
-        "task": {"type": "string", "description": "a task of the catalog: echo, fetch_url, long_task"},
-        "args": {"type": "array", "description": "positional arguments, JSON"},
-        "kwargs": {"type": "object", "description": "keyword arguments, JSON"},
-        "queue": _queue(),
-    }
+    return {"task": ref("TaskName"), "args": ARGS, "kwargs": KWARGS, "queue": ref("QueueName")}
 
 
 def _schedule_fields() -> dict:
@@ -56,7 +88,13 @@ def _schedule_fields() -> dict:
     }
 
 
-STATE = {"type": "string", "enum": list(status.STATES)}
+STATE = ref("State")
+STATE_AFTER_REVOKE = {
+    "type": "string",
+    "enum": [celery_states.REVOKED, *running_states()],
+    "description": "REVOKED; or, for a running task revoked without terminate, the state it runs on in: "
+    "this run finishes (its revocation is only requested, see `revocation`) and it never runs again",
+}
 ID = {"type": "string", "description": "the task id (a UUID for tasks this site sent)"}
 URL = {"type": "string", "description": "this API's address of the thing"}
 
@@ -71,8 +109,8 @@ def components() -> dict:
             "id": INTEGER,
             "name": STRING,
             "task": STRING,
-            "args": {"type": "array"},
-            "kwargs": {"type": "object"},
+            "args": ARGS,
+            "kwargs": KWARGS,
             "queue": STRING,
             "schedule": STRING,
             "description": STRING,
@@ -89,12 +127,17 @@ def components() -> dict:
                 "database); its next runs and runs left are then empty. Null for every other",
             },
             "last_run_at": TIME,
+            "runs": obj({"count": INTEGER, "more": BOOLEAN, "by_hand": INTEGER}),
             "total_run_count": INTEGER,
             "url": URL,
             "page": STRING,
         }
     )
     return {
+        # Named once, so that a generated client has one enum of each, whatever field or filter uses it.
+        "TaskName": task_name(),
+        "QueueName": queue(),
+        "State": one_of(list(status.STATES), "a task's state"),
         "Error": obj(
             {"error": {"type": "string", "description": "what went wrong, in a sentence"}},
             {"field": {"type": "string", "description": "the field at fault: `queue`, `tasks[3].args`, `id`"}},
@@ -114,8 +157,9 @@ def components() -> dict:
         "Revoked": obj(
             {
                 "id": ID,
-                "state": {"const": "REVOKED"},
+                "state": STATE_AFTER_REVOKE,
                 "previous_state": STATE,
+                "revocation": {"type": "string", "description": "what happened, in a sentence"},
                 "terminate": BOOLEAN,
                 "workers_told": BOOLEAN,
                 "url": URL,
@@ -158,6 +202,10 @@ def components() -> dict:
                 "progress": {"type": ["object", "null"]},
                 "retry_of": nullable(STRING),
                 "attempts": {"type": ["object", "null"]},
+                "revoke_requested_at": {
+                    **TIME,
+                    "description": "when a revoke without terminate was asked for while it ran; null otherwise",
+                },
             }
         ),
         "TaskListItem": obj(
@@ -197,9 +245,19 @@ def components() -> dict:
         "Health": obj(
             {
                 "status": {"type": "string", "enum": ["ok", "broker unreachable", "starting"]},
-                "broker": obj({"reachable": BOOLEAN}),
-                "workers": obj({"alive": BOOLEAN}),
-                "beat": obj({"alive": BOOLEAN}),
+                # Staff (and local mode) also get the optional details.
+                "broker": obj({"reachable": BOOLEAN}, {"kind": STRING, "display": STRING, "error": nullable(STRING)}),
+                "workers": obj(
+                    {"alive": BOOLEAN},
+                    {
+                        "nodes": {
+                            "type": "object",
+                            "additionalProperties": {"type": "array", "items": STRING},
+                            "description": "each live worker's name and the queues it consumes",
+                        }
+                    },
+                ),
+                "beat": obj({"alive": BOOLEAN}, {"last_tick": TIME, "leader": nullable(STRING)}),
             },
             {"checked_at": TIME},
         ),

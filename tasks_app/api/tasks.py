@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.http import JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
 
 from tasks_app import access, bulk_limits, filters, pagination, ratelimit, services, status, validation
 from tasks_app import task_list as listing
@@ -87,6 +88,7 @@ def task_detail(request, task_id):
 
 @login_not_required  # each method's own api_view makes the checks
 @csrf_exempt
+@require_http_methods(["GET", "HEAD", "POST"])  # its 405's Allow names both views' methods
 def tasks_collection(request):
     """`/api/tasks/`: GET lists tasks, POST sends one."""
     return task_list(request) if request.method in ("GET", "HEAD") else task_create(request)

@@ -15,7 +15,7 @@ from html.parser import HTMLParser
 import pytest
 
 from tasks_app.api import urls as api_urls
-from tests.support import processes
+from tests.support import openapi, processes
 from tests.support.waiting import wait_for
 
 
@@ -28,6 +28,16 @@ class Example:
     save: dict[str, str] = field(default_factory=dict)  # variable -> dotted path in the answer
     equals: dict = field(default_factory=dict)  # fields the answer must have with these values
     wait: list[str] = field(default_factory=list)  # tasks (saved variables) that must have finished first
+    response: str = ""  # the answer shown under it (<pre class="response">), JSON
+
+    @property
+    def method(self) -> str:
+        found = re.search(r"-X ([A-Z]+)", self.command)
+        return found.group(1) if found else "GET"
+
+    @property
+    def path(self) -> str:
+        return re.search(r"https?://[^/\s']+(/[^\s'?]*)", self.command).group(1)
 
 
 class _ExampleParser(HTMLParser):
@@ -35,6 +45,7 @@ class _ExampleParser(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.examples: list[Example] = []
         self._current: Example | None = None
+        self._response: Example | None = None
         self._text: list[str] = []
 
     def handle_starttag(self, tag, attrs):
@@ -51,9 +62,12 @@ class _ExampleParser(HTMLParser):
                 wait=(attributes.get("data-wait") or "").split(),
             )
             self._text = []
+        elif tag == "pre" and attributes.get("class") == "response" and self.examples:
+            self._response = self.examples[-1]  # an answer follows the example that gets it
+            self._text = []
 
     def handle_data(self, data):
-        if self._current:
+        if self._current or self._response:
             self._text.append(data)
 
     def handle_endtag(self, tag):
@@ -61,6 +75,9 @@ class _ExampleParser(HTMLParser):
             self._current.command = "".join(self._text).strip()
             self.examples.append(self._current)
             self._current = None
+        elif tag == "pre" and self._response:
+            self._response.response = "".join(self._text).strip()
+            self._response = None
 
 
 def examples_on(html: str) -> list[Example]:
@@ -100,6 +117,17 @@ def test_every_api_endpoint_is_on_the_page_with_an_example(client):
     for example in found:
         assert example.command.startswith("curl"), example
         assert not re.search(r"[|;&]\s|&&|`", example.command), f"{example.name}: one curl command, nothing else"
+
+
+@pytest.mark.django_db
+def test_every_answer_shown_on_the_page_is_one_the_document_allows(client):
+    """Each <pre class="response"> is JSON that fits the document's schema for its example's request
+    (its keys are compared with the real answer's by the slow test below)."""
+    shown = [example for example in examples_on(client.get("/api/").content.decode()) if example.response]
+    assert {"enqueue", "task-detail", "task-list", "revoke", "periodic-create", "health"} <= {e.name for e in shown}
+    for example in shown:
+        # Parsed as JSON (not prose with elisions) and checked against the schema.
+        openapi.check(example.method, example.path, example.status, "application/json", example.response.encode())
 
 
 # --- Every example runs (slow: gunicorn, a worker, curl) -------------------------------------
@@ -178,6 +206,9 @@ def test_every_curl_example_on_the_api_page_works(site):
                 assert answer[key] == value, f"{example.name}: {key} is {answer[key]!r}, not {value!r}"
             if status_code >= 400:
                 assert set(answer) <= {"error", "field"}, body
+            if example.response:  # the answer shown on the page has the real answer's fields
+                schema = openapi.answer_schema(example.method, example.path, status_code)
+                openapi.same_keys(json.loads(example.response), answer, schema, example.name)
             for name, path in example.save.items():
                 variables[name] = str(dig(answer, path))
         ran.append(example.name)

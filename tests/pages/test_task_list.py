@@ -70,7 +70,7 @@ def test_the_api_lists_every_task_newest_first_with_its_state(client, mixed):
         ("task=fetch_url", [12, 9, 6, 3]),
         ("queue=high", [12, 8, 4]),
         ("periodic=nightly", [6, 5]),
-        ("state=queued", [12, 11, 10, 9, 6, 5, 4, 3]),
+        ("state=QUEUED", [12, 11, 10, 9, 6, 5, 4, 3]),
         ("state=FAILURE", [2]),
         ("state=STARTED", [7]),
         ("id=task-001", [12, 11, 10]),

@@ -63,3 +63,31 @@ def check(method: str, path: str, status: int, content_type: str, body: bytes) -
     if errors:
         details = "; ".join(f"{'/'.join(map(str, e.path)) or '(body)'}: {e.message[:300]}" for e in errors[:5])
         raise Mismatch(f"{method} {template} {status} does not fit the document: {details}")
+
+
+def resolved(schema: dict) -> dict:
+    """The schema itself, for a `$ref` to one of the document's components."""
+    name = schema.get("$ref", "").removeprefix("#/components/schemas/")
+    return document()["components"]["schemas"][name] if name else schema
+
+
+def answer_schema(method: str, path: str, status: int) -> dict:
+    """The schema the document gives the JSON answer to this request with this status."""
+    operation = document()["paths"][template_of(path)][method.lower()]
+    return resolved(operation["responses"][str(status)]["content"]["application/json"]["schema"])
+
+
+def same_keys(shown, real, schema: dict, where: str = "(answer)") -> None:
+    """Raise Mismatch unless `shown` (an example) has the keys of `real` (an answer), in every object
+    the schema describes field by field (not in maps such as a worker's queues by its name), and in
+    the first item of each list."""
+    schema = resolved(schema)
+    if isinstance(shown, dict) and isinstance(real, dict) and "properties" in schema:
+        if set(shown) != set(real):
+            missing, extra = sorted(set(real) - set(shown)), sorted(set(shown) - set(real))
+            raise Mismatch(f"{where}: the example lacks {missing} and has {extra} the answer does not")
+        for key, value in shown.items():
+            if key in schema["properties"]:
+                same_keys(value, real[key], schema["properties"][key], f"{where}.{key}")
+    elif isinstance(shown, list) and isinstance(real, list) and shown and real and "items" in schema:
+        same_keys(shown[0], real[0], schema["items"], f"{where}[0]")
