@@ -42,17 +42,21 @@ def task_list(request):
     return render(request, "tasks_app/task_list.html", context)
 
 
+# The confirmation pages: the heading asks ("Revoke echo?"), the text says what follows, and the
+# way back says what it keeps, so that it cannot be read as cancelling the task.
 ACTIONS = {
-    "retry": (
-        "Retry",
-        "Run {task} again as a new task, with the same arguments and queue ({queue})?",
-    ),
+    "retry": ("Retry", "It runs again as a new task, with the same arguments and queue ({queue})."),
     "revoke": (
         "Revoke",
-        "Revoke {task}? If it has not started it never will; if it is running, it finishes this run "
-        "unless you also terminate it.",
+        "If it has not started it never will; if it is running, it finishes this run unless you also terminate it.",
     ),
 }
+
+
+def _keep_label(action, running) -> str:
+    if action == "retry":
+        return "Back, without retrying"
+    return "Keep it running" if running else "Keep it queued"
 
 
 def _confirm(request, task_id, action):
@@ -62,13 +66,15 @@ def _confirm(request, task_id, action):
     if request.method == "GET":
         verb, question = ACTIONS[action]
         allowed = found.finished if action == "retry" else not found.finished
+        running = found.state not in status.WAITING_STATES
         context = {
             "status": found,
             "verb": verb,
-            "question": question.format(task=f"{found.task_name} {found.task_id}", queue=found.queue or "default"),
+            "question": question.format(queue=found.queue or "default"),
             "action": action,
             "allowed": allowed,
-            "running": found.state not in status.WAITING_STATES,
+            "running": running,
+            "keep_label": _keep_label(action, running),
         }
         return None, render(request, "tasks_app/task_confirm.html", context, status=200 if allowed else 409)
     return found, None

@@ -1,9 +1,13 @@
 """What the pages say: real past tenses, one question per confirmation, names as the rest of the site
 writes them, and nothing shown that did not happen (issue 25's page nits)."""
 
+from datetime import timedelta
+
 import pytest
 from celery import uuid
 from django.conf import settings
+from django.utils import timezone
+from django_celery_beat.models import PeriodicTask
 
 from tasks_app import services
 from tasks_app.models import TaskRecord
@@ -39,3 +43,66 @@ def test_bulk_actions_say_retried_and_revoked_not_retryd(client, celery_app, mon
     monkeypatch.setattr(services, "revoke_unfinished", refused)
     assert "Nothing was retried." in messages_after(client.post("/tasks/retry/"), client)
     assert "Nothing was revoked." in messages_after(client.post("/tasks/revoke/"), client)
+
+
+def main_of(response) -> str:
+    html = response.content.decode()
+    return html[html.index("<main") : html.index("</main>")]
+
+
+def test_periodic_pages_name_the_task_as_the_rest_of_the_site_does(client):
+    task = services.schedule("echo", ["x"], schedule_text="@daily", name="daily")
+    for path in ["/periodic/", f"/periodic/{task.pk}/", "/"]:
+        html = main_of(client.get(path))
+        assert "<code>echo</code>" in html, path
+        assert "tasks_app.tasks.echo" not in html, path
+
+
+def test_a_schedule_is_not_described_twice_in_the_same_words(client):
+    bounded = services.schedule("echo", ["x"], schedule_text="every 10 seconds, 3 times", name="three")
+    services.schedule("echo", ["y"], schedule_text="*/15 * * * *", name="quarterly")
+    for path in ["/periodic/", f"/periodic/{bounded.pk}/"]:
+        html = main_of(client.get(path))
+        assert "every 10 seconds, 3 times" in html, path
+        assert "Every 10 seconds, 3 times" not in html, path
+    assert "Every 15 minutes (UTC)" in main_of(client.get("/periodic/"))  # a description that adds something stays
+
+
+def test_a_one_off_that_ran_says_it_finished(client):
+    at = timezone.now() + timedelta(hours=1)
+    task = services.schedule("echo", ["once"], schedule_text=f"at {at:%Y-%m-%d %H:%M}", name="once")
+    assert "Finished" not in main_of(client.get(f"/periodic/{task.pk}/"))
+    # What beat writes when it sends a one-off: the run counted, the time, and the row disabled.
+    ran = at.replace(second=0, microsecond=0)
+    PeriodicTask.objects.filter(pk=task.pk).update(total_run_count=1, last_run_at=ran, enabled=False)
+    html = main_of(client.get(f"/periodic/{task.pk}/"))
+    assert f"<dt>Finished</dt><dd>Finished: it ran once, at {ran:%Y-%m-%d %H:%M:%S}.</dd>" in html
+
+
+def test_periodic_confirmations_ask_once_and_name_the_way_back(client):
+    task = services.schedule("echo", ["x"], schedule_text="@daily", name="daily")
+    delete = main_of(client.get(f"/periodic/{task.pk}/delete/"))
+    assert delete.count("?") == 1 and "<h1>Delete daily?</h1>" in delete
+    assert "Cancel" not in delete and ">Keep it</a>" in delete
+    run = main_of(client.get(f"/periodic/{task.pk}/run/"))
+    assert run.count("?") == 1 and "Cancel" not in run and ">Back, without running it</a>" in run
+
+
+@pytest.mark.parametrize("broker", ["filesystem"], indirect=True)
+def test_task_confirmations_ask_once_and_name_the_way_back(client, celery_app):
+    record = services.enqueue("echo", ["x"])
+    try:
+        revoke = main_of(client.get(f"/tasks/{record.task_id}/revoke/"))
+        assert revoke.count("Revoke echo") == 1 and revoke.count("?") == 1
+        assert "Cancel" not in revoke and ">Keep it queued</a>" in revoke
+        bulk = main_of(client.get("/tasks/revoke/"))
+        assert "Cancel" not in bulk and ">Keep them all</a>" in bulk
+        purge = main_of(client.get("/dashboard/queues/default/purge/"))
+        assert "Cancel" not in purge and ">Keep them queued</a>" in purge
+    finally:
+        purge_queues(celery_app)
+    TaskRecord.objects.filter(pk=record.pk).update(state="FAILURE")
+    celery_app.backend.mark_as_failure(record.task_id, ValueError("boom"))
+    retry = main_of(client.get(f"/tasks/{record.task_id}/retry/"))
+    assert retry.count("Retry echo") == 1 and retry.count("?") == 1
+    assert "Cancel" not in retry and ">Back, without retrying</a>" in retry
