@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from celery import states
 from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect, render
@@ -116,8 +117,12 @@ def task_status(request, task_id):
     found = access.visible_task(request.user, task_id)
     if found is None:
         return render(request, "tasks_app/task_unknown.html", {"task_id": task_id}, status=404)
+    # Only a task that reports progress shows a bar (an echo at 100% tells nothing).
+    reports_progress = bool(found.progress) or getattr(catalog.ENTRIES.get(found.task_name), "reports_progress", False)
     context = {
         "status": found,
+        "reports_progress": reports_progress,
+        "show_progress": bool(found.progress) or (reports_progress and found.state == states.SUCCESS),
         # ensure_ascii=False: the page shows "café" as sent, not "caf\u00e9" (autoescaping still applies).
         "args_json": json.dumps(found.args, ensure_ascii=False),
         "kwargs_json": json.dumps(found.kwargs, ensure_ascii=False),

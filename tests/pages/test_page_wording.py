@@ -106,3 +106,20 @@ def test_task_confirmations_ask_once_and_name_the_way_back(client, celery_app):
     retry = main_of(client.get(f"/tasks/{record.task_id}/retry/"))
     assert retry.count("Retry echo") == 1 and retry.count("?") == 1
     assert "Cancel" not in retry and ">Back, without retrying</a>" in retry
+
+
+@pytest.mark.parametrize("broker", ["filesystem"], indirect=True)
+def test_only_a_task_that_reports_progress_shows_a_progress_bar(client, celery_app):
+    def finished(name, args):
+        record = TaskRecord.objects.create(
+            task_id=uuid(), task_name=name, args=args, kwargs={}, queue=settings.QUEUES["default"]
+        )
+        celery_app.backend.mark_as_done(record.task_id, {"done": True})
+        return client.get(f"/tasks/{record.task_id}/").content.decode()
+
+    echo = finished("echo", ["hi"])
+    assert '<div class="progress" data-field="progress-box" hidden>' in echo
+    assert 'data-reports-progress="false"' in echo  # the page's script shows none either
+    long = finished("long_task", [1])
+    assert '<div class="progress" data-field="progress-box">' in long
+    assert 'value="100"' in long
