@@ -123,3 +123,10 @@ def test_only_a_task_that_reports_progress_shows_a_progress_bar(client, celery_a
     long = finished("long_task", [1])
     assert '<div class="progress" data-field="progress-box">' in long
     assert 'value="100"' in long
+
+
+def test_date_filters_are_written_as_the_site_writes_dates(client):
+    html = client.get("/tasks/", {"date_from": "2026-03-01"}).content.decode()
+    assert 'type="date"' not in html  # Chromium shows a date input in the locale's mm/dd/yyyy
+    assert '<input name="date_from" value="2026-03-01" placeholder="YYYY-MM-DD"' in html
+    assert '<input name="date_to" value="" placeholder="YYYY-MM-DD"' in html
