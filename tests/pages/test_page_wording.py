@@ -130,3 +130,17 @@ def test_date_filters_are_written_as_the_site_writes_dates(client):
     assert 'type="date"' not in html  # Chromium shows a date input in the locale's mm/dd/yyyy
     assert '<input name="date_from" value="2026-03-01" placeholder="YYYY-MM-DD"' in html
     assert '<input name="date_to" value="" placeholder="YYYY-MM-DD"' in html
+
+
+def test_the_tasks_chart_has_a_time_axis(client):
+    import itertools
+    import re
+    from datetime import datetime
+
+    html = client.get("/dashboard/").content.decode()
+    axis = re.search(r'<div class="chart-axis muted" data-field="chart-axis">(.*?)</div>', html).group(1)
+    labels = re.findall(r"<span>(.*?)</span>", axis)
+    assert len(labels) == 5 and labels[-1] == "now", labels
+    times = [datetime.strptime(label, "%H:%M") for label in labels[:-1]]
+    assert [(later - earlier).seconds for earlier, later in itertools.pairwise(times)] == [900] * 3  # every 15 minutes
+    assert "times in UTC" in html
