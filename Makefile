@@ -40,9 +40,18 @@ migrate: $(BIN)/.runtime
 run: migrate
 	HELLOWORLD_LOCAL=1 PATH="$(CURDIR)/$(BIN):$$PATH" exec $(BIN)/python -m helloworld.procfile --procfile Procfile.real start --port $(PORT)
 
-# A superuser for the admin (/admin/) of the local site; it asks for a name and a password.
+# A superuser for the admin (/admin/) of the local site; it asks for a name and a password. Without a
+# terminal (a script, CI) Django would skip it and exit 0: give them in the environment instead.
 admin: migrate
-	HELLOWORLD_LOCAL=1 $(BIN)/python manage.py createsuperuser
+	@if [ -n "$$DJANGO_SUPERUSER_PASSWORD" ]; then \
+	  HELLOWORLD_LOCAL=1 $(BIN)/python manage.py createsuperuser --noinput; \
+	elif [ -t 0 ]; then \
+	  HELLOWORLD_LOCAL=1 $(BIN)/python manage.py createsuperuser; \
+	else \
+	  echo "make admin asks for a name and a password, and this is not a terminal. Without one, give them:" >&2; \
+	  echo "  DJANGO_SUPERUSER_USERNAME=admin DJANGO_SUPERUSER_EMAIL=admin@example.com DJANGO_SUPERUSER_PASSWORD=... make admin" >&2; \
+	  exit 1; \
+	fi
 
 test: lint pytest pytest-postgres pytest-next bench-smoke
 

@@ -10,8 +10,9 @@ between SIGTERM and SIGKILL; wait 25 of them, so that honcho still stops first.
 honcho ignores every signal after the first, so a person who does not want to wait for a
 running task to finish had no way out but another terminal; here a second Ctrl-C (or SIGTERM)
 SIGKILLs every process group at once. And honcho exits 130 after Ctrl-C even when everything
-stopped cleanly, which `make run` reports as `Error 130`: a stop that was asked for and that
-every process finished on its own exits 0; one that needed SIGKILL keeps 130 (or 143).
+stopped cleanly, which `make run` reports as `Error 130` (and make exits 2): a stop that was
+asked for exits 0, whether every process finished on its own or a second Ctrl-C stopped them at
+once; only one that ran out of its grace period and needed honcho's SIGKILL keeps 130 (or 143).
 """
 
 import signal
@@ -31,7 +32,8 @@ class Manager(honcho.manager.Manager):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.asked_to_stop = None  # the first SIGINT or SIGTERM received
-        self.killed = False
+        self.killed = False  # SIGKILL sent: at the end of the grace period, or on request
+        self.killed_on_request = False  # by a second signal: the person asked to stop at once
 
     def _start(self):
         # loop() installs honcho's handlers just before it starts the processes: replace them.
@@ -48,6 +50,7 @@ class Manager(honcho.manager.Manager):
             self.terminate()
         else:
             self._system_print(f"{name} received again: stopping every process now\n")
+            self.killed_on_request = True
             self.kill()
 
     def kill(self):
@@ -56,7 +59,7 @@ class Manager(honcho.manager.Manager):
 
     def loop(self):
         super().loop()
-        if self.asked_to_stop is not None and not self.killed:
+        if self.asked_to_stop is not None and (self.killed_on_request or not self.killed):
             self.returncode = 0
 
 

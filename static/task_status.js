@@ -20,7 +20,9 @@
     set("finished_at", when(task.finished_at));
     set("runtime", task.runtime_seconds === null ? "—" : task.runtime_seconds.toFixed(3) + " s");
     set("worker", task.worker || "—");
-    var percent = task.state === "SUCCESS" ? 100 : (task.progress ? task.progress.percent : null);
+    // Only a task that reports progress has a bar: it ends full; any other shows none.
+    var reports = root.dataset.reportsProgress === "true" || Boolean(task.progress);
+    var percent = !reports ? null : task.state === "SUCCESS" ? 100 : (task.progress ? task.progress.percent : null);
     if (percent !== null) {
       field("progress-box").hidden = false;
       field("progress").value = percent;

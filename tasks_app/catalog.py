@@ -49,6 +49,7 @@ class Entry:
     example_kwargs: dict = field(default_factory=dict)
     # Checks argument values beyond their JSON type: returns (parameter, problem) or None.
     check: Callable[[dict], tuple[str, str] | None] | None = None
+    reports_progress: bool = False  # it sends PROGRESS updates: its page shows a progress bar
 
     @property
     def description(self) -> str:
@@ -129,7 +130,9 @@ ENTRIES = {
     for entry in (
         Entry("echo", tasks.echo, example_args=["hello"]),
         Entry("fetch_url", tasks.fetch_url, example_args=["https://example.com/"], check=_check_url),
-        Entry("long_task", tasks.long_task, queue="low", example_args=[10], check=_check_seconds),
+        Entry(
+            "long_task", tasks.long_task, queue="low", example_args=[10], check=_check_seconds, reports_progress=True
+        ),
     )
 }
 

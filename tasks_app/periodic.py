@@ -14,7 +14,7 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
-from tasks_app import access, pagination, schedules
+from tasks_app import access, catalog, pagination, schedules
 from tasks_app.models import TaskRecord
 
 logger = logging.getLogger(__name__)
@@ -39,6 +39,19 @@ class PeriodicSummary:
     @property
     def next_run(self) -> datetime | None:
         return self.next_runs[0] if self.next_runs else None
+
+    @property
+    def task_name(self) -> str:
+        """The task's name as the rest of the site writes it (`echo`, not `tasks_app.tasks.echo`);
+        a task outside the catalog (set in the admin) by its Celery name."""
+        entry = catalog.by_task_name(self.task.task)
+        return entry.name if entry else self.task.task
+
+    @property
+    def explanation(self) -> str:
+        """The plain-language description, or nothing when it only repeats the schedule's text
+        ("every 10 seconds, 3 times")."""
+        return "" if self.description.casefold() == self.schedule_text.casefold() else self.description
 
 
 @dataclass(frozen=True)
@@ -154,6 +167,12 @@ def _undescribed(task: PeriodicTask, error: str, runs_cap: int) -> PeriodicSumma
 
 
 def _finished(task: PeriodicTask, spec, now: datetime, tz) -> str | None:
+    if isinstance(spec, schedules.ClockedSpec):
+        # A one-off runs once; beat then disables it and counts the run.
+        if task.total_run_count or task.last_run_at:
+            ran = task.last_run_at or spec.at
+            return f"Finished: it ran once, at {timezone.localtime(ran, tz):%Y-%m-%d %H:%M:%S}."
+        return None
     bounds = getattr(spec, "limits", None)
     if not bounds:
         return None

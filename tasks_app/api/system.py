@@ -17,8 +17,15 @@ from tasks_app.beat import heartbeat, lease
 def schedule_preview(request):
     """What a schedule line means, and its next five runs: the form shows this as a person types."""
     tz = services.site_time_zone()
-    text = validation.check_text(request.GET.get("text", ""), "schedule", "The schedule")
-    spec = services.parse_schedule(text)
+    try:
+        text = validation.check_text(request.GET.get("text", ""), "schedule", "The schedule")
+        spec = services.parse_schedule(text)
+    except validation.TaskInputError as exc:
+        # The form asks on every keystroke: a half-typed line is the person's input, not the
+        # server's trouble, so its 400 goes unlogged (django.request warns of every 4xx otherwise).
+        response = error_response(400, exc.message, exc.field)
+        response._has_been_logged = True  # django.utils.log.log_response's own "already told" mark
+        return response
     now = timezone.now()
     return JsonResponse(
         {

@@ -15,15 +15,16 @@ from tasks_app import task_list as listing
 from tasks_app.ratelimit import RateLimited
 from tasks_app.validation import TaskInputError
 
+# verb, its past tense (said after the action), the tasks it acts on, how to pick them.
 ACTIONS = {
-    "retry": ("Retry", "failed", services.retryable),
-    "revoke": ("Revoke", "queued or running", services.revocable),
+    "retry": ("Retry", "Retried", "failed", services.retryable),
+    "revoke": ("Revoke", "Revoked", "queued or running", services.revocable),
 }
 
 
 @require_http_methods(["GET", "POST"])
 def bulk_action(request, action):
-    verb, which, among = ACTIONS[action]
+    verb, done_verb, which, among = ACTIONS[action]
     given = {name: request.GET[name] for name in filters.FIELDS if request.GET.get(name, "").strip()}
     back = reverse("task-list") + (f"?{urlencode(given)}" if given else "")
     try:
@@ -42,8 +43,8 @@ def bulk_action(request, action):
         else:
             done = services.revoke_unfinished(selected, terminate=request.POST.get("terminate") == "on")
     except (TaskInputError, services.BrokerUnavailable, RateLimited) as exc:
-        messages.error(request, f"{access.error_text(exc, request.user)} Nothing was {verb.lower()}d.")
+        messages.error(request, f"{access.error_text(exc, request.user)} Nothing was {done_verb.lower()}.")
         return redirect(back)
-    for line in done.summary(f"{verb}d", which):
+    for line in done.summary(done_verb, which):
         messages.info(request, line)
     return redirect(back)

@@ -98,9 +98,10 @@ def periodic_enable(request, pk, enabled):
     return redirect(back)
 
 
+# verb, what follows (the heading asks the question), and the way back, named for what it keeps.
 CONFIRMABLE = {
-    "run": ("Run now", "Send {name} to a worker now, once, besides its schedule?"),
-    "delete": ("Delete", "Delete {name}? Its schedule stops; the runs it made stay in the task list."),
+    "run": ("Run now", "A worker runs it once, now, besides its schedule.", "Back, without running it"),
+    "delete": ("Delete", "Its schedule stops; the runs it made stay in the task list.", "Keep it"),
 }
 
 
@@ -111,8 +112,8 @@ def periodic_confirm(request, pk, action):
         raise Http404("No such action.")
     task = get_object_or_404(PeriodicTask, pk=pk)
     if request.method == "GET":
-        verb, question = CONFIRMABLE[action]
-        context = {"task": task, "verb": verb, "question": question.format(name=task.name), "action": action}
+        verb, question, keep_label = CONFIRMABLE[action]
+        context = {"task": task, "verb": verb, "question": question, "keep_label": keep_label, "action": action}
         return render(request, "tasks_app/periodic_confirm.html", context)
     if action == "delete":
         services.delete(task)

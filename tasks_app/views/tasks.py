@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from celery import states
 from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect, render
@@ -44,17 +45,21 @@ def task_list(request):
     return render(request, "tasks_app/task_list.html", context)
 
 
+# The confirmation pages: the heading asks ("Revoke echo?"), the text says what follows, and the
+# way back says what it keeps, so that it cannot be read as cancelling the task.
 ACTIONS = {
-    "retry": (
-        "Retry",
-        "Run {task} again as a new task, with the same arguments and queue ({queue})?",
-    ),
+    "retry": ("Retry", "It runs again as a new task, with the same arguments and queue ({queue})."),
     "revoke": (
         "Revoke",
-        "Revoke {task}? If it has not started it never will; if it is running, it finishes this run "
-        "unless you also terminate it.",
+        "If it has not started it never will; if it is running, it finishes this run unless you also terminate it.",
     ),
 }
+
+
+def _keep_label(action, running) -> str:
+    if action == "retry":
+        return "Back, without retrying"
+    return "Keep it running" if running else "Keep it queued"
 
 
 def _confirm(request, task_id, action):
@@ -64,13 +69,15 @@ def _confirm(request, task_id, action):
     if request.method == "GET":
         verb, question = ACTIONS[action]
         allowed = found.finished if action == "retry" else not found.finished
+        running = found.state not in status.WAITING_STATES
         context = {
             "status": found,
             "verb": verb,
-            "question": question.format(task=f"{found.task_name} {found.task_id}", queue=found.queue or "default"),
+            "question": question.format(queue=found.queue or "default"),
             "action": action,
             "allowed": allowed,
-            "running": found.state not in status.WAITING_STATES,
+            "running": running,
+            "keep_label": _keep_label(action, running),
         }
         return None, render(request, "tasks_app/task_confirm.html", context, status=200 if allowed else 409)
     return found, None
@@ -112,8 +119,12 @@ def task_status(request, task_id):
     found = access.visible_task(request.user, task_id)
     if found is None:
         return render(request, "tasks_app/task_unknown.html", {"task_id": task_id}, status=404)
+    # Only a task that reports progress shows a bar (an echo at 100% tells nothing).
+    reports_progress = bool(found.progress) or getattr(catalog.ENTRIES.get(found.task_name), "reports_progress", False)
     context = {
         "status": found,
+        "reports_progress": reports_progress,
+        "show_progress": bool(found.progress) or (reports_progress and found.state == states.SUCCESS),
         # ensure_ascii=False: the page shows "café" as sent, not "caf\u00e9" (autoescaping still applies).
         "args_json": json.dumps(found.args, ensure_ascii=False),
         "kwargs_json": json.dumps(found.kwargs, ensure_ascii=False),

@@ -36,3 +36,17 @@ def test_a_long_task_from_the_form_to_its_result(page, live_server, celery_worke
     shots = settings.BASE_DIR / "var" / "screenshots"  # kept after the run, for a person to look at
     shots.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(shots / "long_task_done.png"))
+
+
+def test_an_echo_finishing_while_watched_shows_no_progress_bar(page, live_server, celery_app, transactional_db):
+    from celery import uuid
+
+    from tasks_app.models import TaskRecord
+
+    record = TaskRecord.objects.create(
+        task_id=uuid(), task_name="echo", args=["hi"], kwargs={}, queue=settings.QUEUES["default"]
+    )
+    page.goto(f"{live_server.url}/tasks/{record.task_id}/")
+    celery_app.backend.mark_as_done(record.task_id, "hi")  # as its worker reports it, while the page polls
+    page.wait_for_function("() => document.querySelector('[data-field=state]').textContent === 'SUCCESS'")
+    assert page.is_hidden("[data-field=progress-box]")  # an echo reports no progress: no bar, not 100%

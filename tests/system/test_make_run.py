@@ -1,7 +1,7 @@
 """What `make run` does, done for real: honcho runs Procfile.real (gunicorn, a worker, beat)
 on embedded defaults, a task posted over HTTP succeeds, beat sends a periodic task, Ctrl-C
 stops every process with exit status 0 (so make reports no error), and a second Ctrl-C stops
-everything at once, even with a task running."""
+everything at once, even with a task running, with exit status 0 too."""
 
 import signal
 import time
@@ -66,4 +66,6 @@ def test_a_second_ctrl_c_stops_everything_at_once_with_a_task_running(tmp_path):
         took = running.stop(signal.SIGINT, within=5)
     assert took < 5
     assert "SIGINT received again: stopping every process now" in running.log
-    assert running.popen.returncode == 130  # processes were killed: not a clean stop
+    # A stop asked for twice is still one that was asked for: exit 0, or `make run` says "Error 130"
+    # and exits 2 (make passes on its recipe's status: 0 is 0, anything else is its own 2).
+    assert running.popen.returncode == 0

@@ -1,11 +1,12 @@
 """`manage.py enqueue TASK`: the form on the command line, through the same services."""
 
+import json
 import time
 
 from django.core.management.base import BaseCommand, CommandError
 
 from tasks_app import services, status
-from tasks_app.management.commands._common import HANDLED, command_error, describe, parse_json_option
+from tasks_app.management.commands._common import HANDLED, command_error, parse_json_option
 
 # What --wait takes as the end of a task, and which of them is a failure (exit status 1).
 FAILED_STATES = frozenset({"FAILURE", "REVOKED"})
@@ -24,7 +25,9 @@ class Command(BaseCommand):
         parser.add_argument("--queue", help="high, default or low (default: the task's own)")
         parser.add_argument("--schedule", help="e.g. 'every 5 minutes', '0 4 * * *', 'at 2026-12-01 09:30'")
         parser.add_argument("--name", help="the periodic task's name (with --schedule)")
-        parser.add_argument("--wait", action="store_true", help="wait for the result; exit 1 if the task fails")
+        parser.add_argument(
+            "--wait", action="store_true", help="then wait, and print its result (JSON); exit 1 if the task fails"
+        )
         parser.add_argument("--timeout", type=float, default=300, help="seconds --wait waits (default 300)")
 
     def handle(self, *args, **options):
@@ -58,7 +61,8 @@ class Command(BaseCommand):
 
 def wait(command: BaseCommand, task_id: str, timeout: float, interval: float = 0.25) -> None:
     """Poll the database (where the status page reads too) until the task finishes; print its
-    status; CommandError (exit 1) if it failed, was revoked, or did not finish in time."""
+    result as JSON (the id is already printed; `task_status ID` prints the whole record);
+    CommandError (exit 1, its error on stderr) if it failed, was revoked, or did not finish in time."""
     deadline = time.monotonic() + timeout
     while True:
         found = status.get(task_id)
@@ -69,6 +73,5 @@ def wait(command: BaseCommand, task_id: str, timeout: float, interval: float = 0
             raise CommandError(f"Task {task_id} is still {state} after {timeout:g} seconds.")
         time.sleep(interval)
     if found.state in FAILED_STATES:
-        command.stderr.write(describe(found))
         raise CommandError(f"Task {task_id} ended {found.state}" + (f": {found.error}" if found.error else "."))
-    command.stdout.write(describe(found))
+    command.stdout.write(json.dumps(found.result, indent=2, ensure_ascii=False))

@@ -16,7 +16,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("task_id", nargs="?")
-        parser.add_argument("--wait", action="store_true", help="wait for the result; exit 1 if the task fails")
+        parser.add_argument(
+            "--wait", action="store_true", help="then wait, and print its result (JSON); exit 1 if it fails"
+        )
         parser.add_argument("--timeout", type=float, default=300, help="seconds --wait waits (default 300)")
         parser.add_argument("--all-failed", action="store_true", help="retry every failed task the filters select")
         add_filter_arguments(parser)
