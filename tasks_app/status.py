@@ -10,6 +10,7 @@ from celery import states as celery_states
 from django.utils import timezone
 from django_celery_results.models import TaskResult
 
+from tasks_app import catalog
 from tasks_app.models import TaskRecord
 
 QUEUED = "QUEUED"  # the site's: sent, and no worker has reported yet (Celery would say PENDING)
@@ -141,7 +142,7 @@ def get(task_id: str) -> TaskStatus | None:
         task_name=record.task_name if record else row.task_name or "",
         args=record.args if record else _decoded_args(row.task_args, []),
         kwargs=record.kwargs if record else _decoded_args(row.task_kwargs, {}),
-        queue=record.queue if record else "",
+        queue=catalog.short_queue(record.queue) if record else "",
         state=state,
         result=None if failed or progress else payload,
         error=_error_text(payload) if failed else "",

@@ -34,6 +34,8 @@ def task_list(request):
     except TaskInputError as exc:
         context["error"] = exc
         return render(request, "tasks_app/task_list.html", context, status=400)
+    if cleaned.get("queue"):  # `helloworld.default` in the query string selects `default` in the form
+        context["values"]["queue"] = catalog.short_queue(cleaned["queue"])
     context.update(
         page=page.linked(request, keep=filters.FIELDS),
         periodic_names=site_tasks().order_by("name").values_list("name", flat=True)[:PERIODIC_SUGGESTIONS],
