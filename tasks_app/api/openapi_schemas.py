@@ -12,6 +12,10 @@ from tasks_app import bulk_limits, status
 
 STRING, INTEGER, BOOLEAN, NUMBER = ({"type": kind} for kind in ("string", "integer", "boolean", "number"))
 TIME = {"type": ["string", "null"], "format": "date-time"}
+RETRIED_AS = {
+    "type": ["string", "null"],
+    "description": "the id of the latest task that re-ran this one (its retry); null if none did",
+}
 ANY_JSON = {}  # args, kwargs and results are whatever JSON the task takes or returns
 
 
@@ -157,6 +161,7 @@ def components() -> dict:
                 "runtime_seconds": nullable(NUMBER),
                 "progress": {"type": ["object", "null"]},
                 "retry_of": nullable(STRING),
+                "retried_as": RETRIED_AS,
                 "attempts": {"type": ["object", "null"]},
             }
         ),
@@ -168,6 +173,7 @@ def components() -> dict:
                 "queue": STRING,
                 "periodic_task": nullable(STRING),
                 "retry_of": nullable(ID),
+                "retried_as": RETRIED_AS,
                 "enqueued_at": TIME,
                 "url": URL,
             }

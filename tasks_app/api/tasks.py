@@ -100,6 +100,7 @@ def _list_item(record) -> dict:
         "queue": catalog.short_queue(record.queue),
         "periodic_task": record.periodic_task_name or None,
         "retry_of": record.retry_of_id,
+        "retried_as": record.retried_as,
         "enqueued_at": timezone.localtime(record.created_at).isoformat(),
         "url": task_url(record.task_id),
     }
