@@ -54,6 +54,12 @@ ACTIONS = {
         "Revoke {task}? If it has not started it never will; if it is running, it finishes this run "
         "unless you also terminate it.",
     ),
+    # Revoke on a running task whose revocation was requested already: only terminating adds anything.
+    "terminate": (
+        "Terminate",
+        "Its revocation was requested, so {task} will not run again, but this run goes on until it "
+        "finishes. Terminate it now? Its worker process is killed mid-run.",
+    ),
 }
 
 
@@ -62,15 +68,18 @@ def _confirm(request, task_id, action):
     if found is None:
         return None, render(request, "tasks_app/task_unknown.html", {"task_id": task_id}, status=404)
     if request.method == "GET":
-        verb, question = ACTIONS[action]
         allowed = found.finished if action == "retry" else not found.finished
+        running = found.state not in status.WAITING_STATES
+        if action == "revoke" and running and found.revoke_requested_at:
+            action = "terminate"
+        verb, question = ACTIONS[action]
         context = {
             "status": found,
             "verb": verb,
             "question": question.format(task=f"{found.task_name} {found.task_id}", queue=found.queue or "default"),
             "action": action,
             "allowed": allowed,
-            "running": found.state not in status.WAITING_STATES,
+            "running": running,
         }
         return None, render(request, "tasks_app/task_confirm.html", context, status=200 if allowed else 409)
     return found, None
