@@ -55,6 +55,8 @@ def test_a_task_sent_to_the_brokers_queue_name_is_shown_and_found_by_its_short_n
     assert '<td data-label="Queue">high</td>' in page
     assert HIGH not in page.replace(f"queue={HIGH}", "")  # only in the links that keep the filter
     assert "<option selected>high</option>" in page  # the filter form shows what it filters on
+    home = client.get("/").content.decode()  # the recent tasks, as a periodic task's runs show them
+    assert '<td data-label="Queue">high</td>' in home and f'<td data-label="Queue">{HIGH}</td>' not in home
     status_page = client.get(f"/tasks/{task_id}/").content.decode()
     assert "<dt>Queue</dt><dd>high</dd>" in status_page
 
