@@ -41,15 +41,18 @@
     field("revoke-requested").hidden = !requested;
     field("retry-link").hidden = !task.finished;
     field("revoke-link").hidden = task.finished || requested;
+    field("terminate-link").hidden = !requested;  // a requested revocation lets this run finish: offer to stop it
   }
 
-  // A task that retries by itself (fetch_url): which attempt, and what the earlier ones ran into.
+  // A task that retries by itself (fetch_url) or was cut off and runs again (worker.restarts): which
+  // attempt, and what the earlier ones ran into.
   function renderAttempts(task) {
     var attempts = task.attempts;
     field("attempt-label").hidden = false;
     field("attempt").hidden = false;
     set("attempt", attempts.attempt + (attempts.max_attempts ? " of " + attempts.max_attempts : "") +
-        (task.state === "RETRY" ? " failed; the next one is waiting" : ""));
+        (task.state === "RETRY" ? " failed; the next one is waiting" :
+         (!task.finished && attempts.attempt > 1 ? ", running again" : "")));
     var list = field("attempt-errors");
     list.replaceChildren();
     attempts.errors.forEach(function (error) {

@@ -146,14 +146,28 @@ def get(name) -> Entry:
     return ENTRIES[name]
 
 
-def queue_name(short_name) -> str:
-    """The broker's name for one of the site's queues (`high`, `default`, `low`)."""
-    if isinstance(short_name, str):
-        check_text(short_name, "queue", "The queue name")
-    if not isinstance(short_name, str) or short_name not in settings.QUEUES:
+def queue_name(name) -> str:
+    """The broker's name for one of the site's queues, given its short name (`high`, `default`,
+    `low`: what every page, the API and the CLI show) or the broker's own (`helloworld.default`,
+    what Celery's tools and logs show), so that whatever a person copies is taken back."""
+    if isinstance(name, str):
+        check_text(name, "queue", "The queue name")
+        if name in settings.QUEUES.values():
+            return name
+    if not isinstance(name, str) or name not in settings.QUEUES:
         known = ", ".join(settings.QUEUES)
-        raise TaskInputError(f"Unknown queue {short_repr(short_name)}; choose one of: {known}.", field="queue")
-    return settings.QUEUES[short_name]
+        raise TaskInputError(f"Unknown queue {short_repr(name)}; choose one of: {known}.", field="queue")
+    return settings.QUEUES[name]
+
+
+def short_queue(broker_name: str) -> str:
+    """The short name (`default`) of a site queue given the broker's (`helloworld.default`): the one
+    spelling shown everywhere, because it is what the form, the API and the CLI take, and it stays
+    the same whatever QUEUE_PREFIX a deployment sets. Any other queue keeps its own name."""
+    for short, full in settings.QUEUES.items():
+        if full == broker_name:
+            return short
+    return broker_name
 
 
 def examples() -> dict:

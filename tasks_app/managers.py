@@ -114,9 +114,12 @@ class ResultWriter(TaskResultManager):
         if self._upsert is None:
             self._upsert = CompiledInsert(self.model, unique_field="task_id")
         insert, params = self._upsert.statement(row, using, update_fields=(*fields, "date_done"))
-        if status == states.STARTED:
-            # A STARTED never replaces a finished state: one written late (worker.started) must not
-            # undo the REVOKED that the worker's main process wrote for a task it terminated.
+        if status not in (states.SUCCESS, states.FAILURE):
+            # Only a task's own outcome replaces a finished state. A STARTED written late
+            # (worker.started), or a PROGRESS reported between a terminate's REVOKED and the kill,
+            # must not undo that REVOKED; nor does a second REVOKED replace the first: the first
+            # revoke's record stands (who asked, when), and a worker that later discards the
+            # revoked message, or terminates the task, adds nothing false to it.
             quote = connections[using].ops.quote_name
             status_column = f"{quote(self.model._meta.db_table)}.{quote('status')}"
             insert += f" WHERE {status_column} NOT IN ({', '.join(['%s'] * len(states.READY_STATES))})"
@@ -136,6 +139,6 @@ class ResultWriter(TaskResultManager):
         else:
             with transaction.atomic(using=using), connection.cursor() as cursor:
                 cursor.execute(insert, params)
-                if cursor.rowcount:  # 0: a STARTED that the row's finished state refused
+                if cursor.rowcount:  # 0: a state that the row's finished state refused
                     TaskRecord.mirror_state(task_id, status, using=using)
         return row

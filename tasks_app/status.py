@@ -7,9 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from celery import states as celery_states
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django_celery_results.models import TaskResult
 
+from tasks_app import catalog
 from tasks_app.models import TaskRecord
 
 QUEUED = "QUEUED"  # the site's: sent, and no worker has reported yet (Celery would say PENDING)
@@ -53,6 +55,9 @@ class TaskStatus:
     progress: dict | None = None  # {"percent": 0-100, "message": str} while a task reports it
     owner_id: int | None = None  # who started it (tasks_app.access decides who may see it)
     retry_of: str = ""  # the id of the task this one re-ran (services.retry)
+    # The ids of the tasks that re-ran this one (services.retry), oldest first; the JSON gives the
+    # latest, as the tasks list does (one subquery per row there, tasks_app.task_list.page).
+    retried_as: tuple[str, ...] = ()
     # A task that retries by itself (fetch_url): {"attempt": n, "max_attempts": m, "errors": [...]}
     attempts: dict | None = None
     recorded: bool = False  # the site sent it (a TaskRecord exists), so it can be retried or revoked
@@ -88,6 +93,7 @@ class TaskStatus:
             "runtime_seconds": self.runtime_seconds,
             "progress": self.progress,
             "retry_of": self.retry_of or None,
+            "retried_as": self.retried_as[-1] if self.retried_as else None,
             "attempts": self.attempts,
             "revoke_requested_at": iso(self.revoke_requested_at),
         }
@@ -141,7 +147,7 @@ def get(task_id: str) -> TaskStatus | None:
         task_name=record.task_name if record else row.task_name or "",
         args=record.args if record else _decoded_args(row.task_args, []),
         kwargs=record.kwargs if record else _decoded_args(row.task_kwargs, {}),
-        queue=record.queue if record else "",
+        queue=catalog.short_queue(record.queue) if record else "",
         state=state,
         result=None if failed or progress else payload,
         error=_error_text(payload) if failed else "",
@@ -153,6 +159,7 @@ def get(task_id: str) -> TaskStatus | None:
         progress=progress,
         owner_id=record.owner_id if record else None,
         retry_of=(record.retry_of_id or "") if record else "",
+        retried_as=tuple(retries_of(task_id)) if record else (),
         attempts=_attempts(row),
         recorded=record is not None,
         revoke_requested_at=record.revoke_requested_at if record else None,
@@ -175,6 +182,17 @@ def _attempts(row: TaskResult | None) -> dict | None:
         "max_attempts": meta.get("max_attempts"),
         "errors": [str(error) for error in errors] if isinstance(errors, list) else [],
     }
+
+
+def retries_of(task_id: str):
+    """The ids of the tasks that re-ran `task_id` (services.retry), oldest first."""
+    retries = TaskRecord.objects.filter(retry_of_id=task_id).order_by("created_at", "id")
+    return retries.values_list("task_id", flat=True)
+
+
+def latest_retry():
+    """A subquery for a TaskRecord queryset's annotate(): the id of the latest task that re-ran each row."""
+    return Subquery(retries_of(OuterRef("task_id")).reverse()[:1])
 
 
 def states(task_ids) -> dict[str, str]:

@@ -24,8 +24,10 @@ def selected(user, cleaned_filters: dict | None = None):
 
 def page(user, cleaned_filters: dict | None = None, cursor: str = "", limit: int = pagination.DEFAULT_LIMIT):
     """One page of the tasks `user` may see, narrowed by `cleaned_filters`, each row with its
-    `state`. Two queries: the page and its rows' states."""
-    found = pagination.paginate(selected(user, cleaned_filters), ORDER, cursor, limit)
+    `state` and `retried_as` (the latest retry's id, or None). Two queries: the page (with its
+    retries, a subquery per row on the retry_of index) and its rows' states."""
+    records = selected(user, cleaned_filters).annotate(retried_as=status.latest_retry())
+    found = pagination.paginate(records, ORDER, cursor, limit)
     status.with_states(found.items)
     return found
 

@@ -7,6 +7,7 @@ from celery.utils.time import get_exponential_backoff_interval
 from django.conf import settings
 
 from tasks_app.lib import safe_http
+from tasks_app.worker import restarts  # noqa: F401  (its signal: a restarted task says so)
 from tasks_app.worker.revocation import SiteTask
 
 # The custom state a task reports while it runs; status pages show its percent and message.
@@ -59,7 +60,7 @@ def fetch_url(self, url: str) -> dict:
     return summary.as_dict()
 
 
-@shared_task(bind=True, base=SiteTask)
+@shared_task(bind=True, base=SiteTask, track_restarts=True)  # worker.restarts: "attempt 2" after a cut-off run
 def long_task(self, seconds: int = 10) -> dict:
     """Work for a number of seconds, reporting progress as it goes."""
     steps = max(1, min(seconds * 4, 100))  # several updates a second, at most a hundred

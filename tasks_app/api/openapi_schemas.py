@@ -13,6 +13,10 @@ from tasks_app import bulk_limits, catalog, status, validation
 
 STRING, INTEGER, BOOLEAN, NUMBER = ({"type": kind} for kind in ("string", "integer", "boolean", "number"))
 TIME = {"type": ["string", "null"], "format": "date-time"}
+RETRIED_AS = {
+    "type": ["string", "null"],
+    "description": "the id of the latest task that re-ran this one (its retry); null if none did",
+}
 ANY_JSON = {}  # args, kwargs and results are whatever JSON the task takes or returns
 # Every array names its items, even "any JSON": openapi-python-client drops any operation or model
 # that uses an array without `items` (OpenAPI 3.1 allows one; that generator does not).
@@ -201,6 +205,7 @@ def components() -> dict:
                 "runtime_seconds": nullable(NUMBER),
                 "progress": {"type": ["object", "null"]},
                 "retry_of": nullable(STRING),
+                "retried_as": RETRIED_AS,
                 "attempts": {"type": ["object", "null"]},
                 "revoke_requested_at": {
                     **TIME,
@@ -216,6 +221,7 @@ def components() -> dict:
                 "queue": STRING,
                 "periodic_task": nullable(STRING),
                 "retry_of": nullable(ID),
+                "retried_as": RETRIED_AS,
                 "enqueued_at": TIME,
                 "url": URL,
             }

@@ -20,12 +20,6 @@ from tasks_app.status import iso
 RECENT_RUNS = 10
 
 
-def _short_queue(full_name: str) -> str:
-    """`default` for `helloworld.default`: the name the API accepts back."""
-    by_full_name = {full: short for short, full in settings.QUEUES.items()}
-    return by_full_name.get(full_name, full_name)
-
-
 def periodic_json(task, next_count: int = 5) -> dict:
     """The periodic task as the API gives it; read through with_run_stats(), with its runs."""
     summary = summarize(task, count=next_count)
@@ -37,7 +31,7 @@ def periodic_json(task, next_count: int = 5) -> dict:
         "task": entry.name if entry else task.task,
         "args": stored_json(task.args, []),
         "kwargs": stored_json(task.kwargs, {}),
-        "queue": _short_queue(task.queue or settings.CELERY_TASK_DEFAULT_QUEUE),
+        "queue": catalog.short_queue(task.queue or settings.CELERY_TASK_DEFAULT_QUEUE),
         "schedule": summary.schedule_text,
         "description": summary.description,
         "time_zone": str(zone),

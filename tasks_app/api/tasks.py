@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from tasks_app import access, bulk_limits, filters, pagination, ratelimit, services, status, validation
+from tasks_app import access, bulk_limits, catalog, filters, pagination, ratelimit, services, status, validation
 from tasks_app import task_list as listing
 from tasks_app.api import periodic
 from tasks_app.api.decorators import (
@@ -99,9 +99,10 @@ def _list_item(record) -> dict:
         "id": record.task_id,
         "task": record.task_name,
         "state": record.state,
-        "queue": record.queue,
+        "queue": catalog.short_queue(record.queue),
         "periodic_task": record.periodic_task_name or None,
         "retry_of": record.retry_of_id,
+        "retried_as": record.retried_as,
         "enqueued_at": timezone.localtime(record.created_at).isoformat(),
         "url": task_url(record.task_id),
     }

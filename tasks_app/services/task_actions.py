@@ -85,7 +85,10 @@ class Revocation:
         if self.terminate:
             return "Revoked and terminated."
         if self.requested_only:
-            return "Revocation requested: this run will finish, and the task will not run again."
+            return (
+                "Revocation requested: this run will finish, and the task will not run again. "
+                "To stop it now, revoke it again with terminate."
+            )
         return "Revoked: it will not run."
 
 

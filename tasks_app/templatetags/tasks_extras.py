@@ -4,12 +4,15 @@
 - `{{ seconds|duration }}`: a span of time as a person reads it (45 s, 3 min 5 s, 2 h 10 min).
 - `{{ text|json_text }}`: stored JSON text (a periodic task's args) with its letters as written,
   `"café"` rather than the `"caf\\u00e9"` that json.dumps stored; text that is not JSON as it is.
+- `{{ name|short_queue }}`: a site queue by its short name (`default`), the one spelling shown.
 """
 
 import json
 
 from django import template
 from django.utils import timezone
+
+from tasks_app import catalog
 
 register = template.Library()
 
@@ -46,3 +49,8 @@ def json_text(text):
         return json.dumps(json.loads(text), ensure_ascii=False)
     except (TypeError, ValueError):
         return text
+
+
+@register.filter
+def short_queue(broker_name):
+    return catalog.short_queue(broker_name) if broker_name else broker_name

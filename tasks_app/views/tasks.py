@@ -37,6 +37,8 @@ def task_list(request):
     except TaskInputError as exc:
         context["error"] = exc
         return render(request, "tasks_app/task_list.html", context, status=400)
+    if cleaned.get("queue"):  # `helloworld.default` in the query string selects `default` in the form
+        context["values"]["queue"] = catalog.short_queue(cleaned["queue"])
     context.update(
         page=page.linked(request, keep=filters.FIELDS),
         periodic_names=site_tasks().order_by("name").values_list("name", flat=True)[:PERIODIC_SUGGESTIONS],
@@ -53,6 +55,12 @@ ACTIONS = {
         "Revoke",
         "If it has not started it never will; if it is running, it finishes this run unless you also terminate it.",
     ),
+    # Revoke on a running task whose revocation was requested already: only terminating adds anything.
+    "terminate": (
+        "Terminate",
+        "Its revocation was requested, so it will not run again, but this run goes on until it finishes; "
+        "terminating kills its worker process mid-run.",
+    ),
 }
 
 
@@ -67,9 +75,11 @@ def _confirm(request, task_id, action):
     if found is None:
         return None, render(request, "tasks_app/task_unknown.html", {"task_id": task_id}, status=404)
     if request.method == "GET":
-        verb, question = ACTIONS[action]
         allowed = found.finished if action == "retry" else not found.finished
         running = found.state not in status.WAITING_STATES
+        if action == "revoke" and running and found.revoke_requested_at:
+            action = "terminate"
+        verb, question = ACTIONS[action]
         context = {
             "status": found,
             "verb": verb,

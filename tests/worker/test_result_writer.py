@@ -106,3 +106,25 @@ def test_started_never_replaces_a_finished_state(db, settings):
     assert TaskResult.objects.get(task_id="ended").status == states.REVOKED
     record.refresh_from_db()
     assert record.state == states.REVOKED
+
+
+def test_a_revoked_task_stays_as_its_first_revoke_left_it_whatever_arrives_later(db, settings):
+    """A terminate marks REVOKED before the kill reaches the task: a PROGRESS reported in between, and
+    the worker's own REVOKED after the kill (or after discarding a queued one), change nothing."""
+    settings.TASK_STARTED_DELAY = 0
+    TaskRecord.objects.create(task_id="t-r", task_name="long_task", args=[5], queue="q")
+    report("t-r", {"pid": 7}, states.STARTED)
+    project_app.backend.mark_as_revoked("t-r", reason="revoked on request")
+    first = TaskResult.objects.get(task_id="t-r")
+    for state, result in (("PROGRESS", {"percent": 50}), (states.STARTED, {"pid": 7}), (states.RETRY, None)):
+        report("t-r", result, state)
+    report("t-r", {"exc_type": "TaskRevokedError", "exc_message": ["terminated"]}, states.REVOKED)
+    after = TaskResult.objects.get(task_id="t-r")
+    assert (after.status, after.result, after.worker, after.date_done) == (
+        states.REVOKED,
+        first.result,
+        first.worker,
+        first.date_done,
+    )
+    assert "revoked on request" in after.result
+    assert TaskRecord.objects.get(task_id="t-r").state == states.REVOKED

@@ -277,6 +277,8 @@ def test_a_task_revoked_while_no_worker_is_up_never_runs_in_a_worker_process_sta
     doomed = processes.manage(env, "enqueue", "fetch_url", "--args", json.dumps([f"{recording_server.url}/doomed"]))
     doomed = doomed.strip()
     assert processes.manage(env, "revoke", doomed).strip() == f"{doomed} was QUEUED. Revoked: it will not run."
+    revoked_row = "SELECT status, worker, result, date_done FROM django_celery_results_taskresult WHERE task_id = %s"
+    first = processes._query(database_url, revoked_row, (doomed,))
     control = processes.manage(env, "enqueue", "fetch_url", "--args", json.dumps([f"{recording_server.url}/control"]))
     control = control.strip()
     with processes.started(WORKER, env, tmp_path / "worker.log") as worker:
@@ -285,6 +287,9 @@ def test_a_task_revoked_while_no_worker_is_up_never_runs_in_a_worker_process_sta
         worker.stop(within=40)
     assert recording_server.paths == ["/control"]
     assert processes.task_state(database_url, doomed) == "REVOKED"
+    # The worker's discard wrote nothing over the revoke's record: no worker, its reason, its time.
+    assert processes._query(database_url, revoked_row, (doomed,)) == first
+    assert first[0][1] is None and "revoked on request" in first[0][2]
 
 
 # --- Who may ---------------------------------------------------------------------------------

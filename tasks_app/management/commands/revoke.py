@@ -36,5 +36,7 @@ class Command(BaseCommand):
         except HANDLED as exc:
             raise command_error(exc) from None
         self.stdout.write(f"{revocation.task_id} was {revocation.previous_state}. {revocation.summary}")
+        if revocation.requested_only:
+            self.stdout.write(f"To stop it now: manage.py revoke {revocation.task_id} --terminate")
         if not revocation.workers_told:
             self.stderr.write("The broker was unreachable, so no worker was told; the task will still not run.")
