@@ -15,148 +15,19 @@ from functools import cache
 from django.conf import settings
 from django.http import JsonResponse
 
-from tasks_app import bulk_limits, catalog, pagination, validation
+from tasks_app import bulk_limits
+from tasks_app.api import openapi_requests as inputs
 from tasks_app.api import openapi_schemas as schemas
 from tasks_app.api.decorators import api_view
-from tasks_app.api.openapi_schemas import components, printable, ref
-
-ERRORS = {
-    400: "bad input: the error names the field at fault",
-    401: "not logged in and no API token, or a wrong or revoked token",
-    403: "not allowed (staff only), or a session request that failed its CSRF check",
-    404: "no such thing, or not yours",
-    409: "the task is not in a state this allows (not finished for a retry, finished for a revoke)",
-    411: "a body sent chunked, without Content-Length",
-    413: "the body is larger than the endpoint reads",
-    415: "a body not sent as application/json",
-    429: "over the rate limit; Retry-After says when to try again",
-    503: "the broker is unreachable (nothing was queued), or the database is busy or unreachable (Retry-After)",
-}
-RETRY_AFTER = {"Retry-After": {"schema": {"type": "integer"}, "description": "seconds"}}
-WRITE = (400, 401, 403, 411, 413, 415)  # what api_view answers to any POST, PATCH or DELETE
-
-
-def _param(name: str, where: str, schema: dict, description: str, required: bool = False) -> dict:
-    parameter = {
-        "name": name,
-        "in": where,
-        "required": required or where == "path",
-        "schema": schema,
-        "description": description,
-    }
-    if where == "query" and not required:
-        # As the pages' filter forms send them: `?task=` is the same as no `task` at all. A value that is
-        # sent must fit the schema (never empty: minLength or an enum).
-        parameter["allowEmptyValue"] = True
-        parameter["description"] += "; sent empty, the same as left out"
-    return parameter
-
-
-def _text(**schema) -> dict:
-    """A query value of free text (sent empty: allowEmptyValue, in _param)."""
-    return {"type": "string", "minLength": 1, "maxLength": validation.MAX_TEXT_CHARS, **schema}
-
-
-def _path_params() -> dict:
-    return {
-        # Any id a task could have (tasks another service sent carry their own): printable, no slash.
-        "task_id": _param(
-            "task_id",
-            "path",
-            {"type": "string", "minLength": 1, "maxLength": 255, "pattern": printable("/")},
-            "the task's id",
-        ),
-        "pk": _param("pk", "path", {"type": "integer", "minimum": 0}, "the periodic task's id"),
-    }
-
-
-def _page() -> list[dict]:
-    limit = {"type": "integer", "minimum": 1, "maximum": pagination.MAX_LIMIT}
-    description = f"page size, 1 to {pagination.MAX_LIMIT} (default {pagination.DEFAULT_LIMIT})"
-    return [
-        _param("limit", "query", limit, description),
-        _param(
-            "cursor", "query", {"type": "string", "minLength": 1}, "opaque: from a previous answer's next or previous"
-        ),
-    ]
-
-
-def _filters() -> list[dict]:
-    day = {"type": "string", "format": "date"}
-    return [
-        _param("task", "query", ref("TaskName"), "a task name"),
-        _param("state", "query", ref("State"), "a state"),
-        _param("queue", "query", ref("QueueName"), "a queue"),
-        _param("date_from", "query", day, "enqueued on or after this day"),
-        _param("date_to", "query", day, "enqueued on or before this day"),
-        _param("periodic", "query", _text(pattern=printable()), "runs of this periodic task"),
-        _param("id", "query", _text(pattern=printable()), "this task id, or its beginning"),
-    ]
-
-
-def _json(schema: dict) -> dict:
-    return {"application/json": {"schema": schema}}
-
-
-def _answer(description: str, schema: str | None = None) -> dict:
-    return {"description": description, **({"content": _json(ref(schema))} if schema else {})}
-
-
-def op(
-    operation_id: str,
-    summary: str,
-    ok: dict,
-    errors=(),
-    *,
-    params=(),
-    body: str | None = None,
-    optional_body=False,
-    public=False,
-    example: dict | None = None,
-):
-    """One operation: its id (what generated clients name their function after), its successful
-    answers (`ok`, status -> (description, schema)), its error statuses, and, for a body, an example
-    that the explorer's Execute sends as it is (tests/api/test_contract.py posts it)."""
-    responses = {str(code): _answer(*answer) for code, answer in ok.items()}
-    # Any endpoint may meet a database that is busy or unreachable (a statement or lock bound ran out): 503.
-    for code in sorted(set(errors) | {503} | ({401} if not public else set())):
-        if str(code) in responses:  # health's own 503 (a broker down), or the database's
-            answered = responses[str(code)]
-            alternatives = [answered["content"]["application/json"]["schema"], ref("Error")]
-            description = f"{answered['description']}, or the database is busy or unreachable (Retry-After)"
-            responses[str(code)] = {"description": description}
-            responses[str(code)]["content"] = _json({"oneOf": alternatives})
-        else:
-            responses[str(code)] = {**_answer(ERRORS[code], "Error")}
-        if code in (429, 503):
-            responses[str(code)]["headers"] = RETRY_AFTER
-    operation = {"operationId": operation_id, "summary": summary, "parameters": list(params), "responses": responses}
-    if body:
-        content = _json(ref(body))
-        if example is not None:
-            content["application/json"]["example"] = example
-        operation["requestBody"] = {"required": not optional_body, "content": content}
-    if public:
-        # Open to anyone; a token that is sent must still be right (a wrong one is a 401).
-        operation["security"] = [{}, {"token": []}]
-    return operation
-
-
-def _example_task() -> dict:
-    """The catalog's first task with its own example arguments: a body POST /api/tasks/ accepts."""
-    entry = next(iter(catalog.ENTRIES.values()))
-    return {
-        "task": entry.name,
-        "args": entry.example_args,
-        **({"kwargs": entry.example_kwargs} if entry.example_kwargs else {}),
-    }
+from tasks_app.api.openapi_operations import WRITE, op
+from tasks_app.api.openapi_schemas import components, printable
 
 
 def paths() -> dict:
     enqueue = (*WRITE, 429, 503)
-    task_id, pk = _path_params().values()
-    page, filters = _page(), _filters()
-    example = _example_task()
+    task_id, pk = inputs.path_params().values()
+    page, filters = inputs.page(), inputs.filters()
+    example = inputs.example_task()
     return {
         "/api/tasks/": {
             "get": op(
@@ -292,7 +163,9 @@ def paths() -> dict:
                 "What a schedule means and its next five runs",
                 {200: ("the schedule", "SchedulePreview")},
                 (400,),
-                params=[_param("text", "query", _text(pattern=printable()), "the schedule text", required=True)],
+                params=[
+                    inputs.param("text", "query", inputs.text(pattern=printable()), "the schedule text", required=True)
+                ],
             )
         },
         "/api/health/": {
