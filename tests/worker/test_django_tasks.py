@@ -135,3 +135,23 @@ def test_aenqueue_and_aget_result_from_an_async_view(celery_worker, async_client
     assert done.return_value == 42
     body = async_to_sync(async_client.get)(f"/django-tasks-demo/{body['id']}/").json()
     assert body == {"id": done.id, "status": "SUCCESSFUL", "return_value": 42}
+
+
+def test_retries_with_backoff_until_it_succeeds(celery_worker):
+    result = djtasks.fails_twice.enqueue()
+    done = finished(djtasks.fails_twice, result.id)
+    assert done.status == Status.SUCCESSFUL
+    assert done.return_value == 3
+    assert done.attempts == 3
+    assert [error.exception_class_path for error in done.errors] == ["builtins.RuntimeError"] * 2
+    assert "attempt 2 fails" in done.errors[1].traceback
+    # Backoff: 0.5 s, then 1 s, between the attempts.
+    assert (done.finished_at - done.enqueued_at).total_seconds() >= 1.5
+
+
+def test_retries_run_out_and_it_fails_with_every_error(celery_worker):
+    result = djtasks.always_fails.enqueue()
+    done = finished(djtasks.always_fails, result.id)
+    assert done.status == Status.FAILED
+    assert done.attempts == 2
+    assert [error.exception_class_path for error in done.errors] == ["builtins.KeyError"] * 2
