@@ -14,8 +14,10 @@ from django.utils.dateparse import parse_datetime
 
 from tasks_app import status
 from tasks_app.djtasks import compat
-from tasks_app.models import TaskRecord
+from tasks_app.models import TaskAttempts, TaskRecord
 from tests.support import djtasks
+from tests.support.celery import embedded_worker
+from tests.support.own_queues import app_with_own_queues
 from tests.support.processes import ROOT
 from tests.support.waiting import wait_for
 
@@ -155,3 +157,24 @@ def test_retries_run_out_and_it_fails_with_every_error(celery_worker):
     assert done.status == Status.FAILED
     assert done.attempts == 2
     assert [error.exception_class_path for error in done.errors] == ["builtins.KeyError"] * 2
+
+
+@pytest.fixture
+def own_app(settings, broker, transactional_db):
+    with app_with_own_queues(settings, broker) as app:
+        yield app
+
+
+@pytest.mark.broker_bound
+@pytest.mark.parametrize("broker", ["redis"], indirect=True)
+def test_priority_on_redis_runs_lower_priorities_later(own_app):
+    """Lower priorities sent first, waiting with no worker; a worker that runs one at a time
+    takes the default priority (0) first, then -20 (band 3), then -90 (band 9)."""
+    sent = {}
+    for priority in (-90, -20, 0):
+        task = djtasks.add.using(priority=priority) if priority else djtasks.add
+        sent |= {task.enqueue(priority, i).id: priority for i in range(3)}
+    with embedded_worker(own_app, concurrency=1):
+        wait_for(lambda: all(djtasks.add.get_result(i).is_finished for i in sent), message="every task to run")
+    order = TaskAttempts.objects.filter(task_id__in=sent).order_by("last_attempted_at", "id")
+    assert [sent[attempts.task_id] for attempts in order] == [0] * 3 + [-20] * 3 + [-90] * 3
