@@ -13,7 +13,8 @@ from functools import cached_property
 
 from django.conf import settings
 
-from tasks_app import tasks
+from tasks_app import reports, tasks
+from tasks_app.djtasks.runner import celery_task_for
 from tasks_app.lib import safe_http
 from tasks_app.validation import TaskInputError, check_json_value, check_text, short_repr
 
@@ -116,12 +117,28 @@ def _check_seconds(arguments: dict) -> tuple[str, str] | None:
     return None
 
 
+def _check_days(arguments: dict) -> tuple[str, str] | None:
+    days = arguments["days"]
+    if not 1 <= days <= reports.SALES_REPORT_MAX_DAYS:
+        return "days", f"Argument 'days' must be from 1 to {reports.SALES_REPORT_MAX_DAYS}, not {days}."
+    return None
+
+
+def django_task(name: str, django_task, **options) -> Entry:
+    """An entry for a django.tasks Task (an `@task` function): Celery knows it by its module path
+    (tasks_app.djtasks.runner), and its queue is the Task's own."""
+    return Entry(name, celery_task_for(django_task), queue=django_task.queue_name, **options)
+
+
 ENTRIES = {
     entry.name: entry
     for entry in (
         Entry("echo", tasks.echo, example_args=["hello"]),
         Entry("fetch_url", tasks.fetch_url, example_args=["https://example.com/"], check=_check_url),
         Entry("long_task", tasks.long_task, queue="low", example_args=[10], check=_check_seconds),
+        # Written against Django's Tasks framework (tasks_app/reports.py).
+        django_task("sales_report", reports.sales_report, example_kwargs={"days": 3}, check=_check_days),
+        django_task("word_count", reports.word_count, example_args=["one two three"]),
     )
 }
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.conf import settings
 
-from tasks_app import status
+from tasks_app import catalog, status
 
 STRING, INTEGER, BOOLEAN, NUMBER = ({"type": kind} for kind in ("string", "integer", "boolean", "number"))
 TIME = {"type": ["string", "null"], "format": "date-time"}
@@ -42,7 +42,7 @@ def _queue() -> dict:
 
 def _task_fields() -> dict:
     return {
-        "task": {"type": "string", "description": "a task of the catalog: echo, fetch_url, long_task"},
+        "task": {"type": "string", "description": f"a task of the catalog: {', '.join(catalog.ENTRIES)}"},
         "args": {"type": "array", "description": "positional arguments, JSON"},
         "kwargs": {"type": "object", "description": "keyword arguments, JSON"},
         "queue": _queue(),

@@ -126,7 +126,10 @@ def celery_task_for(django_task: compat.Task):
     """A Celery task registered under `django_task`'s module path, with its signature and
     docstring (the form, API and OpenAPI document read them) and its Celery options."""
     path = django_task.module_path
-    parameters = list(inspect.signature(django_task.func).parameters.values())
+    # eval_str: a module with `from __future__ import annotations` has the strings "int", "str";
+    # the catalog checks JSON types against the classes.
+    signature = inspect.signature(django_task.func, eval_str=True)
+    parameters = list(signature.parameters.values())
     if django_task.takes_context:
         parameters = parameters[1:]
 
@@ -136,6 +139,8 @@ def celery_task_for(django_task: compat.Task):
     run.__name__ = django_task.func.__name__
     run.__qualname__ = django_task.func.__qualname__
     run.__doc__ = django_task.func.__doc__
-    run.__signature__ = inspect.Signature([inspect.Parameter("self", inspect.Parameter.POSITIONAL_ONLY), *parameters])
+    run.__signature__ = signature.replace(
+        parameters=[inspect.Parameter("self", inspect.Parameter.POSITIONAL_ONLY), *parameters]
+    )
     options = {"time_limit": getattr(django_task, "time_limit", None)}
     return shared_task(name=path, base=DjangoTaskRunner, bind=True, **options)(run)
