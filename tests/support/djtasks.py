@@ -6,6 +6,7 @@ Django's own `@task` on every version, except where a test needs Celery's option
 """
 
 import asyncio
+import time
 
 from celery.exceptions import Reject
 from django.utils import timezone
@@ -65,3 +66,9 @@ def always_fails():
 @compat.task(queue_name="high")
 def on_high():
     return "high"
+
+
+@task_with_options(time_limit=2)
+def sleeps(seconds):
+    time.sleep(seconds)
+    return seconds
