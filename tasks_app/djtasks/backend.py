@@ -125,4 +125,12 @@ class CeleryBackend(compat.BaseTaskBackend):
     def get_result(self, result_id):
         from tasks_app.djtasks import results
 
-        return results.get(result_id, backend=self.alias)
+        return results.get(result_id, backend=self.alias, module_path_of=module_path_of)
+
+
+def module_path_of(task_name: str) -> str:
+    """The module path of a recorded task: the catalog's are recorded by their short name."""
+    from tasks_app import catalog  # the catalog imports the site's @task modules, which load this backend
+
+    entry = catalog.ENTRIES.get(task_name)
+    return entry.task.name if entry is not None else task_name

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 
 from celery import states as celery_states
+from django.utils.module_loading import import_string
 from django_celery_results.models import TaskResult as ResultRow
 
 from tasks_app.djtasks import compat
@@ -34,20 +35,22 @@ STATUS_BY_STATE = {
 }
 
 
-def module_path_of(task_name: str) -> str:
-    """The module path of a record's task: catalog entries are recorded by their short name."""
-    from tasks_app import catalog  # the catalog imports the site's @task modules, which load the backend
-
-    entry = catalog.ENTRIES.get(task_name)
-    return entry.task.name if entry is not None else task_name
+class NotADjangoTask(TypeError):
+    """A name that is not a django.tasks Task's."""
 
 
-def _load(record: TaskRecord) -> compat.Task:
-    from tasks_app.djtasks import runner
+def load(path: str) -> compat.Task:
+    """The Task at `path` (`package.module.function`), as `@task` left it in its module."""
+    found = import_string(path)
+    if not isinstance(found, compat.Task):
+        raise NotADjangoTask(f"{path} is not a django.tasks Task (decorate the function with @task).")
+    return found
 
+
+def _load(record: TaskRecord, module_path_of) -> compat.Task:
     try:
-        return runner.load(module_path_of(record.task_name))
-    except (ImportError, runner.NotADjangoTask):
+        return load(module_path_of(record.task_name))
+    except (ImportError, NotADjangoTask):
         raise compat.TaskResultDoesNotExist(f"Task {record.task_id} is not a django.tasks task.") from None
 
 
@@ -99,13 +102,19 @@ def from_record(
     return result
 
 
-def get(task_id: str, django_task: compat.Task | None = None, backend: str = compat.DEFAULT_TASK_BACKEND_ALIAS):
-    """The TaskResult of `task_id`; TaskResultDoesNotExist if the site sent no django.tasks task by that id."""
+def get(
+    task_id: str,
+    django_task: compat.Task | None = None,
+    backend: str = compat.DEFAULT_TASK_BACKEND_ALIAS,
+    module_path_of=lambda task_name: task_name,
+):
+    """The TaskResult of `task_id`; TaskResultDoesNotExist if the site sent no django.tasks task by
+    that id. Without `django_task`, the Task is the one at `module_path_of(record.task_name)`."""
     record = TaskRecord.objects.filter(task_id=task_id).first()
     if record is None:
         raise compat.TaskResultDoesNotExist(f"No task with id {task_id!r} is known to this site.")
     if django_task is None:
-        django_task = _load(record)
+        django_task = _load(record, module_path_of)
     row = ResultRow.objects.filter(task_id=task_id).first()
     attempts = TaskAttempts.objects.filter(task_id=task_id).first()
     return from_record(record, django_task, backend, row, attempts)

@@ -22,25 +22,12 @@ from celery.exceptions import Ignore, Reject, Retry
 from celery.utils.time import get_exponential_backoff_interval
 from django.db import transaction
 from django.utils import timezone
-from django.utils.module_loading import import_string
 
 from tasks_app.djtasks import compat
 from tasks_app.worker.revocation import SiteTask
 
 GENERIC_NAME = "tasks_app.djtasks.run"
 TASK_HEADER = "django_task"  # the message header that names the Task's module path
-
-
-class NotADjangoTask(TypeError):
-    """The message names something that is not a django.tasks Task."""
-
-
-def load(path: str) -> compat.Task:
-    """The Task at `path` (`package.module.function`), as `@task` left it in its module."""
-    found = import_string(path)
-    if not isinstance(found, compat.Task):
-        raise NotADjangoTask(f"{path} is not a django.tasks Task (decorate the function with @task).")
-    return found
 
 
 def begin_attempt(task_id: str, worker_id: str) -> None:
@@ -80,18 +67,18 @@ class DjangoTaskRunner(SiteTask):
         request = self.request
         path = getattr(request, TASK_HEADER, None) or (request.headers or {}).get(TASK_HEADER)
         if not path:
-            raise NotADjangoTask(f"The message has no {TASK_HEADER!r} header naming the Task to run.")
+            raise TypeError(f"The message has no {TASK_HEADER!r} header naming the Task to run.")
         return path
 
     def run(self, *args, **kwargs):
+        from tasks_app.djtasks import results  # reads models: the worker imports this module before the apps are ready
+
         path = self.module_path()
-        django_task = load(path)
+        django_task = results.load(path)
         task_id = self.request.id
         begin_attempt(task_id, self.request.hostname or "")
         try:
             if django_task.takes_context:
-                from tasks_app.djtasks import results
-
                 context = compat.TaskContext(task_result=results.get(task_id, django_task))
                 value = django_task.call(context, *args, **kwargs)
             else:

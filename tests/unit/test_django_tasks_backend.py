@@ -3,14 +3,17 @@ nothing), what it says it supports, and lookups of ids it does not know."""
 
 import datetime
 import math
+from datetime import timedelta
 
 import pytest
+from celery import current_app
 from django.test import override_settings
+from django.utils import timezone
 
 from tasks_app import services
 from tasks_app.djtasks import compat
 from tasks_app.djtasks.backend import ArgumentsNotJSON, CeleryBackend, CeleryTask, redis_priority
-from tasks_app.models import TaskRecord
+from tasks_app.models import TaskAttempts, TaskRecord
 from tests.support import djtasks
 from tests.support.celery import app_on_broker
 
@@ -138,3 +141,11 @@ def test_one_setting_runs_tasks_inline_in_a_projects_tests():
         assert result.return_value == 4
     assert not TaskRecord.objects.exists()
     assert isinstance(compat.task_backends["default"], CeleryBackend)
+
+
+def test_the_daily_cleanup_deletes_old_attempts_with_the_results():
+    now = timezone.now()
+    TaskAttempts.objects.create(task_id="old", worker_ids=["w"], last_attempted_at=now - timedelta(days=8))
+    TaskAttempts.objects.create(task_id="new", worker_ids=["w"], last_attempted_at=now - timedelta(days=6))
+    current_app.backend.cleanup()  # the result backend's: celery.backend_cleanup calls it, expiring rows after 7 days
+    assert list(TaskAttempts.objects.values_list("task_id", flat=True)) == ["new"]
