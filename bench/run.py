@@ -23,6 +23,7 @@ BENCHMARKS = {
     "beat": "bench.bench_beat",
     "pages": "bench.bench_pages",
     "local": "bench.bench_local",
+    "djtasks": "bench.bench_djtasks",
 }
 
 
