@@ -6,6 +6,7 @@ same message everywhere, before anything is sent or saved.
 
 from __future__ import annotations
 
+import functools
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -162,9 +163,12 @@ def queue_name(short_name) -> str:
     return settings.QUEUES[short_name]
 
 
+@functools.cache
+def _by_task_name() -> dict[str, Entry]:
+    # Made at first use, not at import: a task's name is read through Celery's proxy, which sets up the app.
+    return {entry.task.name: entry for entry in ENTRIES.values()}
+
+
 def by_task_name(registered_name: str) -> Entry | None:
     """The entry for a Celery task name such as `tasks_app.tasks.echo`, if a person may run it."""
-    for entry in ENTRIES.values():
-        if entry.task.name == registered_name:
-            return entry
-    return None
+    return _by_task_name().get(registered_name)

@@ -95,10 +95,11 @@ class CeleryBackend(compat.BaseTaskBackend):
         """The arguments as JSON will carry them, or ArgumentsNotJSON naming the one at fault."""
         return _as_json(list(args), "args"), _as_json(dict(kwargs), "kwargs")
 
-    def send_options(self, task) -> dict:
+    def send_options(self, task, generic: bool) -> dict:
         from tasks_app.djtasks.runner import TASK_HEADER
 
-        options = {"headers": {TASK_HEADER: task.module_path}}
+        # The one runner reads the Task's path from a header; the catalog's are registered under it.
+        options = {"headers": {TASK_HEADER: task.module_path}} if generic else {}
         if task.run_after is not None:
             options["eta"] = task.run_after
         priority = redis_priority(task.priority) if self.supports_priority else None
@@ -116,8 +117,12 @@ class CeleryBackend(compat.BaseTaskBackend):
         self.validate_task(task)
         args, kwargs = self.check_arguments(args, kwargs)
         # The site's own Tasks (the catalog's) under their own Celery name, any other through the one runner.
-        entry = catalog.by_task_name(task.module_path) or catalog.Entry(task.module_path, runner.run_django_task)
-        record = send(entry, args, kwargs, settings.QUEUES[task.queue_name], options=self.send_options(task))
+        entry = catalog.by_task_name(task.module_path)
+        generic = entry is None
+        if generic:
+            entry = catalog.Entry(task.module_path, runner.run_django_task)
+        options = self.send_options(task, generic)
+        record = send(entry, args, kwargs, settings.QUEUES[task.queue_name], options=options)
         result = results.from_record(record, task, self.alias)
         compat.task_enqueued.send(type(self), task_result=result)
         return result
