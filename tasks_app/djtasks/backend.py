@@ -102,7 +102,7 @@ class CeleryBackend(compat.BaseTaskBackend):
         options = {"headers": {TASK_HEADER: task.module_path}} if generic else {}
         if task.run_after is not None:
             options["eta"] = task.run_after
-        priority = redis_priority(task.priority) if self.supports_priority else None
+        priority = redis_priority(task.priority) if task.priority and self.supports_priority else None
         if priority is not None:
             options["priority"] = priority
         if getattr(task, "time_limit", None):
