@@ -72,3 +72,11 @@ def on_high():
 def sleeps(seconds):
     time.sleep(seconds)
     return seconds
+
+
+@compat.task(takes_context=True)
+def slow_first_attempt(context):
+    """Long on its first attempt (long enough to kill its worker), quick on the next."""
+    if context.attempt == 1:
+        time.sleep(60)
+    return {"attempt": context.attempt, "worker_ids": context.task_result.worker_ids}
