@@ -91,6 +91,19 @@ class CeleryBackend(compat.BaseTaskBackend):
             if task.time_limit is not None and not task.time_limit > 0:
                 raise compat.InvalidTask("time_limit must be more than 0 seconds, or None.")
 
+    def check(self, **kwargs):
+        """QUEUES must be the site's queue names (settings.QUEUES): they are what the workers consume."""
+        from django.core import checks
+
+        unknown = sorted(set(self.queues) - set(settings.QUEUES))
+        if unknown:
+            yield checks.Error(
+                f"TASKS[{self.alias!r}]['QUEUES'] names {', '.join(map(repr, unknown))}, "
+                "which the site has no queue for.",
+                hint=f"Use the site's queue names: {', '.join(settings.QUEUES)}.",
+                id="tasks_app.E001",
+            )
+
     def check_arguments(self, args, kwargs) -> tuple[list, dict]:
         """The arguments as JSON will carry them, or ArgumentsNotJSON naming the one at fault."""
         return _as_json(list(args), "args"), _as_json(dict(kwargs), "kwargs")

@@ -49,7 +49,7 @@ def test_priority_is_supported_only_where_the_broker_honours_it(url, honoured):
 @pytest.mark.parametrize(
     "priority, band", [(100, None), (1, None), (0, None), (-1, 3), (-33, 3), (-34, 6), (-66, 6), (-67, 9), (-100, 9)]
 )
-def test_priorities_map_to_redis_bands(priority, band):
+def test_priorities_map_to_kombus_priority_bands(priority, band):
     assert redis_priority(priority) == band
 
 
@@ -149,3 +149,12 @@ def test_the_daily_cleanup_deletes_old_attempts_with_the_results():
     TaskAttempts.objects.create(task_id="new", worker_ids=["w"], last_attempted_at=now - timedelta(days=6))
     current_app.backend.cleanup()  # the result backend's: celery.backend_cleanup calls it, expiring rows after 7 days
     assert list(TaskAttempts.objects.values_list("task_id", flat=True)) == ["new"]
+
+
+def test_the_system_check_names_queues_the_site_does_not_have():
+    assert list(compat.task_backends["default"].check()) == []
+    tasks = {"default": {"BACKEND": "tasks_app.djtasks.backend.CeleryBackend", "QUEUES": ["default", "urgent"]}}
+    with override_settings(TASKS=tasks):
+        [error] = compat.task_backends["default"].check()
+    assert error.id == "tasks_app.E001"
+    assert error.msg == "TASKS['default']['QUEUES'] names 'urgent', which the site has no queue for."
