@@ -102,3 +102,12 @@ def test_only_its_owner_and_staff_see_it(settings):
     assert clients["bob"].get(f"/api/tasks/{task_id}/").status_code == 404
     # Django's API has no users: get_result reads any task by id, for code that holds the id.
     assert reports.word_count.get_result(task_id).args == ["mine"]
+
+
+@pytest.mark.django_db
+def test_the_form_and_the_openapi_document_offer_them(client):
+    form = client.get("/").content.decode()
+    document = client.get("/api/openapi.json").content.decode()
+    assert "a task of the catalog: echo, fetch_url, long_task, sales_report, word_count" in document
+    for name in ("sales_report", "word_count"):
+        assert f'value="{name}"' in form
