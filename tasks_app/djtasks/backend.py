@@ -9,6 +9,8 @@ Celery, configured in settings.TASKS.
   kombu's Redis transport serves four bands of priority, and RabbitMQ only does for queues declared
   with x-max-priority, which the site's are not; the embedded broker has none.
 - queue_name is one of QUEUES (the site's short names: high, default, low).
+- Arguments must survive JSON (ArgumentsNotJSON, a TypeError); the catalog's Tasks are also
+  bound as the form binds them (validation.TaskInputError, a ValueError, with the form's words).
 - Celery options django.tasks has no word for (max_retries, retry_backoff, retry_backoff_max,
   time_limit) are fields of the backend's task class, `CeleryTask`, given as `@task(...)` keyword
   arguments (tasks_app.djtasks.task on Django 6.0, whose @task does not pass them on).
@@ -134,6 +136,9 @@ class CeleryBackend(compat.BaseTaskBackend):
         generic = entry is None
         if generic:
             entry = catalog.Entry(task.module_path, runner.run_django_task)
+        else:
+            # The same checks and words as the form's and the API's (TaskInputError, a ValueError).
+            args, kwargs = entry.bind(args, kwargs)
         options = self.send_options(task, generic)
         record = send(entry, args, kwargs, settings.QUEUES[task.queue_name], options=options)
         result = results.from_record(record, task, self.alias)

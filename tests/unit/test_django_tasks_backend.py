@@ -10,10 +10,11 @@ from celery import current_app
 from django.test import override_settings
 from django.utils import timezone
 
-from tasks_app import services
+from tasks_app import reports, services
 from tasks_app.djtasks import compat
 from tasks_app.djtasks.backend import ArgumentsNotJSON, CeleryBackend, CeleryTask, redis_priority
 from tasks_app.models import TaskAttempts, TaskRecord
+from tasks_app.validation import TaskInputError
 from tests.support import djtasks
 from tests.support.celery import app_on_broker
 
@@ -158,3 +159,13 @@ def test_the_system_check_names_queues_the_site_does_not_have():
         [error] = compat.task_backends["default"].check()
     assert error.id == "tasks_app.E001"
     assert error.msg == "TASKS['default']['QUEUES'] names 'urgent', which the site has no queue for."
+
+
+def test_the_catalogs_tasks_are_checked_as_the_form_checks_them():
+    with pytest.raises(TaskInputError, match=r"Argument 'days' must be from 1 to 60, not 0\."):
+        reports.sales_report.enqueue(days=0)
+    with pytest.raises(TaskInputError, match=r"Argument 'text' must be a string, not int 3\."):
+        reports.word_count.enqueue(3)
+    with pytest.raises(TaskInputError, match="These arguments do not fit word_count"):
+        reports.word_count.enqueue("a", "b")
+    assert not TaskRecord.objects.exists()
