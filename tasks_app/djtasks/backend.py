@@ -19,6 +19,7 @@ Celery, configured in settings.TASKS.
 from __future__ import annotations
 
 import dataclasses
+import weakref
 
 from celery import current_app
 from django.conf import settings
@@ -60,6 +61,9 @@ class CeleryTask(compat.Task):
     celery's TimeLimitExceeded."""
 
 
+_PRIORITY_BY_APP: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # Celery app -> its broker honours priority
+
+
 class ArgumentsNotJSON(TypeError):
     """Arguments that would not come back the same from the JSON the broker carries."""
 
@@ -80,8 +84,14 @@ class CeleryBackend(compat.BaseTaskBackend):
 
     @property
     def supports_priority(self) -> bool:
-        """Only where the broker honours it: Redis (see REDIS_BANDS)."""
-        return brokers.kind_of(current_app.conf.broker_url) == "redis"
+        """Only where the broker honours it: Redis (see REDIS_BANDS). Asked at every enqueue (by
+        validate_task), so the answer is kept per app: a settings lookup and a URL parse cost a
+        tenth of what django.tasks adds to an enqueue. An app's broker is set before it sends anything."""
+        app = current_app._get_current_object()
+        honours = _PRIORITY_BY_APP.get(app)
+        if honours is None:
+            honours = _PRIORITY_BY_APP[app] = brokers.kind_of(app.conf.broker_url) == "redis"
+        return honours
 
     def validate_task(self, task) -> None:
         super().validate_task(task)
