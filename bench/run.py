@@ -24,6 +24,7 @@ BENCHMARKS = {
     "pages": "bench.bench_pages",
     "local": "bench.bench_local",
     "web": "bench.bench_web",
+    "djtasks": "bench.bench_djtasks",
 }
 
 

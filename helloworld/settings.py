@@ -6,6 +6,7 @@ production settings, secure by default, and `SECRET_KEY` must be given.
 """
 
 import os
+from importlib.util import find_spec
 from pathlib import Path
 
 import dj_database_url
@@ -276,6 +277,14 @@ BEAT_LEASE_SECONDS = max(6, env_int("BEAT_LEASE_SECONDS", 15))
 # Only for warnings: a schedule finer than this runs late and skips runs, and the form and API say so.
 SCHEDULER_ADDON_INTERVAL = env_int("SCHEDULER_ADDON_INTERVAL", 0)
 DJANGO_CELERY_BEAT_TZ_AWARE = True
+
+# --- Django's Tasks framework (tasks_app/djtasks) -------------------------------------------
+# `@task` functions and `.enqueue()` run on the site's Celery workers, recorded like any task; the
+# queues are the site's short names. Django 6.0+ has `django.tasks`; on 5.2 the django-tasks
+# backport is an app of its own (its checks, and its reset of the backends when a test changes TASKS).
+TASKS = {"default": {"BACKEND": "tasks_app.djtasks.backend.CeleryBackend", "QUEUES": list(QUEUES)}}
+if find_spec("django.tasks") is None:
+    INSTALLED_APPS.append("django_tasks")
 
 # --- Who may do what (tasks_app/access.py, tasks_app/ratelimit.py) ---------------------------
 LOGIN_URL = "login"

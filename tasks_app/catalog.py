@@ -6,6 +6,7 @@ same message everywhere, before anything is sent or saved.
 
 from __future__ import annotations
 
+import functools
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -13,7 +14,8 @@ from functools import cached_property
 
 from django.conf import settings
 
-from tasks_app import tasks
+from tasks_app import reports, tasks
+from tasks_app.djtasks.runner import celery_task_for
 from tasks_app.lib import safe_http
 from tasks_app.validation import TaskInputError, check_json_value, check_text, short_repr
 
@@ -125,6 +127,19 @@ def _check_seconds(arguments: dict) -> tuple[str, str] | None:
     return None
 
 
+def _check_days(arguments: dict) -> tuple[str, str] | None:
+    days = arguments["days"]
+    if not 1 <= days <= reports.SALES_REPORT_MAX_DAYS:
+        return "days", f"Argument 'days' must be from 1 to {reports.SALES_REPORT_MAX_DAYS}, not {days}."
+    return None
+
+
+def django_task(name: str, django_task, **options) -> Entry:
+    """An entry for a django.tasks Task (an `@task` function): Celery knows it by its module path
+    (tasks_app.djtasks.runner), and its queue is the Task's own."""
+    return Entry(name, celery_task_for(django_task), queue=django_task.queue_name, **options)
+
+
 ENTRIES = {
     entry.name: entry
     for entry in (
@@ -133,6 +148,9 @@ ENTRIES = {
         Entry(
             "long_task", tasks.long_task, queue="low", example_args=[10], check=_check_seconds, reports_progress=True
         ),
+        # Written against Django's Tasks framework (tasks_app/reports.py).
+        django_task("sales_report", reports.sales_report, example_kwargs={"days": 3}, check=_check_days),
+        django_task("word_count", reports.word_count, example_args=["one two three"]),
     )
 }
 
@@ -182,9 +200,12 @@ def examples() -> dict:
     }
 
 
+@functools.cache
+def _by_task_name() -> dict[str, Entry]:
+    # Made at first use, not at import: a task's name is read through Celery's proxy, which sets up the app.
+    return {entry.task.name: entry for entry in ENTRIES.values()}
+
+
 def by_task_name(registered_name: str) -> Entry | None:
     """The entry for a Celery task name such as `tasks_app.tasks.echo`, if a person may run it."""
-    for entry in ENTRIES.values():
-        if entry.task.name == registered_name:
-            return entry
-    return None
+    return _by_task_name().get(registered_name)

@@ -81,6 +81,23 @@ class TaskRecord(models.Model):
         cls.objects.using(using).filter(task_id=task_id).exclude(state=status).update(state=status)
 
 
+class TaskAttempts(models.Model):
+    """The runs of one django.tasks task on the workers (tasks_app.djtasks): written as each run
+    starts, so a run after a redelivery or a retry knows its attempt number even when the worker
+    that ran the one before died, and `get_result` lists every worker and every error, not only
+    the last that the result row keeps. Only django.tasks tasks write here: Celery's own do not
+    pay for it."""
+
+    task_id = models.CharField(max_length=255, unique=True)
+    worker_ids = models.JSONField(default=list)  # one per attempt, in order
+    # One per failed attempt: {"exception_class_path": "builtins.ValueError", "traceback": "..."}
+    errors = models.JSONField(default=list)
+    last_attempted_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"{self.task_id}: {len(self.worker_ids)} attempts"
+
+
 class RunLimit(models.Model):
     """How many runs beat sends of a periodic task (`, N times`) before it disables the task.
 

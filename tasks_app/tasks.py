@@ -6,6 +6,7 @@ from celery import shared_task
 from celery.utils.time import get_exponential_backoff_interval
 from django.conf import settings
 
+from tasks_app.djtasks.runner import run_django_task  # noqa: F401  registers it: runs django.tasks tasks
 from tasks_app.lib import safe_http
 from tasks_app.worker import restarts  # noqa: F401  (its signal: a restarted task says so)
 from tasks_app.worker.revocation import SiteTask

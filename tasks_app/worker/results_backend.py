@@ -15,7 +15,8 @@ and STARTED only for a task still running after TASK_STARTED_DELAY seconds (work
 Celery's daily `celery.backend_cleanup` calls `cleanup()`, which in django-celery-results is
 one DELETE of every expired row in one transaction: on a busy site's table, a long lock
 that workers writing results wait behind. Here it deletes in batches, and deletes the site's
-own records of the same tasks with them (or their status pages would say QUEUED for ever).
+own records of the same tasks with them (or their status pages would say QUEUED for ever), and
+the attempts of django.tasks tasks (tasks_app.djtasks).
 """
 
 from datetime import datetime, timedelta
@@ -27,7 +28,7 @@ from django.utils import timezone
 from django_celery_results.backends.database import DatabaseBackend as BaseDatabaseBackend
 from django_celery_results.models import GroupResult, TaskResult
 
-from tasks_app.models import StoredTaskResult, TaskRecord
+from tasks_app.models import StoredTaskResult, TaskAttempts, TaskRecord
 from tasks_app.worker.started import deferred_starts
 
 CLEANUP_BATCH = 5000
@@ -89,6 +90,7 @@ class DatabaseBackend(BaseDatabaseBackend):
         delete_in_batches(TaskResult.objects.filter(date_done__lt=cutoff))
         delete_in_batches(GroupResult.objects.filter(date_done__lt=cutoff))
         delete_in_batches(TaskRecord.objects.filter(created_at__lt=cutoff))
+        delete_in_batches(TaskAttempts.objects.filter(last_attempted_at__lt=cutoff))  # django.tasks runs
 
     def exception_safe_to_retry(self, exc):
         if isinstance(exc, InterfaceError | OperationalError):

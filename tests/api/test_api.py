@@ -24,7 +24,11 @@ def post(client, body, content_type="application/json"):
 @pytest.mark.parametrize(
     ("body", "field", "message"),
     [
-        ({"task": "nope"}, "task", "Unknown task 'nope'; choose one of: echo, fetch_url, long_task."),
+        (
+            {"task": "nope"},
+            "task",
+            "Unknown task 'nope'; choose one of: echo, fetch_url, long_task, sales_report, word_count.",
+        ),
         ({"args": ["x"]}, "task", "The field 'task' is required."),
         ({"task": ["echo"]}, "task", "Unknown task ['echo']"),
         ({"task": "echo", "args": "hello"}, "args", "Args must be a JSON list"),

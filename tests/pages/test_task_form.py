@@ -74,4 +74,8 @@ def test_each_task_is_offered_with_the_first_line_of_its_docstring():
         "echo": "echo — Return the value it was given, unchanged.",
         "fetch_url": "fetch_url — Download a URL and report its status, final URL, content type and size.",
         "long_task": "long_task — Work for a number of seconds, reporting progress as it goes.",
+        # django.tasks @task functions (tasks_app/reports.py), offered alike.
+        "sales_report": "sales_report — Summarize the sales of the last few days (half a second a day) "
+        "and return the report as JSON.",
+        "word_count": "word_count — Count the words and lines of a text.",
     }

@@ -98,7 +98,11 @@ def test_date_filters_are_whole_days_in_the_site_time_zone(client, settings):
     "query, field, message",
     [
         ("state=DONE", "state", "Unknown state 'DONE'; choose one of: QUEUED, STARTED"),
-        ("task=nope", "task", "Unknown task 'nope'; choose one of: echo, fetch_url, long_task."),
+        (
+            "task=nope",
+            "task",
+            "Unknown task 'nope'; choose one of: echo, fetch_url, long_task, sales_report, word_count.",
+        ),
         ("queue=urgent", "queue", "Unknown queue 'urgent'; choose one of: high, default, low."),
         ("date_from=yesterday", "date_from", "The first date must be a date such as 2026-01-31"),
         ("date_from=2026-02-30", "date_from", "The first date must be a date such as 2026-01-31"),

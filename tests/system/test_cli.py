@@ -45,7 +45,10 @@ def run(env, *args, timeout=60) -> subprocess.CompletedProcess:
 @pytest.mark.parametrize(
     "args, message",
     [
-        (["enqueue", "nope"], "task: Unknown task 'nope'; choose one of: echo, fetch_url, long_task."),
+        (
+            ["enqueue", "nope"],
+            "task: Unknown task 'nope'; choose one of: echo, fetch_url, long_task, sales_report, word_count.",
+        ),
         (["enqueue", "echo", "--args", "[1"], "args: Args is not valid JSON (Expecting ',' delimiter"),
         (["enqueue", "echo", "--args", "[1, 2]"], "args: These arguments do not fit echo(value): too many"),
         (["enqueue", "echo", "--args", '{"a": 1}'], "args: Args must be a JSON list, such as [1, 2]."),
