@@ -9,7 +9,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from tasks_app import access, dashboard
+from tasks_app import access, dashboard, monitoring
 from tasks_app.broker import queues
 
 REFRESH_SECONDS = 5
@@ -46,6 +46,7 @@ def purge_confirm(request, queue):
     except Exception as exc:  # the broker, whatever failed: say so instead of a 500
         messages.error(request, f"Could not empty {settings.QUEUES[queue]}: {exc.__class__.__name__}: {exc}")
         return redirect("dashboard")
+    monitoring.refresh_queues()  # the dashboard this redirects to must not still show them waiting
     messages.success(
         request,
         f"Dropped {purged.dropped} task{'' if purged.dropped == 1 else 's'} from {purged.queue}; "

@@ -99,6 +99,18 @@ def test_purge_from_the_page_states_the_count_and_marks_each_dropped_task(own_ap
     assert dashboard(client)["counts"]["hour"]["REVOKED"] == 3
 
 
+def test_the_dashboard_right_after_a_purge_no_longer_shows_the_dropped_tasks(own_app, client, settings):
+    # The snapshot is shared for a while (5 s on the site): the purge itself must refresh it.
+    settings.MONITOR_REFRESH_SECONDS = 300
+    for n in range(2):
+        services.enqueue("echo", [n])
+    assert depths(dashboard(client))["default"] == 2  # taken now, and kept for 300 s
+    page = client.post("/dashboard/queues/default/purge/", follow=True).content.decode()
+    assert "Dropped 2 tasks from" in page
+    assert depths(dashboard(client))["default"] == 0
+    assert dashboard(client)["counts"]["hour"]["QUEUED"] == 0
+
+
 @pytest.mark.parametrize("broker", ["filesystem"], indirect=True)
 def test_a_purge_cut_short_says_more_may_remain(own_app, client, monkeypatch):
     from tasks_app.broker import queues
