@@ -47,7 +47,8 @@
     field("attempt-label").hidden = false;
     field("attempt").hidden = false;
     set("attempt", attempts.attempt + (attempts.max_attempts ? " of " + attempts.max_attempts : "") +
-        (task.state === "RETRY" ? " failed; the next one is waiting" : ""));
+        (task.state === "RETRY" ? " failed; the next one is waiting" : "") +
+        (attempts.not_retried ? ": refused, so not tried again" : ""));
     var list = field("attempt-errors");
     list.replaceChildren();
     attempts.errors.forEach(function (error) {
