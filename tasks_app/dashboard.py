@@ -21,6 +21,7 @@ from tasks_app import access, monitoring
 from tasks_app.beat import heartbeat, lease
 from tasks_app.broker import queues
 from tasks_app.models import BeatHeartbeat, TaskRecord
+from tasks_app.services import lost
 from tasks_app.status import QUEUED, STATES, iso
 
 WINDOWS = {"hour": timedelta(hours=1), "day": timedelta(days=1)}
@@ -92,6 +93,8 @@ class Dashboard:
     counts: dict  # window -> {state: count}
     bars: list
     peak: int  # the chart's scale: the busiest minute's tasks
+    # Records QUEUED in a queue the broker says is empty (services.lost): dropped outside the site?
+    possibly_lost: lost.Suspects | None = None
 
     def as_json(self) -> dict:
         return {
@@ -213,6 +216,7 @@ def collect(viewer) -> Dashboard:
         counts=counts(now),
         bars=bars,
         peak=peak,
+        possibly_lost=lost.suspects(snapshot.queues, snapshot.taken_at),
     )
     return found if access.is_open(viewer) else without_machine_names(found)
 
