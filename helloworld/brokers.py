@@ -42,6 +42,12 @@ KINDS_BY_SCHEME = {
 # stay longer than any task may run or wait (long_task's 600 s, fetch_url's retries), or a task
 # still running would be handed to a second worker. REDIS_VISIBILITY_TIMEOUT overrides it.
 REDIS_VISIBILITY_TIMEOUT = 2 * 60 * 60
+# Flower runs up to eight remote-control broadcasts at once, from threads, and each holds one pooled
+# connection while it waits for a second to publish with: with fewer than nine, every connection is
+# held by a broadcast waiting for another, and Flower hangs (no workers, no answer, deaf to SIGTERM).
+# Celery's CLI tools other than the worker and beat (helloworld/cli.py) use this pool instead of
+# the provider's advice for the site's own processes; CELERY_MONITOR_POOL_LIMIT overrides it.
+MONITOR_POOL_LIMIT = 10
 CERT_REQS = {"none": ssl.CERT_NONE, "optional": ssl.CERT_OPTIONAL, "required": ssl.CERT_REQUIRED}
 
 
@@ -53,6 +59,8 @@ class Broker:
     transport_options: dict = field(default_factory=dict)
     # Celery's own broker settings (CELERY_BROKER_POOL_LIMIT, ...); None keeps Celery's default.
     pool_limit: int | None = None
+    # The pool of Celery's other command-line tools (Flower above all): see MONITOR_POOL_LIMIT.
+    monitor_pool_limit: int | None = None
     heartbeat: float | None = None
     connection_timeout: float | None = None
     use_ssl: dict | None = None
@@ -118,6 +126,7 @@ def rabbitmq(url: str, source: str, environ) -> Broker:
         # Publisher confirms: a publish the broker did not take raises instead of vanishing.
         transport_options={"confirm_publish": True},
         pool_limit=int(env_float("CELERY_BROKER_POOL_LIMIT", 1, environ)),
+        monitor_pool_limit=int(env_float("CELERY_MONITOR_POOL_LIMIT", MONITOR_POOL_LIMIT, environ)),
         heartbeat=env_float("CELERY_BROKER_HEARTBEAT", None, environ) or None,
         connection_timeout=env_float("CELERY_BROKER_CONNECTION_TIMEOUT", 30, environ),
     )
@@ -152,6 +161,7 @@ def redis(url: str, source: str, environ) -> Broker:
             "queue_order_strategy": "priority",
         },
         pool_limit=int(env_float("CELERY_BROKER_POOL_LIMIT", 2, environ)),
+        monitor_pool_limit=int(env_float("CELERY_MONITOR_POOL_LIMIT", MONITOR_POOL_LIMIT, environ)),
         connection_timeout=env_float("CELERY_BROKER_CONNECTION_TIMEOUT", 10, environ),
         use_ssl=use_ssl,
     )

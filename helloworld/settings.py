@@ -191,6 +191,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = BROKER.transport_options
 # Each provider's advice (see helloworld/brokers.py); None keeps Celery's default.
 if BROKER.pool_limit is not None:
     CELERY_BROKER_POOL_LIMIT = BROKER.pool_limit
+# Celery's CLI tools but the worker and beat (Flower, inspect, call) take this instead (helloworld/cli.py).
+MONITOR_BROKER_POOL_LIMIT = BROKER.monitor_pool_limit
 if BROKER.connection_timeout is not None:
     CELERY_BROKER_CONNECTION_TIMEOUT = BROKER.connection_timeout
 if BROKER.kind == "rabbitmq":

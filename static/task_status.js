@@ -52,7 +52,8 @@
     field("attempt").hidden = false;
     set("attempt", attempts.attempt + (attempts.max_attempts ? " of " + attempts.max_attempts : "") +
         (task.state === "RETRY" ? " failed; the next one is waiting" :
-         (!task.finished && attempts.attempt > 1 ? ", running again" : "")));
+         (!task.finished && attempts.attempt > 1 ? ", running again" : "")) +
+        (attempts.not_retried ? ": refused, so not tried again" : ""));
     var list = field("attempt-errors");
     list.replaceChildren();
     attempts.errors.forEach(function (error) {

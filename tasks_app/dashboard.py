@@ -21,6 +21,7 @@ from tasks_app import access, monitoring
 from tasks_app.beat import heartbeat, lease
 from tasks_app.broker import queues
 from tasks_app.models import BeatHeartbeat, TaskRecord
+from tasks_app.services import lost
 from tasks_app.status import QUEUED, STATES, iso
 
 WINDOWS = {"hour": timedelta(hours=1), "day": timedelta(days=1)}
@@ -38,6 +39,8 @@ class SeenBeat:
     last_tick: datetime
     is_leader: bool
     schedule_seen_at: datetime | None
+    last_send_at: datetime | None = None  # the latest periodic task it sent (/metrics reads these two)
+    last_send_lateness: float | None = None
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,8 @@ class Dashboard:
     counts: dict  # window -> {state: count}
     bars: list
     peak: int  # the chart's scale: the busiest minute's tasks
+    # Records QUEUED in a queue the broker says is empty (services.lost): dropped outside the site?
+    possibly_lost: lost.Suspects | None = None
 
     def as_json(self) -> dict:
         return {
@@ -115,7 +120,10 @@ def beat_state() -> Beat:
     live = heartbeat.live_beat()
     holder = lease.leader()
     rows = BeatHeartbeat.objects.filter(last_tick__gte=timezone.now() - timedelta(days=1)).order_by("-last_tick")
-    beats = [SeenBeat(row.node, row.last_tick, row.is_leader, row.schedule_seen_at) for row in rows]
+    beats = [
+        SeenBeat(row.node, row.last_tick, row.is_leader, row.schedule_seen_at, row.last_send_at, row.last_send_lateness)
+        for row in rows
+    ]
     latest_change = PeriodicTasks.last_change()
     seen = None
     leading = next((beat for beat in beats if holder and beat.node == holder.holder), None)
@@ -189,10 +197,13 @@ def chart(now: datetime) -> tuple[list[Bar], int]:
 
 def collect(viewer) -> Dashboard:
     """The dashboard as `viewer` (a user) may see it: see `without_machine_names`."""
+    # The clock is read after the snapshot (which this request may refresh) and beat's state, so that
+    # "As of" is never earlier than the check, a worker's last answer or a beat's tick it shows.
+    snapshot = monitoring.current()
+    beat = beat_state()
     now = timezone.now()
     kind = queues.broker_kind()
     bars, peak = chart(now)
-    snapshot = monitoring.current()
     found = Dashboard(
         generated_at=now,
         broker_kind=kind,
@@ -201,10 +212,11 @@ def collect(viewer) -> Dashboard:
         queues=snapshot.queues,
         age_known=queues.age_known(kind),
         workers=snapshot.workers,
-        beat=beat_state(),
+        beat=beat,
         counts=counts(now),
         bars=bars,
         peak=peak,
+        possibly_lost=lost.suspects(snapshot.queues, snapshot.taken_at),
     )
     return found if access.is_open(viewer) else without_machine_names(found)
 

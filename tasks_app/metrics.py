@@ -9,8 +9,10 @@ Cheap at any table size: task counts are over the last hour only (by date_done a
 both indexed, with no per-row join), the same window the dashboard shows, so a scrape reads the
 hour's rows and never the whole table; queues and workers come from tasks_app.monitoring's shared snapshot (at most
 MONITOR_REFRESH_SECONDS old, never a broadcast of a scrape's own). Because the counts are over a
-sliding window they go down as well as up: they are gauges (and the runtime histogram a gauge
-histogram), not counters, so use them as they are, not through rate().
+sliding window they go down as well as up: they are gauges, not counters, so use them as they are, not
+through rate(). The runtime histogram is typed a histogram, not a gauge histogram, so that it exports
+the `_count` and `_sum` that dashboards and histogram_quantile() look for (a gauge histogram's are
+`_gcount` and `_gsum`); it is windowed all the same: read it as it is, not through rate().
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from datetime import timedelta
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Sum
 from django.utils import timezone
 from django_celery_results.models import TaskResult
-from prometheus_client.core import GaugeHistogramMetricFamily, GaugeMetricFamily
+from prometheus_client.core import GaugeMetricFamily, HistogramMetricFamily
 from prometheus_client.registry import Collector
 
 from tasks_app import catalog, dashboard, monitoring
@@ -37,19 +39,34 @@ class SiteCollector(Collector):
     """Every metric of the site, gathered per scrape (see the module's docstring)."""
 
     def collect(self):
+        # One clock, read after the snapshot (which a scrape may refresh) and beat's state: an age
+        # measured from a clock read before them came out negative (-1.2 s after each refresh).
+        snapshot = monitoring.current()
+        beat = dashboard.beat_state()
         now = timezone.now()
         since = now - WINDOW
         yield tasks_by_state(since)
         yield tasks_sent(since)
         yield runtime_histogram(now - RUNTIME_WINDOW)
         yield retries(since)
-        snapshot = monitoring.current()
         yield from broker_metrics(snapshot, now)
-        yield from beat_metrics(now)
+        yield from beat_metrics(beat, now)
 
 
 def _gauge(name: str, documentation: str, labels=()) -> GaugeMetricFamily:
     return GaugeMetricFamily(f"{PREFIX}_{name}", documentation, labels=list(labels))
+
+
+def _age(now, then) -> float:
+    """Seconds from `then` to `now`, never below zero: beats on other hosts write their own clocks,
+    which NTP keeps within a fraction of a second of ours but not always behind it."""
+    return max(0.0, (now - then).total_seconds())
+
+
+def _host(node: str) -> str:
+    """A beat's node without its process id ("web.1:4242" -> "web.1"): a label that changed with
+    every restart started a new series each time. The dyno name (or host) is what stays."""
+    return node.rpartition(":")[0] or node
 
 
 def _celery_name(short_name: str) -> str:
@@ -97,11 +114,11 @@ def tasks_sent(since) -> GaugeMetricFamily:
     return family
 
 
-def runtime_histogram(since) -> GaugeHistogramMetricFamily:
+def runtime_histogram(since) -> HistogramMetricFamily:
     """Run time (date_started to date_done) of the tasks finished in the last RUNTIME_WINDOW, by task:
     one query, each bucket a conditional count. A shorter window than the counts', as each row costs
     a subtraction and a comparison per bucket: five minutes of tasks describe run times well enough."""
-    family = GaugeHistogramMetricFamily(
+    family = HistogramMetricFamily(
         f"{PREFIX}_task_runtime_seconds",
         "Run time of the tasks finished (SUCCESS, FAILURE, REVOKED) in the last five minutes, by task",
         labels=["task"],
@@ -137,7 +154,7 @@ def broker_metrics(snapshot: monitoring.Snapshot, now):
     yield up
     age = _gauge("monitor_snapshot_age_seconds", "How old the broker and worker figures below are")
     if snapshot.known:
-        age.add_metric([], (now - snapshot.taken_at).total_seconds())
+        age.add_metric([], _age(now, snapshot.taken_at))
     yield age
     waiting = _gauge(
         "queue_waiting_tasks", "Tasks waiting in each queue (absent when the broker cannot be asked)", ["queue"]
@@ -166,18 +183,17 @@ def broker_metrics(snapshot: monitoring.Snapshot, now):
     yield running
 
 
-def beat_metrics(now):
-    state = dashboard.beat_state()
+def beat_metrics(state: dashboard.Beat, now):
     alive = _gauge("beat_up", "1 when a beat ticked within the last 15 s")
     alive.add_metric([], 1 if state.alive else 0)
     yield alive
     since_tick = _gauge("beat_seconds_since_tick", "Seconds since any beat last ticked (absent: none in a day)")
     if state.last_tick is not None:
-        since_tick.add_metric([], (now - state.last_tick).total_seconds())
+        since_tick.add_metric([], _age(now, state.last_tick))
     yield since_tick
     leader = _gauge("beat_leader", "1 for the beat that holds the lease and sends the periodic tasks", ["node"])
     if state.leader:
-        leader.add_metric([state.leader], 1)
+        leader.add_metric([_host(state.leader)], 1)
     yield leader
     sends = [beat for beat in state.beats if beat.last_send_at is not None]
     latest = max(sends, key=lambda beat: beat.last_send_at, default=None)
@@ -188,8 +204,8 @@ def beat_metrics(now):
     )
     since_send = _gauge("beat_seconds_since_last_send", "Seconds since beat last sent a periodic task", ["node"])
     if latest is not None:
-        lateness.add_metric([latest.node], latest.last_send_lateness or 0.0)
-        since_send.add_metric([latest.node], (now - latest.last_send_at).total_seconds())
+        lateness.add_metric([_host(latest.node)], latest.last_send_lateness or 0.0)
+        since_send.add_metric([_host(latest.node)], _age(now, latest.last_send_at))
     yield from (lateness, since_send)
     stale = _gauge("beat_schedule_stale", "1 when the leader has not loaded the latest periodic task change yet")
     if state.seen_latest_change is not None:

@@ -180,6 +180,8 @@ def _attempts(row: TaskResult | None) -> dict | None:
     return {
         "attempt": meta["attempt"],
         "max_attempts": meta.get("max_attempts"),
+        # Refused (the URL or its address), so not tried again whatever FETCH_URL_MAX_RETRIES allows.
+        "not_retried": bool(meta.get("not_retried")),
         "errors": [str(error) for error in errors] if isinstance(errors, list) else [],
     }
 

@@ -58,6 +58,10 @@ def fetch_url(self, url: str) -> dict:
                 "meta": {"attempt": attempt + 1, "max_attempts": max_attempts, "errors": errors},
             },
         ) from exc
+    except safe_http.FetchError as exc:
+        # A refusal is refused again on every attempt: this one is the last, and the page says so.
+        self.request.meta = {"attempt": attempt, "max_attempts": attempt, "errors": errors, "not_retried": True}
+        raise safe_http.FetchError(safe_http.explained(exc)) from None
     return summary.as_dict()
 
 

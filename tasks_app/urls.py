@@ -21,6 +21,7 @@ urlpatterns = [
     path("periodic/<int:pk>/<str:action>/", periodic.periodic_confirm, name="periodic-confirm"),
     path("dashboard/", dashboard.dashboard_page, name="dashboard"),
     path("dashboard/queues/<str:queue>/purge/", dashboard.purge_confirm, name="dashboard-purge"),
+    path("dashboard/lost/", dashboard.lost_confirm, name="dashboard-lost"),
     path("metrics", metrics, name="metrics"),
     path("api/", api_docs.page, name="api-docs"),
     path("api/explorer/", api_docs.explorer, name="api-explorer"),

@@ -35,6 +35,7 @@ from http.cookies import CookieError, SimpleCookie
 from urllib.parse import urljoin
 
 import requests.certs
+from django.conf import settings
 from urllib3 import HTTPHeaderDict
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.exceptions import HTTPError as Urllib3Error
@@ -59,6 +60,25 @@ CREDENTIAL_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie"
 
 class FetchError(Exception):
     """A URL that was refused or could not be fetched; the message says which and why."""
+
+
+class AddressRefused(FetchError):
+    """The URL's address is one the site never fetches (loopback, private, link-local...): refused
+    again on every attempt, unless FETCH_URL_ALLOWED_NETWORKS allows its network."""
+
+
+# In local mode a refused address is most often one's own development server: say how to allow it.
+LOCAL_HINT = (
+    " To fetch a server on this machine or your network in local development, allow its network: "
+    "FETCH_URL_ALLOWED_NETWORKS=127.0.0.0/8,::1/128 (or your LAN's, such as 192.168.0.0/16)."
+)
+
+
+def explained(exc: FetchError) -> str:
+    """The refusal as a person should read it: in local mode an address refusal names the setting."""
+    if isinstance(exc, AddressRefused) and settings.LOCAL_MODE:
+        return f"{exc}{LOCAL_HINT}"
+    return str(exc)
 
 
 class NetworkError(FetchError):
@@ -177,8 +197,8 @@ def _parse(url: str, allowed: list, redirected_from: str | None = None) -> _Targ
     url = url.strip()
     shown = f"{url} (redirected from {redirected_from})" if redirected_from else url
 
-    def refuse(reason: str) -> FetchError:
-        return FetchError(f"Refused {shown}: {reason}")
+    def refuse(reason: str, error=FetchError) -> FetchError:
+        return error(f"Refused {shown}: {reason}")
 
     try:
         parts = parse_url(url)  # the one parser: no other one gets a chance to read the URL differently
@@ -199,12 +219,14 @@ def _parse(url: str, allowed: list, redirected_from: str | None = None) -> _Targ
         if reason:
             spelled = host.strip("[]")
             if address.version == 6 or spelled == str(address):
-                raise refuse(f"{spelled} is {reason}.")
-            raise refuse(f"{spelled} is {address}, {reason}.")  # show what 0x7f.1 and the like really are
+                raise refuse(f"{spelled} is {reason}.", AddressRefused)
+            raise refuse(
+                f"{spelled} is {address}, {reason}.", AddressRefused
+            )  # show what 0x7f.1 and the like really are
     elif addresses.is_loopback_name(host) and not any(
         addresses.refusal(ip, allowed) is None for ip in addresses.LOOPBACK_ADDRESSES
     ):
-        raise refuse(f"{host.rstrip('.')} is a loopback host name: it means this machine.")
+        raise refuse(f"{host.rstrip('.')} is a loopback host name: it means this machine.", AddressRefused)
     return _Target(url, parts.scheme, host, parts.port or DEFAULT_PORTS[parts.scheme], parts.request_uri, address)
 
 
@@ -225,7 +247,7 @@ def _resolve(target: _Target, allowed: list) -> IPAddress:
     for address in resolved:
         reason = addresses.refusal(address, allowed)
         if reason:
-            raise FetchError(f"Refused {target.url}: {target.host} resolves to {address}, {reason}.")
+            raise AddressRefused(f"Refused {target.url}: {target.host} resolves to {address}, {reason}.")
     return resolved[0]
 
 

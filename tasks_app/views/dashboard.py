@@ -9,8 +9,9 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from tasks_app import access, dashboard
+from tasks_app import access, dashboard, monitoring
 from tasks_app.broker import queues
+from tasks_app.services import lost
 
 REFRESH_SECONDS = 5
 
@@ -46,6 +47,7 @@ def purge_confirm(request, queue):
     except Exception as exc:  # the broker, whatever failed: say so instead of a 500
         messages.error(request, f"Could not empty {settings.QUEUES[queue]}: {exc.__class__.__name__}: {exc}")
         return redirect("dashboard")
+    monitoring.refresh_queues()  # the dashboard this redirects to must not still show them waiting
     messages.success(
         request,
         f"Dropped {purged.dropped} task{'' if purged.dropped == 1 else 's'} from {purged.queue}; "
@@ -57,4 +59,24 @@ def purge_confirm(request, queue):
             f"{purged.queue} may hold more tasks: one purge stops after {queues.PURGE_LIMIT} tasks or "
             f"{queues.PURGE_SECONDS:g} seconds. Empty it again to drop the rest.",
         )
+    return redirect("dashboard")
+
+
+@access.staff_required
+@require_http_methods(["GET", "POST"])
+def lost_confirm(request):
+    """Mark lost the tasks recorded as queued that the broker no longer holds (services.lost)."""
+    if request.method == "GET":
+        found = dashboard.collect(request.user).possibly_lost
+        return render(request, "tasks_app/dashboard_lost_confirm.html", {"lost": found, "grace": lost.GRACE})
+    try:
+        marked = lost.mark_lost(by=_who(request))
+    except Exception as exc:  # the broker, whatever failed: say so instead of a 500
+        messages.error(request, f"Could not check the queues: {access.error_text(exc, request.user)}")
+        return redirect("dashboard")
+    messages.success(
+        request,
+        f"Marked {marked} task{'' if marked == 1 else 's'} lost; each one's status page says why, "
+        "and Retry all failed can send them again.",
+    )
     return redirect("dashboard")

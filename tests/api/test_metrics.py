@@ -117,7 +117,8 @@ def test_a_running_beat_shows_as_up_leading_and_its_sends_as_on_time(client, cel
     value = {name: family.samples[0] for name, family in families.items() if name.startswith("helloworld_beat")}
     assert value["helloworld_beat_up"].value == 1
     assert value["helloworld_beat_seconds_since_tick"].value < 15
-    assert value["helloworld_beat_leader"].labels["node"] == BeatHeartbeat.objects.get(is_leader=True).node
+    host, _, _pid = BeatHeartbeat.objects.get(is_leader=True).node.rpartition(":")
+    assert value["helloworld_beat_leader"].labels["node"] == host
     # Sent within a tick of its due time: beat sleeps at most until the next due entry.
     assert 0 <= value["helloworld_beat_last_send_lateness_seconds"].value < 2
     assert value["helloworld_beat_seconds_since_last_send"].value < 10

@@ -88,3 +88,11 @@ def test_rabbitmq_gets_cloudamqps_advice_and_publisher_confirms(tmp_path):
 def test_rediss_certificate_checks(tmp_path, environ, expected):
     assert brokers.from_environ(environ, tmp_path).use_ssl == {"ssl_cert_reqs": expected}
     assert brokers.from_environ({"REDIS_URL": "redis://h:6379"}, tmp_path).use_ssl is None
+
+
+@pytest.mark.parametrize("url", ["redis://h:6379", "amqp://u:p@h/vh"])
+def test_celerys_other_tools_get_a_pool_that_concurrent_broadcasts_cannot_exhaust(tmp_path, url):
+    # Flower's eight concurrent broadcasts each hold one pooled connection and wait for a second.
+    assert brokers.from_environ({"CELERY_BROKER_URL": url}, tmp_path).monitor_pool_limit == 10
+    environ = {"CELERY_BROKER_URL": url, "CELERY_MONITOR_POOL_LIMIT": "20"}
+    assert brokers.from_environ(environ, tmp_path).monitor_pool_limit == 20

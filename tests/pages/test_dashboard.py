@@ -4,6 +4,7 @@ them and is listed, then gone; purge from the page; beat; counts; who may see an
 import re
 import signal
 import urllib.request
+from datetime import timedelta
 
 import pytest
 from celery.worker import state as worker_state
@@ -97,6 +98,54 @@ def test_purge_from_the_page_states_the_count_and_marks_each_dropped_task(own_ap
     assert status.get(kept).state == "QUEUED"
     assert depths(dashboard(client)) == {"high": 0, "default": 0, "low": 1}
     assert dashboard(client)["counts"]["hour"]["REVOKED"] == 3
+
+
+def test_the_dashboard_right_after_a_purge_no_longer_shows_the_dropped_tasks(own_app, client, settings):
+    # The snapshot is shared for a while (5 s on the site): the purge itself must refresh it.
+    settings.MONITOR_REFRESH_SECONDS = 300
+    for n in range(2):
+        services.enqueue("echo", [n])
+    assert depths(dashboard(client))["default"] == 2  # taken now, and kept for 300 s
+    page = client.post("/dashboard/queues/default/purge/", follow=True).content.decode()
+    assert "Dropped 2 tasks from" in page
+    assert depths(dashboard(client))["default"] == 0
+    assert dashboard(client)["counts"]["hour"]["QUEUED"] == 0
+
+
+def test_tasks_dropped_by_celerys_own_purge_are_noticed_and_staff_mark_them_lost(own_app, client, monkeypatch):
+    from tasks_app.services import lost
+
+    monkeypatch.setattr(lost, "GRACE", timedelta(0))  # no waiting out the grace period
+    dropped = [services.enqueue("echo", [n]).task_id for n in range(2)]
+    assert own_app.control.purge() == 2  # what `celery purge` does: the records never hear of it
+
+    page = client.get("/dashboard/").content.decode()
+    assert re.search(
+        r"<strong>2 tasks</strong> recorded as waiting in\s*<span class=\"mono\">[^<]+\.default</span>", page
+    )
+    assert "Mark them lost" in page
+    confirm = client.get("/dashboard/lost/").content.decode()
+    assert "<strong>2 tasks</strong>" in confirm
+    response = client.post("/dashboard/lost/", follow=True)
+    assert "Marked 2 tasks lost" in response.content.decode()
+
+    for task_id in dropped:
+        task = client.get(f"/api/tasks/{task_id}/").json()
+        assert task["state"] == "FAILURE" and task["error"].startswith("TaskLost: Lost: queue ")
+        assert "marked lost by the local user" in client.get(f"/tasks/{task_id}/").content.decode()
+    assert dashboard(client)["counts"]["hour"]["QUEUED"] == 0
+    assert "recorded as waiting in" not in client.get("/dashboard/").content.decode()
+
+
+@pytest.mark.parametrize("broker", ["filesystem"], indirect=True)
+def test_tasks_still_in_their_queue_are_not_suspected(own_app, client, monkeypatch):
+    from tasks_app.services import lost
+
+    monkeypatch.setattr(lost, "GRACE", timedelta(0))
+    services.enqueue("echo", ["waiting"])
+    assert "recorded as waiting in" not in client.get("/dashboard/").content.decode()
+    client.post("/dashboard/lost/")
+    assert dashboard(client)["counts"]["hour"]["QUEUED"] == 1
 
 
 @pytest.mark.parametrize("broker", ["filesystem"], indirect=True)
@@ -209,6 +258,8 @@ def test_users_see_the_dashboard_but_only_staff_may_empty_a_queue(production, cl
     assert page.status_code == 200 and b"Empty" not in page.content
     assert client.get("/dashboard/queues/default/purge/").status_code == 403
     assert client.post("/dashboard/queues/default/purge/").status_code == 403
+    assert client.get("/dashboard/lost/").status_code == 403
+    assert client.post("/dashboard/lost/").status_code == 403
 
 
 def test_staff_get_a_confirmation_and_the_purge_needs_csrf(production, db):
@@ -219,6 +270,7 @@ def test_staff_get_a_confirmation_and_the_purge_needs_csrf(production, db):
     assert client.get("/dashboard/queues/default/purge/").status_code == 200
     assert client.post("/dashboard/queues/default/purge/").status_code == 403  # no CSRF token
     assert client.get("/dashboard/queues/default/purge/?anything=1").status_code == 200
+    assert client.post("/dashboard/lost/").status_code == 403  # no CSRF token
 
 
 @pytest.mark.slow

@@ -1,6 +1,8 @@
 """A phone in a browser (390 px wide, as an iPhone 12 to 15): no page scrolls sideways, and the
 dashboard refreshing itself leaves the keyboard focus where it was."""
 
+import json
+
 import pytest
 from django.conf import settings
 
@@ -42,3 +44,24 @@ def test_the_dashboard_keeps_the_keyboard_focus_across_refreshes(page, live_serv
         before = page.evaluate(refreshed)
         page.wait_for_function(f"() => {refreshed} !== {before!r}", timeout=15_000)
     assert page.evaluate("document.activeElement === window.focused && document.body.contains(window.focused)")
+
+
+def test_a_failed_tasks_error_wraps_on_a_phone_instead_of_scrolling(page, live_server, broker, transactional_db):
+    from django_celery_results.models import TaskResult
+
+    from tasks_app.models import TaskRecord
+
+    reason = "Refused http://127.0.0.1:9/: 127.0.0.1 is a loopback address. " + "More words. " * 20
+    TaskRecord.objects.create(task_id="phone-error", task_name="fetch_url", args=["http://127.0.0.1:9/"], queue="q")
+    TaskResult.objects.create(
+        task_id="phone-error",
+        task_name="tasks_app.tasks.fetch_url",
+        status="FAILURE",
+        result=json.dumps({"exc_type": "FetchError", "exc_message": [reason]}),
+    )
+    page.set_viewport_size(PHONE)
+    page.goto(live_server.url + "/tasks/phone-error/")
+    error = page.locator("[data-field=error]")
+    assert error.is_visible()
+    # Every word of the reason on screen: the box is no wider than it shows (no sideways scroller).
+    assert error.evaluate("e => e.scrollWidth <= e.clientWidth"), error.evaluate("e => [e.scrollWidth, e.clientWidth]")

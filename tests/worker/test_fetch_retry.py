@@ -71,6 +71,20 @@ def test_a_refused_address_fails_at_once_without_retrying(client, celery_worker,
     assert found.state == "FAILURE"
     assert found.error.startswith("FetchError: Refused http://127.0.0.1:9/")
     assert found.attempts["attempt"] == 1 and found.attempts["errors"] == []
+    # It says it is not tried again, not "Attempt 1 of 6" (issue 25, item 11).
+    assert found.attempts["max_attempts"] == 1 and found.attempts["not_retried"] is True
+    html = client.get(f"/tasks/{task_id}/").content.decode()
+    assert '<dd data-field="attempt">1 of 1: refused, so not tried again</dd>' in html
+    # In local mode (the tests'), the refusal names the setting that allows one's own server.
+    assert "FETCH_URL_ALLOWED_NETWORKS=127.0.0.0/8" in found.error
+
+
+def test_in_production_a_refusal_does_not_suggest_opening_the_network(client, celery_worker, settings):
+    settings.LOCAL_MODE = False
+    task_id = tasks.fetch_url.apply_async(["http://127.0.0.1:9/"]).id
+    found = wait_for(lambda: (s := status.get(task_id)) and s.finished and s, timeout=20, message="fetch_url to fail")
+    assert found.error.startswith("FetchError: Refused http://127.0.0.1:9/")
+    assert "FETCH_URL_ALLOWED_NETWORKS" not in found.error and found.attempts["not_retried"] is True
 
 
 @pytest.mark.slow
