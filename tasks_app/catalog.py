@@ -113,7 +113,7 @@ def _check_url(arguments: dict) -> tuple[str, str] | None:
     try:
         safe_http.check_url(arguments["url"])
     except safe_http.FetchError as exc:
-        return "url", safe_http.explained(exc)
+        return "url", safe_http.explained(exc, settings.LOCAL_MODE)
     return None
 
 

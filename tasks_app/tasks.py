@@ -61,7 +61,7 @@ def fetch_url(self, url: str) -> dict:
     except safe_http.FetchError as exc:
         # A refusal is refused again on every attempt: this one is the last, and the page says so.
         self.request.meta = {"attempt": attempt, "max_attempts": attempt, "errors": errors, "not_retried": True}
-        raise safe_http.FetchError(safe_http.explained(exc)) from None
+        raise safe_http.FetchError(safe_http.explained(exc, settings.LOCAL_MODE)) from None
     return summary.as_dict()
 
 

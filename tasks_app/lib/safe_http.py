@@ -35,7 +35,6 @@ from http.cookies import CookieError, SimpleCookie
 from urllib.parse import urljoin
 
 import requests.certs
-from django.conf import settings
 from urllib3 import HTTPHeaderDict
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.exceptions import HTTPError as Urllib3Error
@@ -66,19 +65,16 @@ class AddressRefused(FetchError):
     """The URL's address is one the site never fetches (loopback, private, link-local...): refused
     again on every attempt, unless FETCH_URL_ALLOWED_NETWORKS allows its network."""
 
+    # In local mode it is most often one's own development server: say how to allow it.
+    LOCAL_HINT = (
+        " To fetch a server on this machine or your network in local development, allow its network: "
+        "FETCH_URL_ALLOWED_NETWORKS=127.0.0.0/8,::1/128 (or your LAN's, such as 192.168.0.0/16)."
+    )
 
-# In local mode a refused address is most often one's own development server: say how to allow it.
-LOCAL_HINT = (
-    " To fetch a server on this machine or your network in local development, allow its network: "
-    "FETCH_URL_ALLOWED_NETWORKS=127.0.0.0/8,::1/128 (or your LAN's, such as 192.168.0.0/16)."
-)
 
-
-def explained(exc: FetchError) -> str:
+def explained(exc: FetchError, local_mode: bool) -> str:
     """The refusal as a person should read it: in local mode an address refusal names the setting."""
-    if isinstance(exc, AddressRefused) and settings.LOCAL_MODE:
-        return f"{exc}{LOCAL_HINT}"
-    return str(exc)
+    return f"{exc}{AddressRefused.LOCAL_HINT}" if isinstance(exc, AddressRefused) and local_mode else str(exc)
 
 
 class NetworkError(FetchError):
@@ -220,9 +216,8 @@ def _parse(url: str, allowed: list, redirected_from: str | None = None) -> _Targ
             spelled = host.strip("[]")
             if address.version == 6 or spelled == str(address):
                 raise refuse(f"{spelled} is {reason}.", AddressRefused)
-            raise refuse(
-                f"{spelled} is {address}, {reason}.", AddressRefused
-            )  # show what 0x7f.1 and the like really are
+            # Show what 0x7f.1 and the like really are.
+            raise refuse(f"{spelled} is {address}, {reason}.", AddressRefused)
     elif addresses.is_loopback_name(host) and not any(
         addresses.refusal(ip, allowed) is None for ip in addresses.LOOPBACK_ADDRESSES
     ):
