@@ -17,7 +17,7 @@ import subprocess
 import sys
 import time
 
-from bench import env
+from bench import bench_pages, env
 from bench.harness import Report, say
 
 DJANGO = "django.tasks .enqueue()"
@@ -64,20 +64,8 @@ print(json.dumps(1000 * statistics.median(seconds)))
 
 
 def seed(database_url: str, rows: int) -> float:
-    import psycopg
-
-    started = time.monotonic()
-    with psycopg.connect(database_url, autocommit=True) as conn:
-        conn.execute("TRUNCATE tasks_app_taskrecord, django_celery_results_taskresult, tasks_app_taskattempts")
-        step = 200_000
-        for first in range(1, rows + 1, step):
-            last = min(rows, first + step - 1)
-            with conn.transaction():
-                for statement in SEED_SQL:
-                    conn.execute(statement, {"first": first, "last": last, "queue": f"{env.PREFIX}.default"})
-        for table in ("tasks_app_taskrecord", "django_celery_results_taskresult", "tasks_app_taskattempts"):
-            conn.execute(f"VACUUM ANALYZE {table}")
-    return time.monotonic() - started
+    """The pages benchmark's seeding, with the attempts table the django.tasks results read too."""
+    return bench_pages.seed(database_url, rows, SEED_SQL, (*bench_pages.SEEDED_TABLES, "tasks_app_taskattempts"))
 
 
 def p50_get_result(database_url: str, rows: int, count: int) -> float:

@@ -60,6 +60,42 @@ def post(base: str, path: str, body, connection: http.client.HTTPConnection | No
             connection.close()
 
 
+def single_posts(base: str, count: int, clients: int, kept_alive: bool) -> list[float]:
+    """`count` single `POST /api/tasks/` from `clients` threads, each on a new connection or on one
+    kept alive per client (as the platform's router sends them); each one's seconds. Any POST not
+    accepted (202) fails the run."""
+    latencies: list[float] = []
+    failures: list[str] = []
+    lock = threading.Lock()
+    remaining = iter(range(count))
+
+    def client():
+        connection = connect(base) if kept_alive else None
+        try:
+            while True:
+                with lock:
+                    if next(remaining, None) is None:
+                        return
+                started = time.perf_counter()
+                status, answer = post(base, "/api/tasks/", {"task": "echo", "args": ["hello"]}, connection)
+                with lock:
+                    latencies.append(time.perf_counter() - started)
+                    if status != 202:
+                        failures.append(f"{status} {str(answer)[:100]}")
+        finally:
+            if connection is not None:
+                connection.close()
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if failures:
+        raise RuntimeError(f"{len(failures)} single POSTs failed, e.g. {failures[0]}")
+    return latencies
+
+
 class RawClient:
     """The broker's own client sending copies of a real Celery `echo` message to a queue of its own."""
 
@@ -218,40 +254,9 @@ def run_broker(broker: str, sizes: dict, rounds: int, clients: int, batch: int, 
                 timed(BULK, sizes["bulk"], send_all)
 
             def run_single(name: str = SINGLE, kept_alive: bool = False):
-                count = sizes["single"]
-                latencies: list[float] = []
-                failures: list[str] = []
-                lock = threading.Lock()
-                counter = iter(range(count))
-
-                def client():
-                    connection = connect(base) if kept_alive else None
-                    try:
-                        while True:
-                            with lock:
-                                if next(counter, None) is None:
-                                    return
-                            started = time.perf_counter()
-                            status, answer = post(base, "/api/tasks/", {"task": "echo", "args": ["hello"]}, connection)
-                            elapsed = time.perf_counter() - started
-                            with lock:
-                                latencies.append(elapsed)
-                                if status != 202:
-                                    failures.append(f"{status} {str(answer)[:100]}")
-                    finally:
-                        if connection is not None:
-                            connection.close()
-
-                threads = [threading.Thread(target=client) for _ in range(clients)]
                 started = time.perf_counter()
-                for thread in threads:
-                    thread.start()
-                for thread in threads:
-                    thread.join()
-                seconds = time.perf_counter() - started
-                if failures:
-                    raise RuntimeError(f"{len(failures)} single POSTs failed, e.g. {failures[0]}")
-                rate.add(name, count / seconds)
+                latencies = single_posts(base, sizes["single"], clients, kept_alive)
+                rate.add(name, sizes["single"] / (time.perf_counter() - started))
                 latency50.add(name, 1000 * percentile(latencies, 0.50))
                 latency99.add(name, 1000 * percentile(latencies, 0.99))
 

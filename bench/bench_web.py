@@ -15,11 +15,10 @@ of the server's processes per silent connection (KiB).
 from __future__ import annotations
 
 import os
-import threading
 import time
 
 from bench import env
-from bench.bench_enqueue import connect, post
+from bench.bench_enqueue import single_posts
 from bench.harness import Report, interleave, percentile, say
 from tests.support import slow_clients
 from tests.support.processes import BIN, free_port
@@ -46,36 +45,6 @@ def start_gunicorn() -> tuple[object, str]:
         lambda: env.http_status(f"{base}/api/tasks/not-a-task/") == 404, 60, message="gunicorn", process=process
     )
     return process, base
-
-
-def single_posts(base: str, count: int, clients: int, kept_alive: bool) -> list[float]:
-    latencies: list[float] = []
-    lock = threading.Lock()
-    remaining = iter(range(count))
-
-    def client():
-        connection = connect(base) if kept_alive else None
-        try:
-            while True:
-                with lock:
-                    if next(remaining, None) is None:
-                        return
-                started = time.perf_counter()
-                status, answer = post(base, "/api/tasks/", {"task": "echo", "args": ["hello"]}, connection)
-                if status != 202:
-                    raise RuntimeError(f"POST /api/tasks/ answered {status}: {answer}")
-                with lock:
-                    latencies.append(time.perf_counter() - started)
-        finally:
-            if connection is not None:
-                connection.close()
-
-    threads = [threading.Thread(target=client) for _ in range(clients)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return latencies
 
 
 def server_pids(process) -> list[int]:
