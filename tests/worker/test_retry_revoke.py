@@ -386,10 +386,12 @@ def test_terminate_kills_a_running_task_in_a_prefork_worker_started_as_the_procf
             assert progress_of(database_url, task_id) == before
             assert not re.search(rf"long_task\[{task_id}\] succeeded", worker.log)
         else:
-            # The pool process shrugs the signal off: the task goes on reporting progress.
+            # The pool process shrugs the signal off: the task runs to its end, and its success
+            # replaces the REVOKED that the terminate request wrote (a late PROGRESS may not).
             wait_for(
-                lambda: processes.task_state(database_url, task_id) == "PROGRESS",
-                timeout=15,
-                message="the task, not terminated, to report progress again",
+                lambda: re.search(rf"long_task\[{task_id}\] succeeded", worker.log),
+                timeout=40,
+                message="the task, not terminated, to run to its end",
             )
+            wait_for(lambda: processes.task_state(database_url, task_id) == "SUCCESS", timeout=10, message="SUCCESS")
         worker.stop(within=40)
