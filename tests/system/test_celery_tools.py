@@ -10,6 +10,7 @@ import json
 import re
 import signal
 import subprocess
+import sys
 import urllib.request
 import uuid
 
@@ -37,16 +38,11 @@ def site(request, tmp_path_factory):
     )
     env = processes.site_env(tmp_path, DATABASE_URL=database_url, **broker)
     processes.release(env)
-    worker_command = [
-        *CELERY,
-        "worker",
-        "--loglevel",
-        "INFO",
-        "--concurrency",
-        "2",
-        "--hostname",
-        f"tools-{uuid.uuid4().hex[:6]}@%h",
-    ]
+    # The worker as the Procfile runs it (REMAP_SIGTERM=SIGQUIT): a plain `celery worker`, whose pool
+    # processes die of the SIGTERM sent to the whole group, once hung its stop under load.
+    name = f"tools-{uuid.uuid4().hex[:6]}@%h"
+    worker_command = [sys.executable, "-m", "helloworld.worker", "--concurrency", "2", "--hostname", name]
+    env = {**env, "REMAP_SIGTERM": "SIGQUIT"}
     with processes.started(worker_command, env, tmp_path / "worker.log") as worker:
         wait_for(lambda: "ready." in worker.log, timeout=60, message="the worker to be ready", process=worker)
         yield env, worker, database_url
