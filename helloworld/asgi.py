@@ -12,7 +12,8 @@ Here no Django thread ever waits on a socket:
 
 Why not Django's own ASGI handler: it runs each request in a new thread, so a connection kept per
 thread (CONN_MAX_AGE) is never reused, and with its per-request thread hops a single POST took about
-twice as long as under gunicorn (bench/bench_web.py measured both). A fixed pool of threads, each
+twice as long as under gunicorn (12-24 ms against 7-11 ms, with bench/bench_web.py's single-POST loop,
+even with psycopg's connection pool). A fixed pool of threads, each
 keeping its database connection, costs what gunicorn's gthread worker did. asgiref's WsgiToAsgi
 (whose environ and start_response this reuses) runs every request on one thread, hence the pool.
 """
