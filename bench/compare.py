@@ -29,6 +29,7 @@ from bench import env
 from bench.harness import Report, interleave, say
 
 BARE = "bare Celery app"
+FLOOR = "floor (late ack, prefetch 1, one INSERT)"
 
 
 @dataclass
@@ -71,6 +72,8 @@ def run(contenders: list[Contender], tasks: int, rounds: int) -> Report:
     from celery import Celery
     from django_celery_results.models import TaskResult
 
+    from tasks_app.models import TaskRecord
+
     report = Report(
         "compare",
         "Site workers side by side: one worker each, concurrency 2, draining echo tasks on Redis",
@@ -103,6 +106,21 @@ def run(contenders: list[Contender], tasks: int, rounds: int) -> Report:
             [str(env.BIN / "celery"), "-A", "bench.bare_app", "worker", "-c", "2", "-Q", bare_queue, "-l", "WARNING"],
             {**env.site_environ("redis"), "BENCH_BARE_BROKER": env.REDIS_URL, "BENCH_BARE_QUEUE": bare_queue},
         )
+        from bench import floor_app
+
+        floor_queue = f"{env.PREFIX}.floor"
+        floor_app.create_table(env.DATABASE_URL)
+        queues[FLOOR] = (floor_queue, "echo")
+        workers[FLOOR] = env.start(
+            "compare-floor",
+            [str(env.BIN / "celery"), "-A", "bench.floor_app", "worker", "-c", "2", "-Q", floor_queue, "-l", "WARNING"],
+            {
+                **env.site_environ("redis"),
+                "BENCH_FLOOR_BROKER": env.REDIS_URL,
+                "BENCH_FLOOR_QUEUE": floor_queue,
+                "BENCH_FLOOR_DATABASE": env.DATABASE_URL,
+            },
+        )
         redis = client.connection_for_write().default_channel.client
         for queue, task in queues.values():  # each up and consuming before any clock runs
             client.send_task(task, ["warm"], queue=queue)
@@ -113,10 +131,16 @@ def run(contenders: list[Contender], tasks: int, rounds: int) -> Report:
             queue, task = queues[name]
             worker = workers[name]
             TaskResult.objects.all().delete()
+            TaskRecord.objects.all().delete()
+            floor_app.clear(env.DATABASE_URL)
             worker.signal_all(signal.SIGSTOP)
-            with client.producer_or_acquire() as producer:
-                for _ in range(tasks):
-                    client.send_task(task, ["hello"], queue=queue, producer=producer)
+            if name in (BARE, FLOOR):
+                with client.producer_or_acquire() as producer:
+                    for _ in range(tasks):
+                        client.send_task(task, ["hello"], queue=queue, producer=producer)
+            else:
+                with env.site_app_on("redis"):  # recorded, then sent, as the bulk API does
+                    env.send_site_echoes(queue, tasks)
             main = psutil.Process(worker.pid)
             tree = [main, *main.children(recursive=True)]
             before, before_main = cpu_seconds(tree), cpu_seconds([main])
@@ -124,6 +148,8 @@ def run(contenders: list[Contender], tasks: int, rounds: int) -> Report:
             worker.signal_all(signal.SIGCONT)
             if name == BARE:  # results ignored: done when its queue is empty
                 done = lambda: redis.llen(queue) == 0  # noqa: E731
+            elif name == FLOOR:  # a row per task, committed before its ack
+                done = lambda: floor_app.done(env.DATABASE_URL) >= tasks  # noqa: E731
             else:
                 done = lambda: TaskResult.objects.filter(status="SUCCESS").count() >= tasks  # noqa: E731
             env.wait_for(done, 600, message=f"{name} to drain", interval=0.02, process=worker)
@@ -142,6 +168,7 @@ def run(contenders: list[Contender], tasks: int, rounds: int) -> Report:
             shutil.rmtree(root, ignore_errors=True)
     for contender in contenders:
         report.ratio(f"{contender.name} / bare Celery", "drain throughput", contender.name, BARE)
+        report.ratio(f"{contender.name} / floor", "drain throughput", contender.name, FLOOR)
     return report
 
 
