@@ -201,13 +201,16 @@ def send_site_echoes(queue: str, count: int, chunk: int = 500) -> None:
     records committed, then the messages), so the worker meets the site's tasks, not tasks sent
     from outside it (which it records itself, worker.outside). Needs the site app current
     (`site_app_on`); the queue may be another worker's, with a prefix of its own."""
-    from celery import uuid
+    from celery import current_app, uuid
+    from kombu import Queue
 
     from tasks_app import catalog
     from tasks_app.broker.publishing import Outgoing
     from tasks_app.services.sending import send_many
 
     entry = catalog.get("echo")
+    if queue not in current_app.amqp.queues:  # another worker's (bench.compare): declared as the site's are
+        current_app.amqp.queues.add(Queue(queue, routing_key=queue))
     for start in range(0, count, chunk):
         size = min(chunk, count - start)
         send_many([(entry, Outgoing(entry.task, ["hello"], {}, uuid(), queue)) for _ in range(size)])
