@@ -141,12 +141,7 @@ def run(smoke: bool) -> list[Report]:
     floor = env.start(
         "worker-floor",
         [str(env.BIN / "celery"), "-A", "bench.floor_app", "worker", "-c", "2", "-Q", floor_queue, "-l", "WARNING"],
-        {
-            **redis_env,
-            "BENCH_FLOOR_BROKER": env.REDIS_URL,
-            "BENCH_FLOOR_QUEUE": floor_queue,
-            "BENCH_FLOOR_DATABASE": env.DATABASE_URL,
-        },
+        floor_app.environ(redis_env, env.REDIS_URL, floor_queue, env.DATABASE_URL),
     )
     rq_worker = env.start(
         "worker-rq",

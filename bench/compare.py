@@ -114,12 +114,7 @@ def run(contenders: list[Contender], tasks: int, rounds: int) -> Report:
         workers[FLOOR] = env.start(
             "compare-floor",
             [str(env.BIN / "celery"), "-A", "bench.floor_app", "worker", "-c", "2", "-Q", floor_queue, "-l", "WARNING"],
-            {
-                **env.site_environ("redis"),
-                "BENCH_FLOOR_BROKER": env.REDIS_URL,
-                "BENCH_FLOOR_QUEUE": floor_queue,
-                "BENCH_FLOOR_DATABASE": env.DATABASE_URL,
-            },
+            floor_app.environ(env.site_environ("redis"), env.REDIS_URL, floor_queue, env.DATABASE_URL),
         )
         redis = client.connection_for_write().default_channel.client
         for queue, task in queues.values():  # each up and consuming before any clock runs

@@ -26,6 +26,18 @@ app.conf.broker_connection_retry_on_startup = True
 _connection = {}
 
 
+def environ(base: dict, broker: str, queue: str, database_url: str) -> dict:
+    """The floor worker's environment: `base` without DJANGO_SETTINGS_MODULE (which would make
+    Celery load the site's Django and its fix-up into the floor), with the floor's settings."""
+    cleaned = {key: value for key, value in base.items() if key != "DJANGO_SETTINGS_MODULE"}
+    return {
+        **cleaned,
+        "BENCH_FLOOR_BROKER": broker,
+        "BENCH_FLOOR_QUEUE": queue,
+        "BENCH_FLOOR_DATABASE": database_url,
+    }
+
+
 def connect() -> psycopg.Connection:
     return psycopg.connect(os.environ["BENCH_FLOOR_DATABASE"], autocommit=True)
 

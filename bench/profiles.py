@@ -7,8 +7,9 @@
 - the end-to-end worker: py-spy samples every process of a site worker (concurrency 2) while it
   drains a queue of `echo` tasks, and the share of samples per function is printed.
 
-Profiles go to bench/results/profile-*.txt (pyinstrument's text) and profile-worker-site.txt and
-profile-worker-floor.txt (py-spy: the site's worker beside the floor of its guarantee).
+Profiles go to bench/results/profile-*.txt (pyinstrument's text), and the workers' to
+bench/worker-profiles/worker-site.txt and worker-floor.txt (py-spy: the site's worker beside the
+floor of its guarantee; `python -m bench.profiles worker` makes only these two).
 A profiler slows what it watches: read the shares, not the rates.
 """
 
@@ -24,6 +25,8 @@ import time
 from bench import env
 from bench.harness import RESULTS_DIR, say
 
+# The workers' profiles are kept in git (bench/worker-profiles/), beside the code they describe.
+PROFILES_DIR = env.ROOT / "bench" / "worker-profiles"
 TASKS = int(os.environ.get("BENCH_PROFILE_TASKS", "3000"))
 
 
@@ -90,19 +93,14 @@ def profile_worker(kind: str = "site") -> None:
     from bench import floor_app
 
     queue = f"{env.PREFIX}.default" if kind == "site" else f"{env.PREFIX}.floor"
+    floor_app.create_table(env.DATABASE_URL)
     if kind == "site":
         argv = [str(env.BIN / "celery"), "-A", "helloworld", "worker", "-c", "2", "-Q", queue]
         environ = env.site_environ("redis")
         done = lambda: TaskResult.objects.filter(status="SUCCESS").count()  # noqa: E731
     else:
-        floor_app.create_table(env.DATABASE_URL)
         argv = [str(env.BIN / "celery"), "-A", "bench.floor_app", "worker", "-c", "2", "-Q", queue, "-l", "WARNING"]
-        environ = {
-            **env.site_environ("redis"),
-            "BENCH_FLOOR_BROKER": env.REDIS_URL,
-            "BENCH_FLOOR_QUEUE": queue,
-            "BENCH_FLOOR_DATABASE": env.DATABASE_URL,
-        }
+        environ = floor_app.environ(env.site_environ("redis"), env.REDIS_URL, queue, env.DATABASE_URL)
         done = lambda: floor_app.done(env.DATABASE_URL)  # noqa: E731
     worker = env.start(f"worker-profiled-{kind}", argv, environ)
     raw = RESULTS_DIR / f"profile-worker-{kind}.raw"
@@ -135,7 +133,8 @@ def profile_worker(kind: str = "site") -> None:
     finally:
         worker.terminate()
         client.close()
-    path = RESULTS_DIR / f"profile-worker-{kind}.txt"
+    PROFILES_DIR.mkdir(exist_ok=True)
+    path = PROFILES_DIR / f"worker-{kind}.txt"
     title = "the site's worker" if kind == "site" else "the floor (bench/floor_app.py)"
     path.write_text(
         f"Share of py-spy samples in which each function appears, per process of {title}\n\n"
