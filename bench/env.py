@@ -145,7 +145,7 @@ def cleanup_brokers() -> None:
 
         with Connection(RABBITMQ_URL, connect_timeout=3) as connection:
             channel = connection.channel()
-            for name in [*site_queues(), f"{PREFIX}.raw", f"{PREFIX}.bare"]:
+            for name in [*site_queues(), f"{PREFIX}.raw", f"{PREFIX}.bare", f"{PREFIX}.floor"]:
                 with suppress(Exception):
                     channel.queue_delete(name)
                     channel = connection.channel()

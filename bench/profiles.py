@@ -84,7 +84,7 @@ def shares_by_process(raw_path) -> str:
     return "\n\n".join(sections)
 
 
-def profile_worker(kind: str = "site") -> None:
+def profile_worker(kind: str = "site", broker: str = "redis") -> None:
     """py-spy on every process of a worker draining TASKS echo tasks: the site's worker (its tasks
     sent as the bulk API sends them) or the floor of its guarantee (bench/floor_app.py)."""
     from celery import Celery
@@ -96,17 +96,31 @@ def profile_worker(kind: str = "site") -> None:
     floor_app.create_table(env.DATABASE_URL)
     if kind == "site":
         argv = [str(env.BIN / "celery"), "-A", "helloworld", "worker", "-c", "2", "-Q", queue]
-        environ = env.site_environ("redis")
+        environ = env.site_environ(broker)
         done = lambda: TaskResult.objects.filter(status="SUCCESS").count()  # noqa: E731
     else:
-        argv = [str(env.BIN / "celery"), "-A", "bench.floor_app", "worker", "-c", "2", "-Q", queue, "-l", "WARNING"]
-        environ = floor_app.environ(env.site_environ("redis"), env.REDIS_URL, queue, env.DATABASE_URL)
+        argv = [
+            str(env.BIN / "celery"),
+            "-A",
+            "bench.floor_app",
+            "worker",
+            "-c",
+            "2",
+            "-Q",
+            queue,
+            "-l",
+            "WARNING",
+            "-n",
+            f"{env.PREFIX}floor@%h",
+        ]
+        environ = floor_app.environ(env.site_environ(broker), env.BROKER_URLS[broker], queue, env.DATABASE_URL)
         done = lambda: floor_app.done(env.DATABASE_URL)  # noqa: E731
     worker = env.start(f"worker-profiled-{kind}", argv, environ)
-    raw = RESULTS_DIR / f"profile-worker-{kind}.raw"
-    client = Celery("profile-client", broker=env.REDIS_URL)
+    suffix = kind if broker == "redis" else f"{kind}-{broker}"
+    raw = RESULTS_DIR / f"profile-worker-{suffix}.raw"
+    client = Celery("profile-client", broker=env.BROKER_URLS[broker])
     try:
-        with env.site_app_on("redis") as app:
+        with env.site_app_on(broker) as app:
             env.purge_queues(app, env.site_queues())
             client.send_task("tasks_app.tasks.echo" if kind == "site" else "echo", ["warm"], queue=queue)
             env.wait_for(lambda: done() >= 1, 90, message="the worker", process=worker)
@@ -134,7 +148,7 @@ def profile_worker(kind: str = "site") -> None:
         worker.terminate()
         client.close()
     PROFILES_DIR.mkdir(exist_ok=True)
-    path = PROFILES_DIR / f"worker-{kind}.txt"
+    path = PROFILES_DIR / f"worker-{suffix}.txt"
     title = "the site's worker" if kind == "site" else "the floor (bench/floor_app.py)"
     path.write_text(
         f"Share of py-spy samples in which each function appears, per process of {title}\n\n"
@@ -195,8 +209,9 @@ def main() -> int:
         if "worker" not in sys.argv[1:]:  # `python -m bench.profiles worker`: the workers' profiles only
             profile_enqueue()
             time_round_trips()
-        profile_worker("site")
-        profile_worker("floor")
+        broker = "rabbitmq" if "rabbitmq" in sys.argv[1:] else "redis"  # `... worker rabbitmq`
+        profile_worker("site", broker)
+        profile_worker("floor", broker)
     finally:
         env.cleanup()
     return 0
