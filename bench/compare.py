@@ -145,7 +145,9 @@ def run(contenders: list[Contender], tasks: int, rounds: int, broker: str = "red
         )
         channel = client.connection_for_write().default_channel
 
-        def waiting(queue: str) -> int:  # messages ready in the queue, on either broker
+        def waiting(queue: str) -> int:  # messages ready in the queue
+            if broker == "redis":  # a list; kombu's passive declare refuses a queue it has no binding of yet
+                return channel.client.llen(queue)
             return channel.queue_declare(queue, passive=True).message_count
 
         for queue, task in queues.values():  # each up and consuming before any clock runs
