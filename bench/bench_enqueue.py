@@ -4,6 +4,8 @@
     a folder) sending a byte-identical copy of a real `echo` message;
 (b) a bare `apply_async` of `echo` through the site's Celery app;
 (c) `services.enqueue`: the site's record in PostgreSQL plus the publish, in one transaction;
+(c') its two round trips alone, in turn: the record's INSERT (`TaskRecord.objects.record`) then
+    `apply_async`: what (c) cannot go below, timed in the same run (target: (c) at most 1.1 x);
 (d) `POST /api/tasks/bulk/` to the web server, batches of tasks, counted per task;
 (e) single `POST /api/tasks/` requests from several concurrent clients (also p50/p99 latency), each
     request on a new connection, and (e') the same on connections kept alive, one per client, as the
@@ -30,6 +32,7 @@ from helloworld.transports import queue_folder, write_whole
 RAW = "a raw client"
 BARE = "b apply_async"
 ENQUEUE = "c services.enqueue"
+ROUND_TRIPS = "c' the record's INSERT + apply_async"
 BULK = "d bulk API (HTTP)"
 SINGLE = "e single POSTs (HTTP)"
 SINGLE_KEPT = "e' single POSTs, kept-alive connections"
@@ -243,6 +246,19 @@ def run_broker(broker: str, sizes: dict, rounds: int, clients: int, batch: int, 
 
                 timed(ENQUEUE, sizes["enqueue"], send_all)
 
+            def run_round_trips():
+                from celery import uuid
+
+                def send_all(n):
+                    for _ in range(n):
+                        task_id = uuid()
+                        TaskRecord.objects.record(
+                            task_id=task_id, task_name="echo", args=["hello"], kwargs={}, queue=default_queue
+                        )
+                        echo.apply_async(["hello"], task_id=task_id, queue=default_queue)
+
+                timed(ROUND_TRIPS, sizes["enqueue"], send_all)
+
             def run_bulk():
                 def send_all(n):
                     for start in range(0, n, batch):
@@ -288,6 +304,7 @@ def run_broker(broker: str, sizes: dict, rounds: int, clients: int, batch: int, 
                 RAW: run_raw,
                 BARE: run_bare,
                 ENQUEUE: run_enqueue,
+                ROUND_TRIPS: run_round_trips,
                 SINGLE: run_single,
                 SINGLE_KEPT: lambda: run_single(SINGLE_KEPT, kept_alive=True),
             }
@@ -301,18 +318,24 @@ def run_broker(broker: str, sizes: dict, rounds: int, clients: int, batch: int, 
             env.purge_queues(app, env.site_queues())
 
     report.ratio("(c)/(b)", "throughput", ENQUEUE, BARE)
+    report.ratio("(c)/(c')", "throughput", ENQUEUE, ROUND_TRIPS)
     report.ratio("(d)/(b)", "throughput", BULK, BARE)
     report.ratio("(b)/(a)", "throughput", BARE, RAW)
     report.ratio("(e)/(b)", "throughput", SINGLE, BARE)
     report.ratio("(g)/(f)", "throughput", RETRY_ALL, BULK_ONE)
-    report.target("(c) services.enqueue >= 0.5 x (b) apply_async", report.ratios["(c)/(b)"], 0.5)
+    # (c) >= 0.5 x (b) and (b) >= 0.3 x (a) measured Celery and PostgreSQL, not the site (issue 26):
+    # their ratios stay above as information. (c) costs at most 1.1 x its two round trips: rate >= 1/1.1.
+    report.target(
+        "(c) services.enqueue costs at most 1.1 x (c') its INSERT + apply_async (rate ratio >= 1/1.1)",
+        report.ratios["(c)/(c')"],
+        1 / 1.1,
+    )
     report.target(
         "(d) bulk API per task >= 0.8 x (b) apply_async",
         report.ratios["(d)/(b)"],
         0.8,
         note=bulk_problem or "",
     )
-    report.target("(b) apply_async >= 0.3 x (a) raw client", report.ratios["(b)/(a)"], 0.3)
     report.target(
         f"(e) single POST p50 <= 10 ms from {clients} concurrent clients", latency50.median(SINGLE), 10.0, at_most=True
     )

@@ -145,7 +145,7 @@ def cleanup_brokers() -> None:
 
         with Connection(RABBITMQ_URL, connect_timeout=3) as connection:
             channel = connection.channel()
-            for name in [*site_queues(), f"{PREFIX}.raw", f"{PREFIX}.bare"]:
+            for name in [*site_queues(), f"{PREFIX}.raw", f"{PREFIX}.bare", f"{PREFIX}.floor"]:
                 with suppress(Exception):
                     channel.queue_delete(name)
                     channel = connection.channel()
@@ -191,3 +191,26 @@ def start_web(broker: str, workers: int = 2, extra: dict | None = None) -> tuple
         process=process,
     )
     return process, base
+
+
+# --- the site's load ---------------------------------------------------------------------------
+
+
+def send_site_echoes(queue: str, count: int, chunk: int = 500) -> None:
+    """`count` echo tasks into `queue` as the site sends them (the bulk API's `send_many`: the
+    records committed, then the messages), so the worker meets the site's tasks, not tasks sent
+    from outside it (which it records itself, worker.outside). Needs the site app current
+    (`site_app_on`); the queue may be another worker's, with a prefix of its own."""
+    from celery import current_app, uuid
+    from kombu import Queue
+
+    from tasks_app import catalog
+    from tasks_app.broker.publishing import Outgoing
+    from tasks_app.services.sending import send_many
+
+    entry = catalog.get("echo")
+    if queue not in current_app.amqp.queues:  # another worker's (bench.compare): declared as the site's are
+        current_app.amqp.queues.add(Queue(queue, routing_key=queue))
+    for start in range(0, count, chunk):
+        size = min(chunk, count - start)
+        send_many([(entry, Outgoing(entry.task, ["hello"], {}, uuid(), queue)) for _ in range(size)])

@@ -7,7 +7,9 @@
 - the end-to-end worker: py-spy samples every process of a site worker (concurrency 2) while it
   drains a queue of `echo` tasks, and the share of samples per function is printed.
 
-Profiles go to bench/results/profile-*.txt (pyinstrument's text) and profile-worker.txt (py-spy).
+Profiles go to bench/results/profile-*.txt (pyinstrument's text), and the workers' to
+bench/worker-profiles/worker-site.txt and worker-floor.txt (py-spy: the site's worker beside the
+floor of its guarantee; `python -m bench.profiles worker` makes only these two).
 A profiler slows what it watches: read the shares, not the rates.
 """
 
@@ -23,6 +25,8 @@ import time
 from bench import env
 from bench.harness import RESULTS_DIR, say
 
+# The workers' profiles are kept in git (bench/worker-profiles/), beside the code they describe.
+PROFILES_DIR = env.ROOT / "bench" / "worker-profiles"
 TASKS = int(os.environ.get("BENCH_PROFILE_TASKS", "3000"))
 
 
@@ -80,27 +84,55 @@ def shares_by_process(raw_path) -> str:
     return "\n\n".join(sections)
 
 
-def profile_worker() -> None:
+def profile_worker(kind: str = "site", broker: str = "redis") -> None:
+    """py-spy on every process of a worker draining TASKS echo tasks: the site's worker (its tasks
+    sent as the bulk API sends them) or the floor of its guarantee (bench/floor_app.py)."""
+    from celery import Celery
     from django_celery_results.models import TaskResult
 
-    from tasks_app.tasks import echo
+    from bench import floor_app
 
-    queue = f"{env.PREFIX}.default"
-    worker = env.start(
-        "worker-profiled",
-        [str(env.BIN / "celery"), "-A", "helloworld", "worker", "-c", "2", "-Q", queue],
-        env.site_environ("redis"),
-    )
-    raw = RESULTS_DIR / "profile-worker.raw"
+    queue = f"{env.PREFIX}.default" if kind == "site" else f"{env.PREFIX}.floor"
+    floor_app.create_table(env.DATABASE_URL)
+    if kind == "site":
+        argv = [str(env.BIN / "celery"), "-A", "helloworld", "worker", "-c", "2", "-Q", queue]
+        environ = env.site_environ(broker)
+        done = lambda: TaskResult.objects.filter(status="SUCCESS").count()  # noqa: E731
+    else:
+        argv = [
+            str(env.BIN / "celery"),
+            "-A",
+            "bench.floor_app",
+            "worker",
+            "-c",
+            "2",
+            "-Q",
+            queue,
+            "-l",
+            "WARNING",
+            "-n",
+            f"{env.PREFIX}floor@%h",
+        ]
+        environ = floor_app.environ(env.site_environ(broker), env.BROKER_URLS[broker], queue, env.DATABASE_URL)
+        done = lambda: floor_app.done(env.DATABASE_URL)  # noqa: E731
+    worker = env.start(f"worker-profiled-{kind}", argv, environ)
+    suffix = kind if broker == "redis" else f"{kind}-{broker}"
+    raw = RESULTS_DIR / f"profile-worker-{suffix}.raw"
+    client = Celery("profile-client", broker=env.BROKER_URLS[broker])
     try:
-        with env.site_app_on("redis") as app:
+        with env.site_app_on(broker) as app:
             env.purge_queues(app, env.site_queues())
-            echo.apply_async(["warm"], queue=queue)
-            env.wait_for(lambda: TaskResult.objects.exists(), 90, message="the worker", process=worker)
+            client.send_task("tasks_app.tasks.echo" if kind == "site" else "echo", ["warm"], queue=queue)
+            env.wait_for(lambda: done() >= 1, 90, message="the worker", process=worker)
             TaskResult.objects.all().delete()
+            floor_app.clear(env.DATABASE_URL)
             worker.signal_all(signal.SIGSTOP)
-            for _ in range(TASKS):
-                echo.apply_async(["hello"], queue=queue)
+            if kind == "site":
+                env.send_site_echoes(queue, TASKS)
+            else:
+                with client.producer_or_acquire() as producer:
+                    for _ in range(TASKS):
+                        client.send_task("echo", ["hello"], queue=queue, producer=producer)
             record = ["record", "--pid", str(worker.pid), "--subprocesses", "--nonblocking", "--rate", "200"]
             spy = subprocess.Popen(
                 [str(env.BIN / "py-spy"), *record, "--format", "raw", "-o", str(raw)],
@@ -109,22 +141,22 @@ def profile_worker() -> None:
             )
             time.sleep(1)  # py-spy attached before the clock starts
             worker.signal_all(signal.SIGCONT)
-            env.wait_for(
-                lambda: TaskResult.objects.filter(status="SUCCESS").count() >= TASKS,
-                600,
-                message="the drain",
-                process=worker,
-            )
+            env.wait_for(lambda: done() >= TASKS, 600, message="the drain", process=worker)
             spy.send_signal(signal.SIGINT)
             spy.wait(timeout=30)
     finally:
         worker.terminate()
-    path = RESULTS_DIR / "profile-worker.txt"
+        client.close()
+    PROFILES_DIR.mkdir(exist_ok=True)
+    path = PROFILES_DIR / f"worker-{suffix}.txt"
+    title = "the site's worker" if kind == "site" else "the floor (bench/floor_app.py)"
     path.write_text(
-        "Share of py-spy samples in which each function appears, per worker process\n\n" + shares_by_process(raw) + "\n"
+        f"Share of py-spy samples in which each function appears, per process of {title}\n\n"
+        + shares_by_process(raw)
+        + "\n"
     )
     raw.unlink()
-    say(f"[profile] worker: {path.relative_to(env.ROOT)}")
+    say(f"[profile] worker ({kind}): {path.relative_to(env.ROOT)}")
 
 
 def time_round_trips() -> None:
@@ -174,9 +206,12 @@ def main() -> int:
     env.create_database()
     try:
         env.setup_django()
-        profile_enqueue()
-        time_round_trips()
-        profile_worker()
+        if "worker" not in sys.argv[1:]:  # `python -m bench.profiles worker`: the workers' profiles only
+            profile_enqueue()
+            time_round_trips()
+        broker = "rabbitmq" if "rabbitmq" in sys.argv[1:] else "redis"  # `... worker rabbitmq`
+        profile_worker("site", broker)
+        profile_worker("floor", broker)
     finally:
         env.cleanup()
     return 0

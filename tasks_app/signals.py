@@ -48,6 +48,8 @@ def record_periodic_run(sender=None, body=None, headers=None, routing_key=None, 
     except DatabaseError:
         # Never stop beat from sending: the run still gets its result row from the worker.
         logger.warning("Could not record periodic run %s of %s", headers["id"], periodic_task_name, exc_info=True)
+    else:
+        headers[queues.RECORDED_HEADER] = True
 
 
 @before_task_publish.connect

@@ -28,6 +28,7 @@ from kombu.common import maybe_declare
 from kombu.exceptions import KombuError, OperationalError
 
 from helloworld import brokers
+from tasks_app.broker.queues import RECORDED_HEADER
 
 
 class PublishFailed(Exception):
@@ -80,6 +81,7 @@ def publish_many(messages: Sequence[Outgoing], app=None) -> None:
                         queue=message.queue,
                         producer=producer,
                         declare=[],
+                        headers={RECORDED_HEADER: True},  # send_many committed its record first
                     )
             if confirms:
                 confirms.wait(connection, len(messages))

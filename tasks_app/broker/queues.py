@@ -26,6 +26,9 @@ from kombu import Queue
 from helloworld import brokers, transports
 
 SENT_AT_HEADER = "sent_at"  # seconds since the epoch, stamped when the task is published
+# Set on a message whose record the site committed before sending it (services, beat's runs): the
+# worker then skips the read that looks for a record of a task sent from outside (worker.outside).
+RECORDED_HEADER = "site_recorded"
 # One purge stops after this many messages or seconds (each takes a broker round trip and a result
 # row: 1 to 3 ms here, more to a hosted broker), so that it ends well within the web server's
 # 25 s request timeout however full the queue; the page says when more remain, and emptying again

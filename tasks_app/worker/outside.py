@@ -25,7 +25,7 @@ from django.db import DatabaseError
 from django.utils import timezone
 
 from tasks_app import catalog
-from tasks_app.broker.queues import SENT_AT_HEADER
+from tasks_app.broker.queues import RECORDED_HEADER, SENT_AT_HEADER
 from tasks_app.models import TaskRecord
 
 logger = logging.getLogger(__name__)
@@ -46,11 +46,13 @@ def record_if_unknown(task_id=None, task=None, args=None, kwargs=None, **extra) 
     entry = catalog.by_task_name(getattr(task, "name", ""))
     if entry is None or not task_id:
         return
+    request = task.request
+    if getattr(request, RECORDED_HEADER, None) or (request.headers or {}).get(RECORDED_HEADER):
+        return  # the site recorded it before sending it: no read a task (the usual case)
     try:
         if TaskRecord.objects.filter(task_id=task_id).exists():
-            return  # the site sent it (the usual case: one indexed read)
+            return  # the site sent it without saying so (sent before this header existed)
         now = timezone.now()
-        request = task.request
         queue = (request.delivery_info or {}).get("routing_key") or ""
         # ON CONFLICT DO NOTHING: a bulk send's records commit together with its messages, so a fast
         # worker may get here first; its insert then waits for that commit and leaves the site's row.

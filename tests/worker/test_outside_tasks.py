@@ -60,3 +60,64 @@ def test_a_task_the_site_sent_keeps_its_own_record(client, celery_worker):
     task_id = services.enqueue("echo", ["mine"]).task_id
     wait_for(lambda: status.get(task_id).state == "SUCCESS", message="the task to run")
     assert TaskRecord.objects.filter(task_id=task_id).count() == 1
+
+
+@pytest.fixture
+def published_headers():
+    """The headers of each task message this process publishes, as the broker gets them."""
+    from celery.signals import after_task_publish
+
+    seen = {}
+
+    def keep(headers=None, **kwargs):
+        seen[headers["id"]] = dict(headers)
+
+    after_task_publish.connect(keep, weak=False)
+    try:
+        yield seen
+    finally:
+        after_task_publish.disconnect(keep)
+
+
+def test_the_site_says_in_each_message_that_it_recorded_the_task(celery_app, published_headers, db):
+    """Issue 26: the worker reads the record table for every task only to find tasks sent from
+    outside; the site's own messages (enqueue, bulk, beat's runs) say the record is there."""
+    from tasks_app import services
+    from tasks_app.broker.queues import RECORDED_HEADER
+    from tasks_app.tasks import echo
+
+    one = services.enqueue("echo", ["one"]).task_id
+    many = [record.task_id for record in services.enqueue_many([{"task": "echo", "args": ["a"]}] * 2)]
+    periodic = echo.apply_async(["beat"], headers={"periodic_task_name": "every minute"}).id  # as beat sends
+    plain = echo.apply_async(["plain"]).id  # the site's app, but no record: the worker must look
+    for task_id in (one, *many, periodic):
+        assert published_headers[task_id].get(RECORDED_HEADER) is True, task_id
+    assert RECORDED_HEADER not in published_headers[plain]
+    from tasks_app.models import TaskRecord
+
+    assert TaskRecord.objects.filter(task_id=periodic).exists()
+    assert not TaskRecord.objects.filter(task_id=plain).exists()
+
+
+def test_the_worker_reads_no_record_for_a_task_the_site_recorded(db):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tasks_app.broker.queues import RECORDED_HEADER
+    from tasks_app.models import TaskRecord
+    from tasks_app.tasks import echo
+    from tasks_app.worker.outside import record_if_unknown
+
+    echo.push_request(id="recorded-1", headers={RECORDED_HEADER: True}, delivery_info={})
+    try:
+        with CaptureQueriesContext(connection) as queries:
+            record_if_unknown(task_id="recorded-1", task=echo, args=["x"], kwargs={})
+    finally:
+        echo.pop_request()
+    assert len(queries) == 0
+    echo.push_request(id="outside-1", headers={}, delivery_info={"routing_key": "q"})
+    try:
+        record_if_unknown(task_id="outside-1", task=echo, args=["x"], kwargs={})
+    finally:
+        echo.pop_request()
+    assert TaskRecord.objects.get(task_id="outside-1").args == ["x"]  # without the header it still records
