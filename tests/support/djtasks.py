@@ -2,7 +2,7 @@
 one generic runner (tasks_app.djtasks.runner) like any a project would write.
 
 Django's own `@task` on every version, except where a test needs Celery's options: the site's
-`task`, which hands them to the backend's task class on 6.0 too.
+`task`, which hands them to the backend's task class on 6.0 too. `finished` waits for any task's result.
 """
 
 import asyncio
@@ -13,6 +13,15 @@ from django.utils import timezone
 
 from tasks_app.djtasks import compat
 from tasks_app.djtasks import task as task_with_options
+from tests.support.waiting import wait_for
+
+
+def finished(task, result_id, timeout=30):
+    return wait_for(
+        lambda: (found := task.get_result(result_id)).is_finished and found,
+        timeout=timeout,
+        message=f"{task.name} {result_id} to finish",
+    )
 
 
 @compat.task

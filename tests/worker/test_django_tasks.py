@@ -17,19 +17,12 @@ from tasks_app.djtasks import compat
 from tasks_app.models import TaskAttempts, TaskRecord
 from tests.support import djtasks
 from tests.support.celery import embedded_worker
+from tests.support.djtasks import finished
 from tests.support.own_queues import app_with_own_queues
 from tests.support.processes import ROOT
 from tests.support.waiting import wait_for
 
 Status = compat.TaskResultStatus
-
-
-def finished(task, result_id, timeout=30):
-    return wait_for(
-        lambda: (found := task.get_result(result_id)).is_finished and found,
-        timeout=timeout,
-        message=f"{task.name} {result_id} to finish",
-    )
 
 
 def result_in_another_process(result_id: str) -> dict:

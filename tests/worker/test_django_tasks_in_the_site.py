@@ -12,17 +12,9 @@ from django.utils import timezone
 from tasks_app import reports, services
 from tasks_app.djtasks import compat
 from tasks_app.models import TaskRecord
-from tests.support.waiting import wait_for
+from tests.support.djtasks import finished
 
 Status = compat.TaskResultStatus
-
-
-def finished(task, result_id, timeout=30):
-    return wait_for(
-        lambda: (found := task.get_result(result_id)).is_finished and found,
-        timeout=timeout,
-        message=f"{task.name} {result_id} to finish",
-    )
 
 
 def post(client, path, body):
