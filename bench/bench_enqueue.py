@@ -323,7 +323,7 @@ def run_broker(broker: str, sizes: dict, rounds: int, clients: int, batch: int, 
     report.ratio("(b)/(a)", "throughput", BARE, RAW)
     report.ratio("(e)/(b)", "throughput", SINGLE, BARE)
     report.ratio("(g)/(f)", "throughput", RETRY_ALL, BULK_ONE)
-    # (c) >= 0.5 x (b) and (b) >= 0.3 x (a) measured Celery and PostgreSQL, not the site (issue 26):
+    # (c) >= 0.5 x (b) and (b) >= 0.3 x (a) measured Celery and PostgreSQL, not the site:
     # their ratios stay above as information. (c) costs at most 1.1 x its two round trips: rate >= 1/1.1.
     report.target(
         "(c) services.enqueue costs at most 1.1 x (c') its INSERT + apply_async (rate ratio >= 1/1.1)",

@@ -236,7 +236,7 @@ def post_unread(client, declared_bytes: int):
 
 def test_the_advertised_5000_task_bulk_is_refused_unread_and_can_never_be_sent(limited):
     client, _user = limited
-    # The 7.3 MiB bulk of 5,000 tasks: no minute of 60 tasks can hold it, so a 413, unread.
+    # A 7.3 MiB bulk of 5,000 tasks: no minute of 60 tasks can hold it, so a 413, unread.
     response = post_unread(client, int(7.3 * 1024 * 1024))
     assert response.status_code == 413
     assert response.json()["error"].startswith(

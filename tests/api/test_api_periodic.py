@@ -333,7 +333,7 @@ def test_beat_notices_a_change_made_through_the_api(client, celery_worker, celer
 
 # --- Schedules that cannot be summarised ------------------------------------------------------
 
-# The schedules: each was saved, then answered 500, then broke every list for everyone.
+# Schedules whose runs go past year 9999: each was saved, then answered 500, then broke every list for everyone.
 PAST_THE_CALENDAR = [
     "@yearly, 8000 times",
     "every 1000 days, 5000 times",

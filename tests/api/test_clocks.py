@@ -1,5 +1,5 @@
 """Ages and times that /metrics and /api/dashboard/ report are read from one clock, after the
-figures they describe (issue 25, item 8): an age is never negative, "As of" never earlier than
+figures they describe: an age is never negative, "As of" never earlier than
 the check or a worker's last answer it shows."""
 
 import threading

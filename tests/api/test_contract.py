@@ -1,6 +1,6 @@
 """The OpenAPI document as generated clients read it: every array names its items, every operation has
 an id, `Allow` names what each route serves, the answers are the ones described, and each parameter is
-exactly as strict in the document as on the server (issue 25, items 13 to 16)."""
+exactly as strict in the document as on the server."""
 
 import re
 from urllib.parse import quote

@@ -1,7 +1,7 @@
 """A client nobody here wrote: openapi-python-client (the most used OpenAPI generator) generates a typed
 client from the document the site serves, with no warning and nothing dropped, and that client drives
 the API against a live site and a real worker: send, poll, send in bulk, and create, list, change and
-delete a periodic task (issue 25, item 13). Its models parse every answer, so a field the document
+delete a periodic task. Its models parse every answer, so a field the document
 requires and an answer lacks fails here too."""
 
 import importlib

@@ -1,5 +1,5 @@
 """The schedule box asks the preview on every keystroke: a half-typed line is the person's input,
-answered 400 with its message, and not a WARNING in the server's log (issue 25)."""
+answered 400 with its message, and not a WARNING in the server's log."""
 
 import logging
 

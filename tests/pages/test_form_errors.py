@@ -1,4 +1,4 @@
-"""The task form's errors (issue 25, item 22): each message once, focus moved to what needs fixing
+"""The task form's errors: each message once, focus moved to what needs fixing
 (static/form_errors.js; the browser test is in test_periodic_edit_browser.py), and the kwargs help
 with each task's own example."""
 

@@ -1,5 +1,5 @@
 """What the pages say: real past tenses, one question per confirmation, names as the rest of the site
-writes them, and nothing shown that did not happen (issue 25's page nits)."""
+writes them, and nothing shown that did not happen."""
 
 from datetime import timedelta
 

@@ -12,7 +12,7 @@ from tests.support.periodic_rows import ERRORS, undescribable_rows
 
 pytestmark = pytest.mark.django_db
 
-# The schedules: each was saved, then answered 500, then broke every page for everyone.
+# Schedules whose runs go past year 9999: each was saved, then answered 500, then broke every page for everyone.
 PAST_THE_CALENDAR = [
     ("@yearly, 8000 times", "only 7,9"),
     ("every 1000 days, 5000 times", "only 2,9"),

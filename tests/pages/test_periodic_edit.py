@@ -1,5 +1,4 @@
-"""A periodic task's Edit page, Clone, "Run again with changes…", and Enable where it cannot help
-(issue 25, items 1 and 2)."""
+"""A periodic task's Edit page, Clone, "Run again with changes…", and Enable where it cannot help."""
 
 import html
 import json

@@ -1,4 +1,4 @@
-"""In a browser (issue 25, items 2 and 22): after a refused submit the focus moves to what needs
+"""In a browser: after a refused submit the focus moves to what needs
 fixing, a bad schedule's message shows once, the kwargs help follows the chosen task, and a periodic
 task's Edit page explains its schedule live as it is typed."""
 

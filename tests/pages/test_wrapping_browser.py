@@ -1,4 +1,4 @@
-"""Words stay whole (issue 25 item 20): at a desktop's 1280 px and a phone's 390 px, no table header,
+"""Words stay whole: at a desktop's 1280 px and a phone's 390 px, no table header,
 state badge or button breaks inside a word ("Worke r", "aliv e", "Ru ns"), while the long ids and
 JSON that would otherwise push a page sideways still wrap, measured in Chromium."""
 

@@ -19,7 +19,7 @@ def made(value) -> str:
     return base64.urlsafe_b64encode(text.encode("utf-8", "surrogatepass")).decode().rstrip("=")
 
 
-# The cursor: a time whose offset, applied to year 1, leaves the calendar.
+# A hand-made cursor: a time whose offset, applied to year 1, leaves the calendar.
 FAR_OFFSET = made(["n", "0001-01-01T00:00:00-23:59", 1])
 
 json_values = st.recursive(

@@ -23,7 +23,7 @@ def _interval(every: int, period: str) -> IntervalSchedule:
 
 # name -> (the schedule row's field and row, RunLimit's count or None, PeriodicTask's other fields)
 ROWS = {
-    # The four: each saved, then every page answered 500 (the runs overflow after year 9999).
+    # Four such schedules: each saved, then every page answered 500 (the runs overflow after year 9999).
     "bad yearly 8000": lambda: ("crontab", _crontab(day_of_month="1", month_of_year="1"), 8000, {}),
     "bad 1000 days 5000": lambda: ("interval", _interval(1000, "days"), 5000, {}),
     "bad feb 29 10000": lambda: ("crontab", _crontab(day_of_month="29", month_of_year="2"), 10_000, {}),

@@ -1,5 +1,5 @@
 """Celery's own tools beside a real site on every broker: the CLI (`celery call`, `celery result`)
-and Flower (issue 25, items 18 and 19).
+and Flower.
 
 Each broker gets one released site (SQLite in its data directory) and one real worker process,
 shared by the tests of this module; every command runs with the site's environment, as a person

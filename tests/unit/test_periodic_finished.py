@@ -1,4 +1,4 @@
-"""services.finished_reason: one rule for when Enable cannot give a periodic task runs (issue 25, item 1)."""
+"""services.finished_reason: one rule for when Enable cannot give a periodic task runs."""
 
 from datetime import timedelta
 

@@ -1,5 +1,5 @@
-"""The README's command-line examples are safe to paste: a schedule given there ends (issue 25:
-one scheduled a fetch of a public site every 5 minutes for ever)."""
+"""The README's command-line examples are safe to paste: a schedule given there ends (one
+used to schedule a fetch of a public site every 5 minutes for ever)."""
 
 import re
 from pathlib import Path

@@ -71,7 +71,7 @@ def test_a_refused_address_fails_at_once_without_retrying(client, celery_worker,
     assert found.state == "FAILURE"
     assert found.error.startswith("FetchError: Refused http://127.0.0.1:9/")
     assert found.attempts["attempt"] == 1 and found.attempts["errors"] == []
-    # It says it is not tried again, not "Attempt 1 of 6" (issue 25, item 11).
+    # It says it is not tried again, not "Attempt 1 of 6".
     assert found.attempts["max_attempts"] == 1 and found.attempts["not_retried"] is True
     html = client.get(f"/tasks/{task_id}/").content.decode()
     assert '<dd data-field="attempt">1 of 1: refused, so not tried again</dd>' in html

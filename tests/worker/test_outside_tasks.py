@@ -1,5 +1,5 @@
-"""Tasks sent by another service with plain Celery reach the site's worker and get a record there
-(issue 25, item 10): the list, the API and its filters find them, with their real queue and JSON
+"""Tasks sent by another service with plain Celery reach the site's worker and get a record there:
+the list, the API and its filters find them, with their real queue and JSON
 arguments and honest times, they can be retried, and /metrics counts them in both gauges."""
 
 from datetime import datetime
@@ -80,7 +80,7 @@ def published_headers():
 
 
 def test_the_site_says_in_each_message_that_it_recorded_the_task(celery_app, published_headers, db):
-    """Issue 26: the worker reads the record table for every task only to find tasks sent from
+    """The worker reads the record table for every task only to find tasks sent from
     outside; the site's own messages (enqueue, bulk, beat's runs) say the record is there."""
     from tasks_app import services
     from tasks_app.broker.queues import RECORDED_HEADER
