@@ -108,7 +108,7 @@ def test_x_forwarded_for_counts_only_where_proxy_headers_are_trusted(alice, sett
 
 @pytest.fixture
 def own_proxy(settings):
-    """TRUST_PROXY_HEADERS=1 off the platform, as an attacker on the same network tried it: the proxy on this machine is trusted."""
+    """TRUST_PROXY_HEADERS=1 off the platform, with a proxy on this machine: only that proxy is trusted."""
     settings.TRUST_PROXY_HEADERS = True
     settings.FORWARDED_ALLOW_IPS = ["127.0.0.1", "::1"]
 
