@@ -112,18 +112,18 @@ def run(smoke: bool) -> list[Report]:
     site = env.start(
         "worker-site",
         # A node name each: two workers named alike share one remote-control queue (DESIGN's pitfalls).
-        [str(env.BIN / "celery"), "-A", "helloworld", "worker", "-c", "2", "-Q", site_queue, "-n", "site@%h"],
+        env.worker_argv("helloworld", site_queue, "site@%h"),
         redis_env,
     )
     prefetch_queue = f"{env.PREFIX}.low"  # a queue of the site's own, which no other contender reads
     site_prefetch = env.start(
         "worker-site-prefetch",
-        [str(env.BIN / "celery"), "-A", "helloworld", "worker", "-c", "2", "-Q", prefetch_queue, "-n", "prefetch@%h"],
+        env.worker_argv("helloworld", prefetch_queue, "prefetch@%h"),
         {**redis_env, "CELERY_WORKER_PREFETCH_MULTIPLIER": "4"},
     )
     stock = env.start(
         "worker-stock",
-        [str(env.BIN / "celery"), "-A", "bench.stock_app", "worker", "-c", "2", "-Q", stock_queue, "-l", "WARNING"],
+        env.worker_argv("bench.stock_app", stock_queue, quiet=True),
         {
             **redis_env,
             "DJANGO_SETTINGS_MODULE": "bench.stock_settings",
@@ -133,14 +133,14 @@ def run(smoke: bool) -> list[Report]:
     )
     bare = env.start(
         "worker-bare",
-        [str(env.BIN / "celery"), "-A", "bench.bare_app", "worker", "-c", "2", "-Q", bare_queue, "-l", "WARNING"],
+        env.worker_argv("bench.bare_app", bare_queue, quiet=True),
         {**redis_env, "BENCH_BARE_BROKER": env.REDIS_URL, "BENCH_BARE_QUEUE": bare_queue},
     )
     floor_queue = f"{env.PREFIX}.floor"
     floor_app.create_table(env.DATABASE_URL)
     floor = env.start(
         "worker-floor",
-        [str(env.BIN / "celery"), "-A", "bench.floor_app", "worker", "-c", "2", "-Q", floor_queue, "-l", "WARNING"],
+        env.worker_argv("bench.floor_app", floor_queue, quiet=True),
         floor_app.environ(redis_env, env.REDIS_URL, floor_queue, env.DATABASE_URL),
     )
     rq_worker = env.start(

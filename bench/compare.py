@@ -96,7 +96,7 @@ def run(contenders: list[Contender], tasks: int, rounds: int, broker: str = "red
             environ = {**env.site_environ(broker), "CELERY_QUEUE_PREFIX": prefix, "PYTHONPATH": str(root)}
             workers[contender.name] = env.start(
                 f"compare-{number}",
-                [str(env.BIN / "celery"), "-A", "helloworld", "worker", "-c", "2", "-Q", queue, "-n", f"c{number}@%h"],
+                env.worker_argv("helloworld", queue, f"c{number}@%h"),
                 {**environ, **contender.environ},
                 cwd=root,
             )
@@ -104,20 +104,7 @@ def run(contenders: list[Contender], tasks: int, rounds: int, broker: str = "red
         queues[BARE] = (bare_queue, "echo")
         workers[BARE] = env.start(
             "compare-bare",
-            [
-                str(env.BIN / "celery"),
-                "-A",
-                "bench.bare_app",
-                "worker",
-                "-c",
-                "2",
-                "-Q",
-                bare_queue,
-                "-l",
-                "WARNING",
-                "-n",
-                f"{env.PREFIX}bare@%h",
-            ],
+            env.worker_argv("bench.bare_app", bare_queue, f"{env.PREFIX}bare@%h", quiet=True),
             {**env.site_environ(broker), "BENCH_BARE_BROKER": url, "BENCH_BARE_QUEUE": bare_queue},
         )
         from bench import floor_app
@@ -127,20 +114,7 @@ def run(contenders: list[Contender], tasks: int, rounds: int, broker: str = "red
         queues[FLOOR] = (floor_queue, "echo")
         workers[FLOOR] = env.start(
             "compare-floor",
-            [
-                str(env.BIN / "celery"),
-                "-A",
-                "bench.floor_app",
-                "worker",
-                "-c",
-                "2",
-                "-Q",
-                floor_queue,
-                "-l",
-                "WARNING",
-                "-n",
-                f"{env.PREFIX}floor@%h",
-            ],
+            env.worker_argv("bench.floor_app", floor_queue, f"{env.PREFIX}floor@%h", quiet=True),
             floor_app.environ(env.site_environ(broker), url, floor_queue, env.DATABASE_URL),
         )
         channel = client.connection_for_write().default_channel

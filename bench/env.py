@@ -168,6 +168,15 @@ def start(name: str, argv: list[str], environ: dict, cwd: Path = ROOT) -> Proces
     return Process(argv, environ, DATA_DIR / f"{name}.log", name=name, cwd=cwd)
 
 
+def worker_argv(app: str, queue: str | None = None, name: str | None = None, quiet: bool = False) -> list[str]:
+    """A Celery worker of `app` at the benchmarks' concurrency of 2, on `queue`, named `name` (two
+    workers named alike share one remote-control queue), logging warnings only if `quiet`."""
+    argv = [str(BIN / "celery"), "-A", app, "worker", "-c", "2"]
+    argv += ["-Q", queue] if queue else []
+    argv += ["-l", "WARNING"] if quiet else []
+    return argv + (["-n", name] if name else [])
+
+
 def http_status(url: str, timeout: float = 2.0) -> int | None:
     try:
         with urllib.request.urlopen(url, timeout=timeout) as response:

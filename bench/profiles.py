@@ -95,24 +95,11 @@ def profile_worker(kind: str = "site", broker: str = "redis") -> None:
     queue = f"{env.PREFIX}.default" if kind == "site" else f"{env.PREFIX}.floor"
     floor_app.create_table(env.DATABASE_URL)
     if kind == "site":
-        argv = [str(env.BIN / "celery"), "-A", "helloworld", "worker", "-c", "2", "-Q", queue]
+        argv = env.worker_argv("helloworld", queue)
         environ = env.site_environ(broker)
         done = lambda: TaskResult.objects.filter(status="SUCCESS").count()  # noqa: E731
     else:
-        argv = [
-            str(env.BIN / "celery"),
-            "-A",
-            "bench.floor_app",
-            "worker",
-            "-c",
-            "2",
-            "-Q",
-            queue,
-            "-l",
-            "WARNING",
-            "-n",
-            f"{env.PREFIX}floor@%h",
-        ]
+        argv = env.worker_argv("bench.floor_app", queue, f"{env.PREFIX}floor@%h", quiet=True)
         environ = floor_app.environ(env.site_environ(broker), env.BROKER_URLS[broker], queue, env.DATABASE_URL)
         done = lambda: floor_app.done(env.DATABASE_URL)  # noqa: E731
     worker = env.start(f"worker-profiled-{kind}", argv, environ)
