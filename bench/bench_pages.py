@@ -1,6 +1,6 @@
 """Benchmark 4, pages: latency of the site's pages and lists at a small and a large number of rows,
 on PostgreSQL, over the web server (the Procfile's web, 2 workers, local mode). Every list is a keyset page
-(tasks_app.pagination), so a page should cost about the same however long its list is.
+(tasks_app.selectors.pagination), so a page should cost about the same however long its list is.
 
 Two databases, each with the site's tables; one web server serves each, and every round asks both
 the same pages in turn, so the two sizes are measured side by side. Two phases:

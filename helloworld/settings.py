@@ -58,9 +58,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     # First: every later part reads the client's address and scheme as this leaves them.
-    "tasks_app.forwarded.ForwardedHeadersMiddleware",
+    "tasks_app.http.forwarded.ForwardedHeadersMiddleware",
     # Outside WhiteNoise too, so that every response carries the policy.
-    "tasks_app.csp.ContentSecurityPolicyMiddleware",
+    "tasks_app.http.csp.ContentSecurityPolicyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -152,7 +152,7 @@ STORAGES = {
 # --- Security (production) ----------------------------------------------------------------
 # X-Forwarded-For (the client's address, for login throttling) and X-Forwarded-Proto (HTTPS, via
 # SECURE_PROXY_SSL_HEADER) are believed only from a connection whose own address is a proxy listed in
-# FORWARDED_ALLOW_IPS (comma-separated addresses or networks); tasks_app.forwarded strips them from
+# FORWARDED_ALLOW_IPS (comma-separated addresses or networks); tasks_app.http.forwarded strips them from
 # anyone else, so a client that reaches the port directly can claim neither HTTPS nor another address
 # (the web server, granian, passes both headers through untouched: Django alone decides).
 # TRUST_PROXY_HEADERS=0 believes no one. On by default only on the platform, which sets DYNO in every dyno.
@@ -162,7 +162,7 @@ TRUST_PROXY_HEADERS = env_bool("TRUST_PROXY_HEADERS", default="DYNO" in os.envir
 # Elsewhere only a proxy on this machine, until told its address (e.g. FORWARDED_ALLOW_IPS=10.0.0.5).
 FORWARDED_ALLOW_IPS = env_list("FORWARDED_ALLOW_IPS", ["*"] if "DYNO" in os.environ else ["127.0.0.1", "::1"])
 if TRUST_PROXY_HEADERS:
-    # The proxy terminates TLS and says so; tasks_app.forwarded removed the header from anyone else.
+    # The proxy terminates TLS and says so; tasks_app.http.forwarded removed the header from anyone else.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 if not LOCAL_MODE:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
@@ -309,7 +309,7 @@ LOGIN_FAILURE_WINDOW_SECONDS = env_int("LOGIN_FAILURE_WINDOW_SECONDS", 300)
 LOGIN_FAILURES_PER_ACCOUNT = env_int("LOGIN_FAILURES_PER_ACCOUNT", 5)
 LOGIN_FAILURES_PER_ADDRESS = env_int("LOGIN_FAILURES_PER_ADDRESS", 30)
 
-# --- Health and the dashboard (tasks_app/monitoring.py) ----------------------------------------
+# --- Health and the dashboard (tasks_app/selectors/monitoring.py) ----------------------------------------
 # The broker's and workers' state is asked for at most once per this many seconds, whatever the
 # number of health checks and open dashboards (which refresh every 5 s); 0 asks on every request.
 MONITOR_REFRESH_SECONDS = env_int("MONITOR_REFRESH_SECONDS", 5)

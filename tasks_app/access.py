@@ -73,11 +73,12 @@ def may_view_task(user, owner_id: int | None) -> bool:
 
 
 def visible_task(user, task_id, recorded: bool = False):
-    """The task's status (tasks_app.status) if `user` may see it, else None: another user's task
+    """The task's status (tasks_app.selectors.status) if `user` may see it, else None: another user's task
     is as unknown as a made-up id (a 403 would confirm that it exists), and so is an id no task
     could have (a NUL would upset PostgreSQL). `recorded`: only a task the site sent itself (one
     it can retry or revoke), not one known by its result row alone."""
-    from tasks_app import status, validation
+    from tasks_app import validation
+    from tasks_app.selectors import status
 
     if not isinstance(task_id, str):
         return None

@@ -36,7 +36,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.dispatch import receiver
 
-from tasks_app.forwarded import client_address
+from tasks_app.http.forwarded import client_address
 from tasks_app.lib import windows
 from tasks_app.models import LoginFailures
 

@@ -223,7 +223,7 @@ class StoredTaskResult(TaskResult):
 
 
 class MonitorSnapshot(models.Model):
-    """What the broker and the workers last said, shared by every web process (tasks_app.monitoring)."""
+    """What the broker and the workers last said, shared by every web process (tasks_app.selectors.monitoring)."""
 
     name = models.CharField(max_length=50, unique=True)
     taken_at = models.DateTimeField(null=True, blank=True)

@@ -20,7 +20,8 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from tasks_app import access, services, unavailable, validation
+from tasks_app import access, services, validation
+from tasks_app.http import unavailable
 from tasks_app.ratelimit import RateLimited
 from tasks_app.validation import TaskInputError
 

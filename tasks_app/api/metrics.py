@@ -1,4 +1,4 @@
-"""`GET /metrics`: the site's metrics in Prometheus' text format (the collector: tasks_app.metrics)."""
+"""`GET /metrics`: the site's metrics in Prometheus' text format (the collector: tasks_app.selectors.metrics)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from django.http import HttpResponse
 from django.views.decorators.http import require_GET
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
-from tasks_app.metrics import SiteCollector
+from tasks_app.selectors.metrics import SiteCollector
 
 
 def _allowed(request) -> bool:

@@ -15,12 +15,12 @@ from functools import cache
 from django.conf import settings
 from django.http import JsonResponse
 
-from tasks_app import bulk_limits
 from tasks_app.api import openapi_requests as inputs
 from tasks_app.api import openapi_schemas as schemas
 from tasks_app.api.decorators import api_view
 from tasks_app.api.openapi_operations import WRITE, op
 from tasks_app.api.openapi_schemas import components, printable
+from tasks_app.http import bulk_limits
 
 
 def paths() -> dict:

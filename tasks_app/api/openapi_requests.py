@@ -3,8 +3,9 @@ path, page and filter parameters, each as strict as the server, and an example b
 
 from __future__ import annotations
 
-from tasks_app import catalog, pagination, validation
+from tasks_app import catalog, validation
 from tasks_app.api.openapi_schemas import printable, ref
+from tasks_app.selectors import pagination
 
 
 def param(name: str, where: str, schema: dict, description: str, required: bool = False) -> dict:

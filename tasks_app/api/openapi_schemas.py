@@ -9,7 +9,9 @@ from __future__ import annotations
 from celery import states as celery_states
 from django.conf import settings
 
-from tasks_app import bulk_limits, catalog, status, validation
+from tasks_app import catalog, validation
+from tasks_app.http import bulk_limits
+from tasks_app.selectors import status
 
 STRING, INTEGER, BOOLEAN, NUMBER = ({"type": kind} for kind in ("string", "integer", "boolean", "number"))
 TIME = {"type": ["string", "null"], "format": "date-time"}

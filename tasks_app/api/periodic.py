@@ -10,12 +10,13 @@ from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 from django.urls import reverse
 
-from tasks_app import access, catalog, pagination, schedules, services, status, validation
-from tasks_app import periodic as periodic_tasks
-from tasks_app import task_list as listing
+from tasks_app import access, catalog, schedules, services, validation
 from tasks_app.api.decorators import SCHEDULE_FIELDS, TASK_FIELDS, ApiError, api_view, check_fields, json_body, task_url
-from tasks_app.periodic import site_tasks, stored_json, summarize, with_run_stats
-from tasks_app.status import iso
+from tasks_app.selectors import pagination, status
+from tasks_app.selectors import periodic as periodic_tasks
+from tasks_app.selectors import task_list as listing
+from tasks_app.selectors.periodic import site_tasks, stored_json, summarize, with_run_stats
+from tasks_app.selectors.status import iso
 
 RECENT_RUNS = 10
 

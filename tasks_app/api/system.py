@@ -8,9 +8,11 @@ from django.http import JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
-from tasks_app import access, dashboard, monitoring, schedules, services, unavailable, validation
+from tasks_app import access, schedules, services, validation
 from tasks_app.api.decorators import api_view, error_response
 from tasks_app.beat import heartbeat, lease
+from tasks_app.http import unavailable
+from tasks_app.selectors import dashboard, monitoring
 
 
 @api_view("GET")
@@ -39,7 +41,7 @@ def schedule_preview(request):
     )
 
 
-# Public, like any platform health check, and cheap: it answers from tasks_app.monitoring's shared
+# Public, like any platform health check, and cheap: it answers from tasks_app.selectors.monitoring's shared
 # snapshot (at most MONITOR_REFRESH_SECONDS old), never with a broadcast of its own. Anonymous callers
 # learn only ok or not for each part; staff (and local mode) also get names, hosts and the error.
 @api_view("GET", public=True)

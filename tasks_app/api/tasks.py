@@ -10,8 +10,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from tasks_app import access, bulk_limits, catalog, filters, pagination, ratelimit, services, status, validation
-from tasks_app import task_list as listing
+from tasks_app import access, catalog, ratelimit, services, validation
 from tasks_app.api import periodic
 from tasks_app.api.decorators import (
     SCHEDULE_FIELDS,
@@ -23,6 +22,9 @@ from tasks_app.api.decorators import (
     json_body,
     task_url,
 )
+from tasks_app.http import bulk_limits
+from tasks_app.selectors import filters, pagination, status
+from tasks_app.selectors import task_list as listing
 
 
 @api_view("POST")

@@ -18,9 +18,10 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from tasks_app import catalog, status
+from tasks_app import catalog
 from tasks_app.broker import control, publishing
 from tasks_app.models import TaskRecord
+from tasks_app.selectors import status
 from tasks_app.services.sending import send_many
 from tasks_app.validation import TaskInputError
 

@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from tasks_app.broker import queues
 from tasks_app.models import TaskRecord
-from tasks_app.status import QUEUED, states
+from tasks_app.selectors.status import QUEUED, states
 
 # A task sent this recently is not suspected: it may be on its way to, or in, a worker.
 GRACE = timedelta(seconds=60)

@@ -8,9 +8,10 @@ from celery import current_app, states
 from django.conf import settings
 from django.utils import timezone
 
-from tasks_app import catalog, status, validation
+from tasks_app import catalog, validation
 from tasks_app.broker import control
 from tasks_app.models import TaskRecord
+from tasks_app.selectors import status
 from tasks_app.services.sending import send
 from tasks_app.validation import TaskInputError
 

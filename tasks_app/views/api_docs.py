@@ -10,7 +10,7 @@ from django.conf import settings
 from django.shortcuts import render
 from django.utils import timezone
 
-from tasks_app import bulk_limits
+from tasks_app.http import bulk_limits
 
 
 def page(request):

@@ -10,9 +10,10 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from tasks_app import access, filters, services
-from tasks_app import task_list as listing
+from tasks_app import access, services
 from tasks_app.ratelimit import RateLimited
+from tasks_app.selectors import filters
+from tasks_app.selectors import task_list as listing
 from tasks_app.validation import TaskInputError
 
 # verb, its past tense (said after the action), the tasks it acts on, how to pick them.

@@ -1,4 +1,4 @@
-"""The dashboard page and the staff-only purge: thin views over tasks_app.dashboard and
+"""The dashboard page and the staff-only purge: thin views over tasks_app.selectors.dashboard and
 tasks_app.broker.queues (the JSON twin is tasks_app.api.system.dashboard_api)."""
 
 from __future__ import annotations
@@ -9,8 +9,9 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from tasks_app import access, dashboard, monitoring
+from tasks_app import access
 from tasks_app.broker import queues
+from tasks_app.selectors import dashboard, monitoring
 from tasks_app.services import lost
 
 REFRESH_SECONDS = 5

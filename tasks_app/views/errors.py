@@ -12,8 +12,8 @@ from django.template import loader
 from django.urls import Resolver404, resolve
 from django.views.defaults import server_error as django_server_error
 
-from tasks_app import unavailable
 from tasks_app.api.decorators import database_unavailable
+from tasks_app.http import unavailable
 
 
 def server_error(request):

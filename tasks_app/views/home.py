@@ -9,13 +9,14 @@ from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from tasks_app import access, pagination, periodic, services
-from tasks_app import task_list as listing
+from tasks_app import access, services
 from tasks_app.beat import heartbeat
 from tasks_app.broker import control
 from tasks_app.forms import TaskForm, run_form_initial, task_examples
-from tasks_app.periodic import summarize
 from tasks_app.ratelimit import RateLimited
+from tasks_app.selectors import pagination, periodic
+from tasks_app.selectors import task_list as listing
+from tasks_app.selectors.periodic import summarize
 from tasks_app.validation import TaskInputError
 
 TASKS_PER_PAGE = 20

@@ -13,11 +13,12 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 from django_celery_beat.models import PeriodicTask
 
-from tasks_app import access, catalog, pagination, periodic, services
-from tasks_app import task_list as listing
+from tasks_app import access, catalog, services
 from tasks_app.forms import PeriodicForm, run_form_url, task_examples
-from tasks_app.periodic import summarize
 from tasks_app.ratelimit import RateLimited
+from tasks_app.selectors import pagination, periodic
+from tasks_app.selectors import task_list as listing
+from tasks_app.selectors.periodic import summarize
 from tasks_app.validation import TaskInputError
 from tasks_app.views.home import TASKS_PER_PAGE, warn_if_nobody_will_run_it
 

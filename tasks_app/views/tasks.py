@@ -11,11 +11,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from tasks_app import access, catalog, filters, services, status
-from tasks_app import task_list as listing
+from tasks_app import access, catalog, services
 from tasks_app.forms import run_form_url
-from tasks_app.periodic import site_tasks
 from tasks_app.ratelimit import RateLimited
+from tasks_app.selectors import filters, status
+from tasks_app.selectors import task_list as listing
+from tasks_app.selectors.periodic import site_tasks
 from tasks_app.validation import TaskInputError
 
 PERIODIC_SUGGESTIONS = 200  # the names the periodic filter suggests

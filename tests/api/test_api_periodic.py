@@ -11,7 +11,7 @@ from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
 from tasks_app import services
 from tasks_app.models import ApiToken, TaskRecord
-from tasks_app.periodic import site_tasks
+from tasks_app.selectors.periodic import site_tasks
 from tests.support.periodic_rows import ERRORS, undescribable_rows
 from tests.support.waiting import wait_for
 

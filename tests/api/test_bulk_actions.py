@@ -7,8 +7,9 @@ from celery import states, uuid
 from django.conf import settings
 from django.core.management.base import CommandError
 
-from tasks_app import services, status
+from tasks_app import services
 from tasks_app.models import TaskRecord
+from tasks_app.selectors import status
 from tests.support.celery import embedded_worker, purge_queues
 from tests.support.waiting import wait_for
 

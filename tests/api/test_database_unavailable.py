@@ -9,7 +9,7 @@ import time
 import pytest
 from django.contrib.auth.models import User
 
-from tasks_app import unavailable
+from tasks_app.http import unavailable
 from tasks_app.models import ApiToken, TaskRecord
 from tests.support import database
 

@@ -9,10 +9,11 @@ from django_celery_beat.models import ClockedSchedule, CrontabSchedule, Interval
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from tasks_app import catalog, pagination, validation
+from tasks_app import catalog, validation
 from tasks_app.broker import control
 from tasks_app.models import TaskRecord
-from tasks_app.periodic import site_tasks
+from tasks_app.selectors import pagination
+from tasks_app.selectors.periodic import site_tasks
 from tasks_app.validation import TaskInputError
 from tests.support.cursors import FAR_OFFSET, cursors
 

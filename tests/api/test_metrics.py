@@ -5,8 +5,9 @@ from django.contrib.auth import get_user_model
 from django_celery_results.models import TaskResult
 from prometheus_client.parser import text_string_to_metric_families
 
-from tasks_app import services, status
+from tasks_app import services
 from tasks_app.models import BeatHeartbeat
+from tasks_app.selectors import status
 from tests.support.waiting import wait_for
 
 TOKEN = "s3cret-scrape-token"

@@ -10,8 +10,9 @@ import pytest
 from django.contrib.auth.models import User
 from django.utils import timezone
 
-from tasks_app import monitoring, ratelimit
+from tasks_app import ratelimit
 from tasks_app.broker import control, queues, workers
+from tasks_app.selectors import monitoring
 from tests.support.celery import app_on_broker
 
 NOWHERE = "amqp://guest:s3cret@127.0.0.1:1//"  # a closed port on loopback: refused at once

@@ -7,8 +7,9 @@ import pytest
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
-from tasks_app import services, status
+from tasks_app import services
 from tasks_app.models import TaskRecord
+from tasks_app.selectors import status
 from tests.support.waiting import wait_for
 
 # The filesystem broker (what make run uses) and Redis.

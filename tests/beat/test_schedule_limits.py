@@ -8,10 +8,11 @@ from celery import beat
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
-from tasks_app import services, status
+from tasks_app import services
 from tasks_app.beat.scheduler import DatabaseScheduler
 from tasks_app.models import TaskRecord
-from tasks_app.periodic import summarize
+from tasks_app.selectors import status
+from tasks_app.selectors.periodic import summarize
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.slow

@@ -4,7 +4,8 @@
 import pytest
 from django_celery_results.models import TaskResult
 
-from tasks_app import services, status
+from tasks_app import services
+from tasks_app.selectors import status
 from tests.support.celery import embedded_worker
 from tests.support.own_queues import app_with_own_queues
 from tests.support.waiting import wait_for

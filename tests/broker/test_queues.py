@@ -4,8 +4,9 @@ import time
 
 import pytest
 
-from tasks_app import services, status
+from tasks_app import services
 from tasks_app.broker import queues
+from tasks_app.selectors import status
 from tests.support.own_queues import app_with_own_queues
 
 

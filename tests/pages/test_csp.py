@@ -1,4 +1,4 @@
-"""Every response carries the site's Content-Security-Policy (tasks_app/csp.py): each page and
+"""Every response carries the site's Content-Security-Policy (tasks_app/http/csp.py): each page and
 endpoint that takes no argument in its path, a task's page, a 404, a static file, the admin."""
 
 import re
@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from tasks_app import services
-from tasks_app.csp import POLICY
+from tasks_app.http.csp import POLICY
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,8 @@ from celery.worker import state as worker_state
 from django.contrib.auth import get_user_model
 from django_celery_results.models import TaskResult
 
-from tasks_app import services, status
+from tasks_app import services
+from tasks_app.selectors import status
 from tests.support import processes
 from tests.support.celery import embedded_worker
 from tests.support.own_queues import app_with_own_queues

@@ -8,7 +8,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client, RequestFactory
 
-from tasks_app import unavailable
+from tasks_app.http import unavailable
 from tasks_app.models import TaskRecord
 from tasks_app.views import errors
 from tests.support import database

@@ -1,4 +1,4 @@
-"""Every list is a bounded keyset page (tasks_app.pagination): the home page, the periodic pages,
+"""Every list is a bounded keyset page (tasks_app.selectors.pagination): the home page, the periodic pages,
 the tasks list and the API page both ways, never run a COUNT or an OFFSET, and say clearly when a
 cursor or a date is not one they can use."""
 

@@ -1,4 +1,4 @@
-"""Cursors a client could make by hand, for fuzzing the keyset paginator (tasks_app.pagination):
+"""Cursors a client could make by hand, for fuzzing the keyset paginator (tasks_app.selectors.pagination):
 every field of `["n" or "p", sort key, id]` as the site writes it, near it, or any JSON at all."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from datetime import timezone as dt_timezone
 
 from hypothesis import strategies as st
 
-from tasks_app import pagination
+from tasks_app.selectors import pagination
 
 
 def made(value) -> str:

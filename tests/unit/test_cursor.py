@@ -1,4 +1,4 @@
-"""tasks_app.pagination: keyset pages over (sort key, id) both ways, ties and all, and cursors
+"""tasks_app.selectors.pagination: keyset pages over (sort key, id) both ways, ties and all, and cursors
 checked strictly."""
 
 import base64
@@ -10,8 +10,8 @@ from django.utils import timezone
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 from hypothesis import HealthCheck, event, given, settings
 
-from tasks_app import pagination
 from tasks_app.models import TaskRecord
+from tasks_app.selectors import pagination
 from tasks_app.validation import TaskInputError
 from tests.support.cursors import FAR_OFFSET, cursors, made
 

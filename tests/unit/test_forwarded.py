@@ -1,10 +1,10 @@
-"""tasks_app.forwarded: X-Forwarded-For and X-Forwarded-Proto believed only from a configured proxy, and
+"""tasks_app.http.forwarded: X-Forwarded-For and X-Forwarded-Proto believed only from a configured proxy, and
 then the right-most address that is not one of the proxies; from anyone else both are removed."""
 
 import pytest
 from django.test import RequestFactory
 
-from tasks_app.forwarded import PROXY_PEER, ForwardedHeadersMiddleware
+from tasks_app.http.forwarded import PROXY_PEER, ForwardedHeadersMiddleware
 
 
 @pytest.fixture(autouse=True)

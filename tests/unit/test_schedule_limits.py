@@ -14,8 +14,8 @@ from helloworld.celery import app as project_app
 from tasks_app import schedules, services
 from tasks_app.beat.entry import ModelEntry
 from tasks_app.models import RunLimit
-from tasks_app.periodic import summarize
 from tasks_app.schedules import CrontabSpec, IntervalSpec, Limits, ScheduleError
+from tasks_app.selectors.periodic import summarize
 from tasks_app.validation import TaskInputError
 
 PARIS = ZoneInfo("Europe/Paris")

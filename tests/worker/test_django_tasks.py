@@ -12,9 +12,9 @@ from django.db import connection
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from tasks_app import status
 from tasks_app.djtasks import compat
 from tasks_app.models import TaskAttempts, TaskRecord
+from tasks_app.selectors import status
 from tests.support import djtasks
 from tests.support.celery import embedded_worker
 from tests.support.djtasks import finished

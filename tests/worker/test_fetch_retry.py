@@ -5,7 +5,8 @@ import json
 
 import pytest
 
-from tasks_app import status, tasks
+from tasks_app import tasks
+from tasks_app.selectors import status
 from tests.support.processes import free_port
 from tests.support.waiting import wait_for
 

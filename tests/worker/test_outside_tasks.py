@@ -9,7 +9,7 @@ from celery import Celery
 from django.conf import settings
 from prometheus_client.parser import text_string_to_metric_families
 
-from tasks_app import status
+from tasks_app.selectors import status
 from tests.support.waiting import wait_for
 
 

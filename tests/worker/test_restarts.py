@@ -10,8 +10,9 @@ from django.conf import settings
 from django.utils import timezone
 from django_celery_results.models import TaskResult
 
-from tasks_app import status, tasks
+from tasks_app import tasks
 from tasks_app.models import TaskRecord
+from tasks_app.selectors import status
 from tasks_app.worker.restarts import next_attempt
 from tests.support.waiting import wait_for
 

@@ -26,8 +26,9 @@ from django.test import Client
 from django_celery_results.models import TaskResult
 
 from helloworld import brokers
-from tasks_app import ratelimit, status
+from tasks_app import ratelimit
 from tasks_app.models import TaskRecord
+from tasks_app.selectors import status
 from tests.support import processes
 from tests.support.celery import app_on_broker, embedded_worker, purge_queues
 from tests.support.services import RABBITMQ, REDIS, require

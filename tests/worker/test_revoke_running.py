@@ -5,8 +5,8 @@ import io
 import pytest
 from django.core.management import call_command
 
-from tasks_app import status
 from tasks_app.models import TaskRecord
+from tasks_app.selectors import status
 from tasks_app.worker.revocation import revoked_since
 from tests.support.waiting import wait_for
 

@@ -11,7 +11,7 @@ import json
 import pytest
 from celery.signals import task_revoked
 
-from tasks_app import status
+from tasks_app.selectors import status
 from tests.support.celery import embedded_worker, purge_queues
 from tests.support.waiting import wait_for
 

@@ -6,7 +6,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from tasks_app import services, status
+from tasks_app import services
+from tasks_app.selectors import status
 from tests.support.waiting import wait_for
 
 DRIVER_BY_KIND = {"filesystem": "filesystem", "redis": "redis", "rabbitmq": "amqp"}

@@ -7,9 +7,10 @@ import json
 
 from django.core.management.base import CommandError
 
-from tasks_app import filters, services, status, validation
+from tasks_app import services, validation
 from tasks_app.models import TaskRecord
 from tasks_app.ratelimit import RateLimited
+from tasks_app.selectors import filters, status
 
 
 def parse_json_option(text: str | None, field: str):

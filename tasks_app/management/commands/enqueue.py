@@ -5,8 +5,9 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from tasks_app import services, status
+from tasks_app import services
 from tasks_app.management.commands._common import HANDLED, command_error, parse_json_option
+from tasks_app.selectors import status
 
 # What --wait takes as the end of a task, and which of them is a failure (exit status 1).
 FAILED_STATES = frozenset({"FAILURE", "REVOKED"})

@@ -2,8 +2,9 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from tasks_app import services, status, validation
+from tasks_app import services, validation
 from tasks_app.management.commands._common import describe
+from tasks_app.selectors import status
 
 
 class Command(BaseCommand):

@@ -14,8 +14,9 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
-from tasks_app import access, catalog, pagination, schedules
+from tasks_app import access, catalog, schedules
 from tasks_app.models import TaskRecord
+from tasks_app.selectors import pagination
 
 logger = logging.getLogger(__name__)
 

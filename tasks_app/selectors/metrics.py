@@ -7,7 +7,8 @@ database and shared by all of them.
 
 Cheap at any table size: task counts are over the last hour only (by date_done and created_at,
 both indexed, with no per-row join), the same window the dashboard shows, so a scrape reads the
-hour's rows and never the whole table; queues and workers come from tasks_app.monitoring's shared snapshot (at most
+hour's rows and never the whole table; queues and workers come from
+tasks_app.selectors.monitoring's shared snapshot (at most
 MONITOR_REFRESH_SECONDS old, never a broadcast of a scrape's own). Because the counts are over a
 sliding window they go down as well as up: they are gauges, not counters, so use them as they are, not
 through rate(). The runtime histogram is typed a histogram, not a gauge histogram, so that it exports
@@ -25,9 +26,10 @@ from django_celery_results.models import TaskResult
 from prometheus_client.core import GaugeMetricFamily, HistogramMetricFamily
 from prometheus_client.registry import Collector
 
-from tasks_app import catalog, dashboard, monitoring
+from tasks_app import catalog
 from tasks_app.models import TaskRecord
-from tasks_app.status import FINISHED_STATES, QUEUED
+from tasks_app.selectors import dashboard, monitoring
+from tasks_app.selectors.status import FINISHED_STATES, QUEUED
 
 WINDOW = timedelta(hours=1)  # the dashboard's "hour"
 RUNTIME_WINDOW = timedelta(minutes=5)

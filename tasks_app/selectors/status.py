@@ -56,7 +56,7 @@ class TaskStatus:
     owner_id: int | None = None  # who started it (tasks_app.access decides who may see it)
     retry_of: str = ""  # the id of the task this one re-ran (services.retry)
     # The ids of the tasks that re-ran this one (services.retry), oldest first; the JSON gives the
-    # latest, as the tasks list does (one subquery per row there, tasks_app.task_list.page).
+    # latest, as the tasks list does (one subquery per row there, tasks_app.selectors.task_list.page).
     retried_as: tuple[str, ...] = ()
     # A task that retries by itself (fetch_url): {"attempt": n, "max_attempts": m, "errors": [...]}
     attempts: dict | None = None

@@ -1,6 +1,6 @@
 """What the dashboard shows, gathered in one place for the page and for `GET /api/dashboard/`.
 
-Queues and workers come from tasks_app.monitoring's snapshot (the broker and remote control asked at
+Queues and workers come from tasks_app.selectors.monitoring's snapshot (the broker and remote control asked at
 most once per MONITOR_REFRESH_SECONDS, however many dashboards are open), beat from its heartbeats and
 lease in the database, counts and the chart from the result table (django-celery-results) and the
 site's own task records, with a few aggregate queries.
@@ -17,12 +17,13 @@ from django.utils import timezone
 from django_celery_beat.models import PeriodicTasks
 from django_celery_results.models import TaskResult
 
-from tasks_app import access, monitoring
+from tasks_app import access
 from tasks_app.beat import heartbeat, lease
 from tasks_app.broker import queues
 from tasks_app.models import BeatHeartbeat, TaskRecord
+from tasks_app.selectors import monitoring
+from tasks_app.selectors.status import QUEUED, STATES, iso
 from tasks_app.services import lost
-from tasks_app.status import QUEUED, STATES, iso
 
 WINDOWS = {"hour": timedelta(hours=1), "day": timedelta(days=1)}
 CHART_MINUTES = 60  # the chart: the last hour, one bar a minute

@@ -2,21 +2,22 @@
 at a time. The one data function behind `/tasks/`, `GET /api/tasks/`, the home page's recent
 tasks and a periodic task's runs.
 
-Pages are cut by keyset on (created_at, id) (tasks_app.pagination), never by OFFSET, and nothing
+Pages are cut by keyset on (created_at, id) (tasks_app.selectors.pagination), never by OFFSET, and nothing
 counts the table: a page is an index scan from the cursor (each filter leads an index in the same
-order, see tasks_app.filters). The states the page shows are read from the result rows, the truth.
+order, see tasks_app.selectors.filters). The states the page shows are read from the result rows, the truth.
 """
 
 from __future__ import annotations
 
-from tasks_app import access, filters, pagination, status
+from tasks_app import access
 from tasks_app.models import TaskRecord
+from tasks_app.selectors import filters, pagination, status
 
 ORDER = "-created_at"  # newest first: the next page is older, the previous one newer
 
 
 def selected(user, cleaned_filters: dict | None = None):
-    """Every task `user` may see that `cleaned_filters` (tasks_app.filters.parse) select: what a
+    """Every task `user` may see that `cleaned_filters` (tasks_app.selectors.filters.parse) select: what a
     page shows one page of, and what retry-all and revoke-all act on."""
     records = access.visible_tasks(user, TaskRecord.objects.all())
     return filters.apply(records, cleaned_filters) if cleaned_filters else records

@@ -12,7 +12,8 @@ from datetime import UTC, datetime, time, timedelta
 
 from django import forms
 
-from tasks_app import catalog, status, validation
+from tasks_app import catalog, validation
+from tasks_app.selectors import status
 from tasks_app.validation import TaskInputError
 
 FIELDS = ("task", "state", "queue", "periodic", "date_from", "date_to", "id")
