@@ -56,9 +56,11 @@ admin: migrate
 
 test: lint pytest pytest-postgres pytest-next bench-smoke
 
+# ruff, then the layering (import-linter's contracts in pyproject.toml).
 lint: $(BIN)/.test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 # The whole suite on SQLite (and every broker, through the fixtures).
 pytest: $(BIN)/.test chromium

@@ -6,6 +6,7 @@ Celery or django-celery-beat directly, so every way in validates and records ali
     services.schedule("echo", ["hi"], schedule_text="every 5 minutes")
     services.retry(task_id); services.revoke(task_id, terminate=False)
     services.retry_failed(records); services.revoke_unfinished(records)   # every task a filter selects
+    queue_purge.purge("default", by="alice")    # empty one queue, each dropped task marked so
 """
 
 from tasks_app.services.bulk import (

@@ -1,5 +1,5 @@
 """The dashboard page and the staff-only purge: thin views over tasks_app.selectors.dashboard and
-tasks_app.broker.queues (the JSON twin is tasks_app.api.system.dashboard_api)."""
+tasks_app.services.queue_purge (the JSON twin is tasks_app.api.system.dashboard_api)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from tasks_app import access
-from tasks_app.broker import queues
-from tasks_app.selectors import dashboard, monitoring
-from tasks_app.services import lost
+from tasks_app.selectors import dashboard
+from tasks_app.services import lost, queue_purge
 
 REFRESH_SECONDS = 5
 
@@ -41,24 +40,24 @@ def purge_confirm(request, queue):
     if queue not in settings.QUEUES:
         raise Http404("No such queue.")
     if request.method == "GET":
-        state = next(state for state in queues.states() if state.name == queue)
+        state = queue_purge.waiting(queue)
         return render(request, "tasks_app/dashboard_purge_confirm.html", {"queue": state})
     try:
-        purged = queues.purge(queue, by=_who(request))
+        purged = queue_purge.purge(queue, by=_who(request))
     except Exception as exc:  # the broker, whatever failed: say so instead of a 500
         messages.error(request, f"Could not empty {settings.QUEUES[queue]}: {exc.__class__.__name__}: {exc}")
         return redirect("dashboard")
-    monitoring.refresh_queues()  # the dashboard this redirects to must not still show them waiting
     messages.success(
         request,
         f"Dropped {purged.dropped} task{'' if purged.dropped == 1 else 's'} from {purged.queue}; "
         "each one's status page says it was dropped.",
     )
     if purged.more_left:
+        most_tasks, most_seconds = queue_purge.limits()
         messages.warning(
             request,
-            f"{purged.queue} may hold more tasks: one purge stops after {queues.PURGE_LIMIT} tasks or "
-            f"{queues.PURGE_SECONDS:g} seconds. Empty it again to drop the rest.",
+            f"{purged.queue} may hold more tasks: one purge stops after {most_tasks} tasks or "
+            f"{most_seconds:g} seconds. Empty it again to drop the rest.",
         )
     return redirect("dashboard")
 

@@ -1,12 +1,14 @@
-"""The layout holds: no import cycles inside tasks_app, every module imports, and no module grows
-past the size a person reads in one sitting (docs: DESIGN.md, "Layout")."""
+"""The layout holds: no import cycles inside tasks_app, every module imports, no module grows past the
+size a person reads in one sitting, and few modules lie loose in tasks_app (docs: DESIGN.md, "Layout").
+Which package may import which is import-linter's to check (pyproject.toml, `make lint`)."""
 
 from __future__ import annotations
 
-import ast
 import os
 import subprocess
 import sys
+
+import grimp
 
 from tests.support.processes import ROOT
 
@@ -18,6 +20,11 @@ EXCEPTIONS = {
     # Django's convention is one settings module; every knob in it carries the comment that says why.
     "helloworld/settings.py",
 }
+
+
+# Django's conventional module names in an app; the app's other modules belong in its packages.
+DJANGO_MODULES = {"models", "admin", "apps", "forms", "urls", "tasks", "signals", "managers", "context_processors"}
+MAX_LOOSE_MODULES = 9
 
 
 def python_files(package: str) -> list[str]:
@@ -34,103 +41,32 @@ def module_name(path: str) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
-def imported_modules(path: str, modules: set[str]) -> set[str]:
-    """The modules of `modules` that the file at `path` imports, wherever (in functions too)."""
-    name = module_name(path)
-    package = name if path.endswith("__init__.py") else name.rpartition(".")[0]
+def module_cycles(graph: grimp.ImportGraph) -> list[list[str]]:
+    """Every cycle of imports, once each: from its first module by name, back to it at the end."""
     found = set()
-
-    def known(dotted: str) -> str | None:  # the module itself, or the package it names a thing of
-        while dotted and dotted not in modules:
-            dotted = dotted.rpartition(".")[0]
-        return dotted or None
-
-    for node in ast.walk(ast.parse((ROOT / path).read_text(), path)):
-        if isinstance(node, ast.Import):
-            found.update(known(alias.name) for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            if node.level:  # relative: from . import x, from ..api import y
-                base = package.split(".")
-                base = ".".join(base[: len(base) - node.level + 1] + ([node.module] if node.module else []))
-            else:
-                base = node.module or ""
-            for alias in node.names:
-                found.add(f"{base}.{alias.name}" if f"{base}.{alias.name}" in modules else known(base))
-    found.discard(None)
-    found.discard(name)
-    return found
-
-
-def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
-    """One cycle (a list of modules, the first again at the end) per strongly connected group."""
-    index, low, stack, on_stack, groups = {}, {}, [], set(), []
-
-    def visit(node):  # Tarjan's algorithm
-        index[node] = low[node] = len(index)
-        stack.append(node)
-        on_stack.add(node)
-        for successor in sorted(graph[node]):
-            if successor not in index:
-                visit(successor)
-                low[node] = min(low[node], low[successor])
-            elif successor in on_stack:
-                low[node] = min(low[node], index[successor])
-        if low[node] == index[node]:
-            group = set()
-            while True:
-                member = stack.pop()
-                on_stack.discard(member)
-                group.add(member)
-                if member == node:
-                    break
-            if len(group) > 1:
-                groups.append(group)
-
-    for node in sorted(graph):
-        if node not in index:
-            visit(node)
-    return [cycle_within(group, graph) for group in groups]
-
-
-def cycle_within(group: set[str], graph: dict[str, set[str]]) -> list[str]:
-    """A shortest path from the group's first module back to itself, inside the group."""
-    start = min(group)
-    paths = {start: [start]}
-    frontier = [start]
-    while frontier:
-        following = []
-        for node in frontier:
-            for successor in sorted(graph[node] & group):
-                if successor == start:
-                    return [*paths[node], start]
-                if successor not in paths:
-                    paths[successor] = [*paths[node], successor]
-                    following.append(successor)
-        frontier = following
-    raise AssertionError(f"no cycle in {group}")  # Tarjan said there was one
-
-
-def import_graph() -> dict[str, set[str]]:
-    files = python_files("tasks_app")
-    modules = {module_name(path) for path in files}
-    return {module_name(path): imported_modules(path, modules) for path in files}
-
-
-def test_the_import_graph_sees_imports_of_every_kind():
-    graph = import_graph()
-    assert "tasks_app.api.periodic" in graph["tasks_app.api.urls"]  # from . import periodic (or absolute)
-    assert "tasks_app.validation" in graph["tasks_app.catalog"]
-    assert all(module.startswith("tasks_app") for targets in graph.values() for module in targets)
+    for importer in graph.modules:
+        for imported in graph.find_modules_directly_imported_by(importer):
+            if graph.chain_exists(importer=imported, imported=importer):
+                loop = [importer, *graph.find_shortest_chain(importer=imported, imported=importer)[:-1]]
+                start = loop.index(min(loop))
+                found.add((*loop[start:], *loop[:start], loop[start]))
+    return sorted(list(cycle) for cycle in found)
 
 
 def test_the_cycle_finder_names_a_cycle():
-    graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
-    assert cycles(graph) == [["a", "b", "c", "a"]]
-    assert cycles({"a": {"b"}, "b": set()}) == []
+    graph = grimp.ImportGraph()
+    for importer, imported in [("a", "b"), ("b", "c"), ("c", "a"), ("d", "a")]:
+        graph.add_import(importer=importer, imported=imported)
+    assert module_cycles(graph) == [["a", "b", "c", "a"]]
+    graph.remove_import(importer="c", imported="a")
+    assert module_cycles(graph) == []
 
 
+# Inside each package, import-linter forbids cycles even between subpackages (pyproject.toml, `make lint`).
+# tasks_app's own top level has such package-level ones (selectors and services read each other, catalog
+# and tasks, ...), so here the finer rule for the whole app: no module imports itself back, however far.
 def test_tasks_app_has_no_import_cycles():
-    found = cycles(import_graph())
+    found = module_cycles(grimp.build_graph("tasks_app", cache_dir=None))
     assert not found, "import cycles in tasks_app:\n" + "\n".join(" -> ".join(cycle) for cycle in found)
 
 
@@ -169,6 +105,15 @@ def test_every_exception_is_still_over_the_limit():
     counts = line_counts()
     stale = sorted(path for path in EXCEPTIONS if counts.get(path, 0) <= MAX_LINES)
     assert not stale, f"remove from EXCEPTIONS in {__name__}: {', '.join(stale)}"
+
+
+def test_tasks_app_keeps_few_loose_modules():
+    """A module that is not one of Django's conventional ones joins the package of its concern
+    (services, selectors, http, lib, ...) rather than the app's top level."""
+    loose = sorted(
+        path.name for path in (ROOT / "tasks_app").glob("*.py") if path.stem not in {"__init__", *DJANGO_MODULES}
+    )
+    assert len(loose) <= MAX_LOOSE_MODULES, f"{len(loose)} loose modules in tasks_app/: {', '.join(loose)}"
 
 
 def test_the_support_helpers_bench_uses_import_without_pytest():
