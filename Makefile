@@ -56,11 +56,13 @@ admin: migrate
 
 test: lint pytest pytest-postgres pytest-next bench-smoke
 
-# ruff, then the layering (import-linter's contracts in pyproject.toml).
+# ruff, the layering (import-linter's contracts) and the types of the modules mypy checks (both
+# configured in pyproject.toml). django-stubs' plugin loads the settings, hence local mode.
 lint: $(BIN)/.test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	HELLOWORLD_LOCAL=1 $(BIN)/mypy
 
 # The whole suite on SQLite (and every broker, through the fixtures).
 pytest: $(BIN)/.test chromium

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from celery import Task
 from django.conf import settings
 
 from tasks_app import reports, tasks
@@ -45,7 +46,7 @@ def _json_type_error(name: str, annotation, value) -> str | None:
 @dataclass(frozen=True)
 class Entry:
     name: str
-    task: object
+    task: Task
     queue: str = "default"
     example_args: list = field(default_factory=list)
     example_kwargs: dict = field(default_factory=dict)

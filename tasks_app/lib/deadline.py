@@ -48,7 +48,7 @@ class Watchdog:
     def connected(self) -> None:
         # http.client forgets `connection.sock` once a response that closes the connection
         # arrives, while the body is still to be read from it: keep the socket itself.
-        self._socket = self._connection.sock
+        self._socket = self._connection.sock if self._connection else None
         if self.expired:
             self._shut()
         self.check()

@@ -93,6 +93,7 @@ def parse(text: str, *, tz: ZoneInfo, now: datetime) -> Spec:
                 f"interval, as in: every 10 seconds, 5 times. A one-off time alone: {clocked_example(tz, now)}."
             )
         return parse_clocked(base[len(words[0]) :].strip(), tz, now)
+    spec: Spec
     if first.startswith("@"):
         spec = parse_nickname(base.lower())
     elif first == "every":

@@ -41,9 +41,12 @@ def wall_time(
     `past_allowed`, later than `now`. `example` ends each message with a valid text; `word` is the
     one that stood before the time (at, from, until)."""
     zone = zone_name(tz)
-    parts = {name: int(value) for name, value in CLOCKED.fullmatch(text).groupdict(default="0").items()}
+    found = CLOCKED.fullmatch(text)
+    if found is None:  # the callers refuse such a text first, each in its own words
+        raise ScheduleError(f"{text!r} is not a date and time (YYYY-MM-DD HH:MM). For example: {example}.")
+    parts = {name: int(value) for name, value in found.groupdict(default="0").items()}
     try:
-        naive = datetime(**parts)
+        naive = datetime(**parts)  # type: ignore[arg-type]  # the pattern's groups are datetime's int fields by name
     except ValueError as exc:
         raise ScheduleError(f"{text!r} is not a real date and time ({exc}). For example: {example}.") from None
     # Wall clocks first, with a day's slack for the zone's offset: converting year 1 or 9999 to
