@@ -83,6 +83,7 @@ def reset(key: str, current: Window) -> None:
 
 
 def sweep(before: datetime) -> None:
-    """Delete every row whose window ended by `before`: the start of the window being counted,
-    which reads the windows' clock (tests pin it) and by which every window that has ended ended."""
+    """Delete every row whose window ended by `before`. Callers pass the start of the window they count
+    in rather than the time now: it reads the windows' own clock (which tests pin), and a window that
+    ended by then has surely ended."""
     WindowCount.objects.filter(window_end__lte=before).delete()
