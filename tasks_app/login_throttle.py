@@ -13,11 +13,11 @@ gets one guess per account that has not failed there in this window. The real us
 for long: at most one window (5 minutes), and not at all from another address; a successful login
 forgets that account's failures from that address.
 
-Counted as tasks_app.ratelimit counts (a conditional UPDATE on one row per key and window): shared by
-every web process and dyno, atomic on SQLite and PostgreSQL, no new service. Keys are hashes, so the
-table holds no user names or addresses. Why not django-axes: it brings its own models, middleware,
-authentication backend and some forty settings, and locks out until reset unless configured not to;
-the two counters we need are this module.
+Counted by tasks_app.counters, as the rate limits are: in the database, shared by every web process and
+dyno, atomic on SQLite and PostgreSQL, no new service. Keys are hashes, so the table holds no user names
+or addresses. Why not django-axes: it brings its own models, middleware, authentication backend and
+some forty settings, and locks out until reset unless configured not to; the two counters we need are
+this module.
 
 Hooked by Django's `user_login_failed` and `user_logged_in` signals, and by the login forms
 (tasks_app.forms.ThrottledLogin) that ask `throttled` before authenticating.
@@ -28,17 +28,13 @@ from __future__ import annotations
 import hashlib
 import math
 from dataclasses import dataclass
-from datetime import datetime
 
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_in, user_login_failed
-from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.dispatch import receiver
 
+from tasks_app import counters
 from tasks_app.http.forwarded import client_address
-from tasks_app.lib import windows
-from tasks_app.models import LoginFailures
 
 
 def _hash(*parts: str) -> str:
@@ -53,22 +49,17 @@ def _address_key(request) -> str:
     return _hash("address", client_address(request))
 
 
-def _keys(request, username: str) -> list[tuple[str, int]]:
-    """(key, limit) for each counter that is on (a limit of 0 is off): per account, per address."""
-    counters = [
-        (_account_key(request, username), settings.LOGIN_FAILURES_PER_ACCOUNT),
-        (_address_key(request), settings.LOGIN_FAILURES_PER_ADDRESS),
-    ]
-    return [counter for counter in counters if counter[1]]
+def _keys(request, username: str) -> list[str]:
+    """The key of each counter that is on (a limit of 0 is off): per account, per address."""
+    limits = {
+        _account_key(request, username): settings.LOGIN_FAILURES_PER_ACCOUNT,
+        _address_key(request): settings.LOGIN_FAILURES_PER_ADDRESS,
+    }
+    return [key for key, limit in limits.items() if limit]
 
 
-def _window() -> tuple[datetime, int]:
-    """This window's start and the seconds until it ends."""
-    return windows.current(max(1, settings.LOGIN_FAILURE_WINDOW_SECONDS))
-
-
-def _failures(key: str, start: datetime) -> int:
-    return LoginFailures.objects.filter(key=key, window_start=start).values_list("count", flat=True).first() or 0
+def _window() -> counters.Window:
+    return counters.window(max(1, settings.LOGIN_FAILURE_WINDOW_SECONDS))
 
 
 @dataclass(frozen=True)
@@ -91,8 +82,9 @@ def throttled(request, username: str) -> Throttled | None:
     """Why this login is throttled, or None to go on as usual."""
     if request is None:
         return None
-    start, retry_after = _window()
-    account_failures = _failures(_account_key(request, username), start)
+    current = _window()
+    retry_after = current.retry_after
+    account_failures = counters.count(_account_key(request, username), current)
     per_account = settings.LOGIN_FAILURES_PER_ACCOUNT
     if per_account and account_failures >= per_account:
         return Throttled(
@@ -100,7 +92,7 @@ def throttled(request, username: str) -> Throttled | None:
             f"Try again in {_in_minutes(retry_after)}; the password was not checked."
         )
     per_address = settings.LOGIN_FAILURES_PER_ADDRESS
-    if per_address and _failures(_address_key(request), start) >= per_address:
+    if per_address and counters.count(_address_key(request), current) >= per_address:
         if account_failures:
             return Throttled(
                 "Too many failed logins for any account from your address. "
@@ -116,17 +108,9 @@ def throttled(request, username: str) -> Throttled | None:
 
 
 def record_failure(request, username: str) -> None:
-    start, _ = _window()
-    for key, _limit in _keys(request, username):
-        rows = LoginFailures.objects.filter(key=key, window_start=start)
-        if rows.update(count=F("count") + 1):
-            continue
-        try:
-            with transaction.atomic():
-                LoginFailures.objects.create(key=key, window_start=start, count=1)
-        except IntegrityError:  # another request made this window's row first: count on it
-            rows.update(count=F("count") + 1)
-        LoginFailures.objects.filter(window_start__lt=start).delete()  # once per new window and key
+    current = _window()
+    for key in _keys(request, username):
+        counters.hit(key, current)  # no limit here: `throttled` compares, failures past it still count
 
 
 @receiver(user_login_failed)
@@ -138,4 +122,4 @@ def _count_failed_login(sender, credentials, request=None, **kwargs):
 @receiver(user_logged_in)
 def _forget_failed_logins(sender, request, user, **kwargs):
     if request is not None:
-        LoginFailures.objects.filter(key=_account_key(request, user.get_username())).delete()
+        counters.reset(_account_key(request, user.get_username()), _window())

@@ -173,21 +173,23 @@ class ApiToken(models.Model):
         return key
 
 
-class RateWindow(models.Model):
-    """How many of an action a user did in one fixed window of time (see tasks_app.ratelimit)."""
+class WindowCount(models.Model):
+    """How many times something happened under one key in one fixed window of time (tasks_app.counters):
+    a user's tasks sent or periodic tasks created in a minute (tasks_app.ratelimit), failed logins per
+    account and address or per address in a few minutes (tasks_app.login_throttle, whose keys are
+    hashes: no user names or addresses here)."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    action = models.CharField(max_length=20)
-    window_start = models.DateTimeField()
+    key = models.CharField(max_length=64)
+    # The window's end, not its start: windows of different lengths share the table, and the rows
+    # whose windows have ended are then one range of the unique index, which the sweep deletes.
+    window_end = models.DateTimeField()
     count = models.PositiveIntegerField(default=0)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["user", "action", "window_start"], name="ratewindow_unique"),
-        ]
+        constraints = [models.UniqueConstraint(fields=["window_end", "key"], name="windowcount_unique")]
 
     def __str__(self):
-        return f"{self.user_id} {self.action} x{self.count} from {self.window_start:%H:%M}"
+        return f"{self.key[:16]} x{self.count} until {self.window_end:%H:%M:%S}"
 
 
 class WorkerSeen(models.Model):
@@ -233,20 +235,3 @@ class MonitorSnapshot(models.Model):
 
     def __str__(self):
         return f"{self.name} as of {self.taken_at}"
-
-
-class LoginFailures(models.Model):
-    """Failed logins in one fixed window, per key: a hash of the account and the client's address,
-    or of the address alone (tasks_app.login_throttle)."""
-
-    key = models.CharField(max_length=64)
-    window_start = models.DateTimeField()
-    count = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["key", "window_start"], name="loginfailures_unique"),
-        ]
-
-    def __str__(self):
-        return f"{self.key[:8]} x{self.count} from {self.window_start:%H:%M}"

@@ -1,20 +1,14 @@
-"""Per-user rate limits on enqueue and schedule, counted in the database.
-
-A fixed one-minute window per user and action, one row each, incremented with a conditional
-UPDATE: atomic on SQLite and PostgreSQL alike, shared by every web process (a per-process
-cache would multiply the limit by the number of web processes), and no new service.
-A fixed window lets a user spend up to twice the limit across a window's edge; for a guard
-against floods that is enough, and it needs one row per user instead of one per request.
+"""Per-user rate limits on enqueue and schedule: a fixed one-minute window per user and action,
+counted by tasks_app.counters (in the database, atomic, shared by every web process). A fixed
+window lets a user spend up to twice the limit across a window's edge; for a guard against floods
+that is enough, and it needs one row per user instead of one per request.
 """
 
 from __future__ import annotations
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import F
 
-from tasks_app.lib import windows
-from tasks_app.models import RateWindow
+from tasks_app import counters
 
 WINDOW_SECONDS = 60
 
@@ -42,13 +36,16 @@ def applies(user, action: str) -> bool:
     return bool(limit_for(action)) and user is not None and user.is_authenticated
 
 
+def key(user, action: str) -> str:
+    """The counter of `user`'s `action`s (tasks_app.counters)."""
+    return f"{action}:{user.pk}"
+
+
 def remaining(user, action: str) -> int | None:
     """How many `action`s `user` may still take in this window (one indexed read); None: no limit."""
     if not applies(user, action):
         return None
-    start, _retry_after = windows.current(WINDOW_SECONDS)
-    used = RateWindow.objects.filter(user=user, action=action, window_start=start).values_list("count", flat=True)
-    return max(0, limit_for(action) - (used.first() or 0))
+    return max(0, limit_for(action) - counters.count(key(user, action), counters.window(WINDOW_SECONDS)))
 
 
 def check(user, action: str, cost: int = 1) -> None:
@@ -56,7 +53,8 @@ def check(user, action: str, cost: int = 1) -> None:
     indexed read, so that an endpoint refuses before it validates a large body. `take` counts."""
     left = remaining(user, action)
     if left is not None and cost > left:
-        raise RateLimited(action, limit_for(action), windows.current(WINDOW_SECONDS)[1], _left(cost, left))
+        retry_after = counters.window(WINDOW_SECONDS).retry_after
+        raise RateLimited(action, limit_for(action), retry_after, _left(cost, left))
 
 
 def _left(cost: int, left: int) -> str:
@@ -71,24 +69,9 @@ def take(user, action: str, cost: int = 1) -> None:
     """
     if not applies(user, action):
         return
-    limit = limit_for(action)
-    start, retry_after = windows.current(WINDOW_SECONDS)
-    if cost > limit:
-        raise RateLimited(action, limit, retry_after)
-    rows = RateWindow.objects.filter(user=user, action=action, window_start=start)
-    for _ in range(2):
-        if rows.filter(count__lte=limit - cost).update(count=F("count") + cost):
-            return
-        if rows.exists():
-            raise RateLimited(action, limit, retry_after)
-        try:
-            with transaction.atomic():
-                RateWindow.objects.create(user=user, action=action, window_start=start, count=cost)
-        except IntegrityError:
-            continue  # another request made this window's row first: count on it
-        RateWindow.objects.filter(user=user, action=action, window_start__lt=start).delete()
-        return
-    raise RateLimited(action, limit, retry_after)
+    current = counters.window(WINDOW_SECONDS)
+    if not counters.hit(key(user, action), current, limit_for(action), cost):
+        raise RateLimited(action, limit_for(action), current.retry_after)
 
 
 def give_back(user, action: str, cost: int = 1) -> None:
@@ -96,7 +79,4 @@ def give_back(user, action: str, cost: int = 1) -> None:
     count were committed). A window that has ended since keeps its count: it no longer limits."""
     if not applies(user, action):
         return
-    start, _retry_after = windows.current(WINDOW_SECONDS)
-    RateWindow.objects.filter(user=user, action=action, window_start=start, count__gte=cost).update(
-        count=F("count") - cost
-    )
+    counters.give_back(key(user, action), counters.window(WINDOW_SECONDS), cost)

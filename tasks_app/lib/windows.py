@@ -1,5 +1,5 @@
-"""Fixed windows of wall-clock time, which the rate limits (tasks_app.ratelimit) and login
-throttling (tasks_app.login_throttle) count in: one row per key and window, no timestamps kept."""
+"""Fixed windows of wall-clock time, which tasks_app.counters counts in for the rate limits and login
+throttling: one row per key and window, no timestamps kept."""
 
 from __future__ import annotations
 

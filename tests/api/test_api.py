@@ -8,7 +8,8 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.test import Client
 
-from tasks_app.models import RateWindow, TaskRecord
+from tasks_app import ratelimit
+from tasks_app.models import TaskRecord, WindowCount
 from tests.support.celery import app_on_broker
 
 pytestmark = pytest.mark.django_db
@@ -104,9 +105,9 @@ def test_a_task_the_broker_refused_gives_its_rate_limit_count_back(settings, one
     with app_on_broker(NOWHERE):
         assert post(client, {"task": "echo", "args": ["lost?"]}).status_code == 503
     assert not TaskRecord.objects.exists()
-    assert RateWindow.objects.get(user=user, action="enqueue").count == 0
+    assert WindowCount.objects.get(key=ratelimit.key(user, "enqueue")).count == 0
     assert post(client, {"task": "echo", "args": ["kept"]}).status_code == 202
-    assert RateWindow.objects.get(user=user, action="enqueue").count == 1
+    assert WindowCount.objects.get(key=ratelimit.key(user, "enqueue")).count == 1
 
 
 @pytest.mark.parametrize("broker", ["rabbitmq"], indirect=True)

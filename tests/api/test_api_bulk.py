@@ -13,8 +13,8 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django_celery_results.models import TaskResult
 
-from tasks_app.lib import windows
-from tasks_app.models import RateWindow, TaskRecord
+from tasks_app import ratelimit
+from tasks_app.models import TaskRecord, WindowCount
 from tests.support.celery import app_on_broker, purge_queues
 from tests.support.waiting import wait_for
 
@@ -195,7 +195,7 @@ def test_each_task_of_a_bulk_request_counts_against_the_rate_limit(settings, one
     assert post_bulk(client, {"tasks": echoes(5)}).status_code == 429  # 6 + 5 > 10: refused whole
     assert post_bulk(client, {"tasks": echoes(4)}).status_code == 202
     assert TaskRecord.objects.filter(owner=user).count() == 10
-    assert RateWindow.objects.get(user=user, action="enqueue").count == 10
+    assert WindowCount.objects.get(key=ratelimit.key(user, "enqueue")).count == 10
     single = client.post("/api/tasks/", data=json.dumps(echoes(1)[0]), content_type="application/json")
     assert single.status_code == 429
 
@@ -242,13 +242,13 @@ def test_the_advertised_5000_task_bulk_is_refused_unread_and_can_never_be_sent(l
     assert response.json()["error"].startswith(
         "The body is 7654604 bytes; a bulk request carries at most 60 tasks (the enqueue rate limit a minute"
     )
-    assert not RateWindow.objects.exists() and not TaskRecord.objects.exists()
+    assert not WindowCount.objects.exists() and not TaskRecord.objects.exists()
 
 
 def test_a_body_larger_than_what_is_left_of_the_minute_is_a_429_unread(limited, settings):
     client, user = limited
     settings.RATE_LIMITS_PER_MINUTE = {"enqueue": 1000, "schedule": 0}  # a minute's bulk may take 1.6 MB
-    RateWindow.objects.create(user=user, action="enqueue", window_start=windows.current(60)[0], count=999)
+    ratelimit.take(user, "enqueue", cost=999)
     # One task left: a body up to 256 KiB may still come (as on any endpoint); 300 KiB cannot, this minute.
     response = post_unread(client, 300 * 1024)
     assert response.status_code == 429
@@ -257,7 +257,7 @@ def test_a_body_larger_than_what_is_left_of_the_minute_is_a_429_unread(limited, 
     assert post_bulk(client, {"tasks": echoes(1)}).status_code == 202
     # Nothing left: even a small body is refused unread.
     assert post_unread(client, 100).status_code == 429
-    assert RateWindow.objects.get(user=user).count == 1000
+    assert WindowCount.objects.get(key=ratelimit.key(user, "enqueue")).count == 1000
 
 
 def test_more_tasks_than_are_left_are_refused_before_they_are_validated(limited):

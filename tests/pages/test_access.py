@@ -10,7 +10,7 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
-from tasks_app.models import ApiToken, RateWindow, TaskRecord
+from tasks_app.models import ApiToken, TaskRecord, WindowCount
 from tests.support.celery import app_on_broker
 
 pytestmark = pytest.mark.django_db
@@ -288,7 +288,7 @@ def test_a_task_the_broker_refused_does_not_count_against_the_limit(settings, al
     client = logged_in(alice)
     with app_on_broker(NOWHERE):
         assert api_post(client, {"task": "echo", "args": [1]}).status_code == 503
-    assert not RateWindow.objects.filter(count__gt=0).exists()
+    assert not WindowCount.objects.filter(count__gt=0).exists()
     assert api_post(client, {"task": "echo", "args": [1]}).status_code == 202
 
 

@@ -8,7 +8,7 @@ from django.contrib.auth.models import User
 from django.db.models import F
 from django.test import Client
 
-from tasks_app.models import LoginFailures
+from tasks_app.models import WindowCount
 
 pytestmark = pytest.mark.django_db
 
@@ -56,7 +56,7 @@ def test_the_account_is_back_after_the_window_and_a_success_forgets_the_failures
     for _ in range(5):
         log_in("site", "ALICE", "guess")  # any spelling counts against the one account
     assert not log_in("site", "alice", "right-horse-battery")[1]
-    LoginFailures.objects.update(window_start=F("window_start") - timedelta(seconds=300))  # the window ends
+    WindowCount.objects.update(window_end=F("window_end") - timedelta(seconds=300))  # the window ends
     assert log_in("site", "alice", "right-horse-battery")[1]
     for _ in range(4):
         log_in("site", "alice", "guess")
@@ -137,5 +137,5 @@ def test_forging_a_victims_address_straight_to_the_port_does_not_lock_the_victim
 
 def test_no_user_name_or_address_is_stored(alice):
     log_in("site", "alice", "guess", address="10.1.2.3")
-    stored = " ".join(LoginFailures.objects.values_list("key", flat=True))
+    stored = " ".join(WindowCount.objects.values_list("key", flat=True))
     assert "alice" not in stored and "10.1.2.3" not in stored
