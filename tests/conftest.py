@@ -1,5 +1,6 @@
 """Fixtures only: the machine's real PostgreSQL, Redis and RabbitMQ, real Celery workers and beat,
-and a browser. The helpers behind them live in tests/support (which bench/ uses too).
+a browser, production settings and the people of the tests (alice, bob, staff). The helpers behind
+them live in tests/support (which bench/ uses too).
 
 A test that needs a service asks for its fixture. A missing service skips the test with the
 reason and the command that starts it; with CI set, it fails instead, because CI must never
@@ -24,6 +25,7 @@ from tasks_app.lib import windows
 from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.support.celery import SessionWorker, app_on_broker, purge_queues, session_workers
 from tests.support.services import POSTGRESQL, RABBITMQ, REDIS, require, skip_or_fail
+from tests.support.users import make_user
 from tests.support.waiting import wait_for
 
 
@@ -68,10 +70,45 @@ def django_db_setup(database_server, django_db_setup, django_db_blocker):
 
 
 def pytest_collection_modifyitems(config, items):
-    # Every test that touches the database runs again on PostgreSQL (make test's second pass).
     for item in items:
+        # Every test that touches the database runs again on PostgreSQL (make test's second pass).
         if item.get_closest_marker("django_db") or {"db", "transactional_db"} & set(item.fixturenames):
             item.add_marker(pytest.mark.database)
+        # The marker only says what the fixture sets: alone it would change nothing, silently.
+        if item.get_closest_marker("production") and "production" not in item.fixturenames:
+            raise pytest.UsageError(f"{item.nodeid} is marked production but does not use the production fixture")
+
+
+# --- Production settings and the people of the tests ------------------------------------------
+
+
+@pytest.fixture
+def production(request, settings):
+    """The site as deployed (LOCAL_MODE off: logins, owners, staff, rate limits), with the settings
+    that `@pytest.mark.production(NAME=value, ...)` on the test, its class or its module names; the
+    closest marker wins."""
+    settings.LOCAL_MODE = False
+    for marker in reversed(list(request.node.iter_markers("production"))):
+        for name, value in marker.kwargs.items():
+            setattr(settings, name, value)
+
+
+@pytest.fixture
+def alice(db):
+    """A user (no staff): in production she sees and acts on her own tasks only."""
+    return make_user("alice")
+
+
+@pytest.fixture
+def bob(db):
+    """Another user, to show what alice's tasks are not to him."""
+    return make_user("bob")
+
+
+@pytest.fixture
+def staff(db):
+    """sam, staff (no superuser): every task, the periodic tasks, the dashboard's actions, the admin."""
+    return make_user("sam", staff=True)
 
 
 # --- Brokers and workers -------------------------------------------------------------------

@@ -1,16 +1,14 @@
 """The JSON API's contract: what it accepts, and the clear 4xx/503 it gives for everything else."""
 
-import json
 import time
 
 import pytest
 from django.conf import settings
-from django.contrib.auth.models import User
-from django.test import Client
 
 from tasks_app import ratelimit
 from tasks_app.models import TaskRecord, WindowCount
 from tests.support.celery import app_on_broker
+from tests.support.users import logged_in
 
 pytestmark = pytest.mark.django_db
 
@@ -18,8 +16,7 @@ NOWHERE = "amqp://guest:s3cret@127.0.0.1:1//"
 
 
 def post(client, body, content_type="application/json"):
-    data = body if isinstance(body, str | bytes) else json.dumps(body)
-    return client.post("/api/tasks/", data=data, content_type=content_type)
+    return client.post("/api/tasks/", body, content_type=content_type)
 
 
 @pytest.mark.parametrize(
@@ -95,19 +92,16 @@ def test_a_broker_that_is_down_is_a_503_within_seconds_and_leaves_no_record(clie
     assert not TaskRecord.objects.exists()
 
 
-def test_a_task_the_broker_refused_gives_its_rate_limit_count_back(settings, one_window):
+@pytest.mark.production(RATE_LIMITS_PER_MINUTE={"enqueue": 5, "schedule": 0})
+def test_a_task_the_broker_refused_gives_its_rate_limit_count_back(production, one_window, alice):
     # The record and the count are committed before the publish; a refused publish undoes both.
-    settings.LOCAL_MODE = False
-    settings.RATE_LIMITS_PER_MINUTE = {"enqueue": 5, "schedule": 0}
-    user = User.objects.create_user("refused", password="a long enough password 1")
-    client = Client()
-    client.force_login(user)
+    client = logged_in(alice)
     with app_on_broker(NOWHERE):
         assert post(client, {"task": "echo", "args": ["lost?"]}).status_code == 503
     assert not TaskRecord.objects.exists()
-    assert WindowCount.objects.get(key=ratelimit.key(user, "enqueue")).count == 0
+    assert WindowCount.objects.get(key=ratelimit.key(alice, "enqueue")).count == 0
     assert post(client, {"task": "echo", "args": ["kept"]}).status_code == 202
-    assert WindowCount.objects.get(key=ratelimit.key(user, "enqueue")).count == 1
+    assert WindowCount.objects.get(key=ratelimit.key(alice, "enqueue")).count == 1
 
 
 @pytest.mark.parametrize("broker", ["rabbitmq"], indirect=True)

@@ -9,13 +9,12 @@ import time
 
 import pytest
 from django.conf import settings
-from django.contrib.auth.models import User
-from django.test import Client
 from django_celery_results.models import TaskResult
 
 from tasks_app import ratelimit
 from tasks_app.models import TaskRecord, WindowCount
 from tests.support.celery import app_on_broker, purge_queues
+from tests.support.users import logged_in
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.django_db
@@ -24,8 +23,7 @@ NOWHERE = "amqp://guest:guest@127.0.0.1:1//"
 
 
 def post_bulk(client, body):
-    data = body if isinstance(body, str | bytes) else json.dumps(body)
-    return client.post("/api/tasks/bulk/", data=data, content_type="application/json")
+    return client.post("/api/tasks/bulk/", body, content_type="application/json")
 
 
 def echoes(count: int, pad: int = 0) -> list[dict]:
@@ -178,12 +176,9 @@ def test_messages_the_broker_refuses_midway_leave_no_task_recorded_as_queued(cli
 # --- Rate limits count every task -----------------------------------------------------------
 
 
-def test_each_task_of_a_bulk_request_counts_against_the_rate_limit(settings, one_window):
-    settings.LOCAL_MODE = False
-    settings.RATE_LIMITS_PER_MINUTE = {"enqueue": 10, "schedule": 0}
-    user = User.objects.create_user("bulky", password="a long enough password 1")
-    client = Client()
-    client.force_login(user)
+@pytest.mark.production(RATE_LIMITS_PER_MINUTE={"enqueue": 10, "schedule": 0})
+def test_each_task_of_a_bulk_request_counts_against_the_rate_limit(production, one_window, alice):
+    client = logged_in(alice)
 
     too_many = post_bulk(client, {"tasks": echoes(11)})
     assert too_many.status_code == 429
@@ -194,9 +189,9 @@ def test_each_task_of_a_bulk_request_counts_against_the_rate_limit(settings, one
     assert post_bulk(client, {"tasks": echoes(6)}).status_code == 202
     assert post_bulk(client, {"tasks": echoes(5)}).status_code == 429  # 6 + 5 > 10: refused whole
     assert post_bulk(client, {"tasks": echoes(4)}).status_code == 202
-    assert TaskRecord.objects.filter(owner=user).count() == 10
-    assert WindowCount.objects.get(key=ratelimit.key(user, "enqueue")).count == 10
-    single = client.post("/api/tasks/", data=json.dumps(echoes(1)[0]), content_type="application/json")
+    assert TaskRecord.objects.filter(owner=alice).count() == 10
+    assert WindowCount.objects.get(key=ratelimit.key(alice, "enqueue")).count == 10
+    single = client.post("/api/tasks/", echoes(1)[0], content_type="application/json")
     assert single.status_code == 429
 
 
@@ -204,14 +199,10 @@ def test_each_task_of_a_bulk_request_counts_against_the_rate_limit(settings, one
 
 
 @pytest.fixture
-def limited(settings, one_window):
+def limited(production, settings, one_window, alice):
     """A production user with the default enqueue limit of 60 a minute."""
-    settings.LOCAL_MODE = False
     settings.RATE_LIMITS_PER_MINUTE = {"enqueue": 60, "schedule": 0}
-    user = User.objects.create_user("bulky", password="a long enough password 1")
-    client = Client()
-    client.force_login(user)
-    return client, user
+    return logged_in(alice), alice
 
 
 class UnreadBody:

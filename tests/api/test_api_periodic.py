@@ -5,7 +5,6 @@ import json
 import time
 
 import pytest
-from django.contrib.auth.models import User
 from django.test import Client
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
@@ -13,14 +12,10 @@ from tasks_app import services
 from tasks_app.models import ApiToken, TaskRecord
 from tasks_app.selectors.periodic import site_tasks
 from tests.support.periodic_rows import ERRORS, undescribable_rows
+from tests.support.users import logged_in
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.django_db
-
-
-def send(client, method, path, body=None, **headers):
-    data = json.dumps(body) if body is not None else None
-    return getattr(client, method)(path, data=data, content_type="application/json", headers=headers)
 
 
 def make(name="nightly", schedule="0 3 * * *", args=("night",), **options) -> PeriodicTask:
@@ -44,8 +39,10 @@ def row(task: PeriodicTask) -> dict:
 
 
 def test_create_answers_201_with_the_periodic_task_and_its_url(client):
-    response = send(
-        client, "post", "/api/periodic/", {"task": "echo", "args": ["hi"], "schedule": "*/15 * * * *", "name": "q"}
+    response = client.post(
+        "/api/periodic/",
+        {"task": "echo", "args": ["hi"], "schedule": "*/15 * * * *", "name": "q"},
+        content_type="application/json",
     )
     assert response.status_code == 201, response.content
     body = response.json()
@@ -61,7 +58,9 @@ def test_create_answers_201_with_the_periodic_task_and_its_url(client):
 
 
 def test_enqueue_with_a_schedule_creates_a_periodic_task_instead(client):
-    response = send(client, "post", "/api/tasks/", {"task": "echo", "args": [1], "schedule": "every 2 hours"})
+    response = client.post(
+        "/api/tasks/", {"task": "echo", "args": [1], "schedule": "every 2 hours"}, content_type="application/json"
+    )
     assert response.status_code == 201, response.content
     assert response.json()["schedule"] == "every 2 hours"
     assert response.json()["name"].startswith("echo ")
@@ -80,7 +79,7 @@ def test_enqueue_with_a_schedule_creates_a_periodic_task_instead(client):
     ],
 )
 def test_create_refuses_what_the_form_refuses(client, path, body, field, message):
-    response = send(client, "post", path, body)
+    response = client.post(path, body, content_type="application/json")
     assert response.status_code == 400, response.content
     assert response.json()["field"] == field
     assert message in response.json()["error"]
@@ -112,7 +111,7 @@ def test_the_list_leaves_out_celerys_own_cleanup_task(client):
     PeriodicTask.objects.create(name="celery.backend_cleanup", task="celery.backend_cleanup", interval=every_day)
     assert [task["name"] for task in client.get("/api/periodic/").json()["results"]] == ["mine"]
     cleanup = PeriodicTask.objects.get(name="celery.backend_cleanup")
-    assert send(client, "delete", f"/api/periodic/{cleanup.pk}/").status_code == 404
+    assert client.delete(f"/api/periodic/{cleanup.pk}/").status_code == 404
 
 
 @pytest.mark.parametrize(
@@ -130,7 +129,7 @@ def test_a_bad_limit_or_cursor_is_a_400(client, query, field):
 
 def test_detail_lists_recent_runs_and_run_now_sends_one(client):
     task = make()
-    response = send(client, "post", f"/api/periodic/{task.pk}/run/")
+    response = client.post(f"/api/periodic/{task.pk}/run/", content_type="application/json")
     assert response.status_code == 202, response.content
     run = response.json()
     assert run["state"] == "QUEUED" and run["url"] == f"/api/tasks/{run['id']}/"
@@ -142,7 +141,7 @@ def test_detail_lists_recent_runs_and_run_now_sends_one(client):
 
 def test_delete_removes_it_and_then_it_is_unknown(client):
     task = make()
-    response = send(client, "delete", f"/api/periodic/{task.pk}/")
+    response = client.delete(f"/api/periodic/{task.pk}/")
     assert response.status_code == 204
     assert not PeriodicTask.objects.filter(pk=task.pk).exists()
     assert client.get(f"/api/periodic/{task.pk}/").json() == {
@@ -167,7 +166,7 @@ def test_a_delete_needs_no_content_type_but_one_with_a_form_body_is_refused(clie
 def test_patch_changes_schedule_args_kwargs_queue_enabled_and_name(client):
     task = make()
     change = {"schedule": "every 10 minutes", "args": [], "kwargs": {"value": "v"}, "queue": "high", "enabled": False}
-    response = send(client, "patch", f"/api/periodic/{task.pk}/", {**change, "name": "renamed"})
+    response = client.patch(f"/api/periodic/{task.pk}/", {**change, "name": "renamed"}, content_type="application/json")
     assert response.status_code == 200, response.content
     body = response.json()
     assert body["schedule"] == "every 10 minutes" and body["args"] == [] and body["kwargs"] == {"value": "v"}
@@ -180,7 +179,7 @@ def test_patch_changes_schedule_args_kwargs_queue_enabled_and_name(client):
 def test_renaming_keeps_the_runs_it_made(client):
     task = make()
     run = services.run_now(task)
-    send(client, "patch", f"/api/periodic/{task.pk}/", {"name": "renamed"})
+    client.patch(f"/api/periodic/{task.pk}/", {"name": "renamed"}, content_type="application/json")
     assert TaskRecord.objects.get(pk=run.pk).periodic_task_name == "renamed"
     assert [r["id"] for r in client.get(f"/api/periodic/{task.pk}/").json()["recent_runs"]] == [run.task_id]
 
@@ -188,7 +187,7 @@ def test_renaming_keeps_the_runs_it_made(client):
 def test_a_one_off_becomes_recurring(client):
     task = make(schedule="at 2030-01-01 10:00")
     assert PeriodicTask.objects.get(pk=task.pk).one_off is True
-    body = send(client, "patch", f"/api/periodic/{task.pk}/", {"schedule": "@hourly"}).json()
+    body = client.patch(f"/api/periodic/{task.pk}/", {"schedule": "@hourly"}, content_type="application/json").json()
     assert body["one_off"] is False and body["schedule"] == "0 * * * *"
     assert PeriodicTask.objects.get(pk=task.pk).clocked is None
 
@@ -218,7 +217,7 @@ def test_patch_validates_like_creation_and_changes_nothing_on_error(client, chan
     task = make()
     make(name="other")
     before = row(task)
-    response = send(client, "patch", f"/api/periodic/{task.pk}/", change)
+    response = client.patch(f"/api/periodic/{task.pk}/", change, content_type="application/json")
     assert response.status_code == 400, response.content
     assert response.json().get("field") == field
     assert message in response.json()["error"]
@@ -228,7 +227,7 @@ def test_patch_validates_like_creation_and_changes_nothing_on_error(client, chan
 def test_patch_on_a_task_this_site_does_not_run_is_refused(client):
     every = IntervalSchedule.objects.create(every=1, period=IntervalSchedule.HOURS)
     foreign = PeriodicTask.objects.create(name="theirs", task="someone.elses.task", interval=every)
-    response = send(client, "patch", f"/api/periodic/{foreign.pk}/", {"enabled": False})
+    response = client.patch(f"/api/periodic/{foreign.pk}/", {"enabled": False}, content_type="application/json")
     assert response.status_code == 400
     assert response.json()["field"] == "task"
     assert PeriodicTask.objects.get(pk=foreign.pk).enabled is True
@@ -236,19 +235,10 @@ def test_patch_on_a_task_this_site_does_not_run_is_refused(client):
 
 # --- Who may (production settings) ----------------------------------------------------------
 
-
-@pytest.fixture
-def production(settings):
-    settings.LOCAL_MODE = False
-    settings.RATE_LIMITS_PER_MINUTE = {"enqueue": 0, "schedule": 0}
+no_rate_limits = pytest.mark.production(RATE_LIMITS_PER_MINUTE={"enqueue": 0, "schedule": 0})
 
 
-def logged_in(name, staff=False) -> Client:
-    client = Client()
-    client.force_login(User.objects.create_user(name, password="a long enough password 1", is_staff=staff))
-    return client
-
-
+@no_rate_limits
 def test_anonymous_visitors_get_a_401(production):
     task = make()
     anonymous = Client()
@@ -257,23 +247,28 @@ def test_anonymous_visitors_get_a_401(production):
         ("get", f"/api/periodic/{task.pk}/"),
         ("delete", f"/api/periodic/{task.pk}/"),
     ]:
-        response = send(anonymous, method, path)
+        response = getattr(anonymous, method)(path)
         assert response.status_code == 401, (method, path)
         assert response["WWW-Authenticate"] == 'Bearer realm="api"'
 
 
-def test_users_may_read_but_only_staff_may_change(production):
+@no_rate_limits
+def test_users_may_read_but_only_staff_may_change(production, alice, staff):
     task = make()
     before = row(task)
-    alice = logged_in("alice")
-    assert alice.get("/api/periodic/").status_code == 200
-    assert alice.get(f"/api/periodic/{task.pk}/").status_code == 200
+    as_alice = logged_in(alice)
+    assert as_alice.get("/api/periodic/").status_code == 200
+    assert as_alice.get(f"/api/periodic/{task.pk}/").status_code == 200
     refused = [
-        send(alice, "post", "/api/periodic/", {"task": "echo", "args": [1], "schedule": "@daily"}),
-        send(alice, "post", "/api/tasks/", {"task": "echo", "args": [1], "schedule": "@daily"}),
-        send(alice, "patch", f"/api/periodic/{task.pk}/", {"enabled": False}),
-        send(alice, "post", f"/api/periodic/{task.pk}/run/"),
-        send(alice, "delete", f"/api/periodic/{task.pk}/"),
+        as_alice.post(
+            "/api/periodic/", {"task": "echo", "args": [1], "schedule": "@daily"}, content_type="application/json"
+        ),
+        as_alice.post(
+            "/api/tasks/", {"task": "echo", "args": [1], "schedule": "@daily"}, content_type="application/json"
+        ),
+        as_alice.patch(f"/api/periodic/{task.pk}/", {"enabled": False}, content_type="application/json"),
+        as_alice.post(f"/api/periodic/{task.pk}/run/", content_type="application/json"),
+        as_alice.delete(f"/api/periodic/{task.pk}/"),
     ]
     for response in refused:
         assert response.status_code == 403, response.content
@@ -282,23 +277,29 @@ def test_users_may_read_but_only_staff_may_change(production):
     assert site_tasks().count() == 1
     assert not TaskRecord.objects.exists()
 
-    sam = logged_in("sam", staff=True)
-    assert send(sam, "patch", f"/api/periodic/{task.pk}/", {"enabled": False}).status_code == 200
-    assert send(sam, "post", f"/api/periodic/{task.pk}/run/").status_code == 202
-    assert send(sam, "delete", f"/api/periodic/{task.pk}/").status_code == 204
+    as_staff = logged_in(staff)
+    disabled = as_staff.patch(f"/api/periodic/{task.pk}/", {"enabled": False}, content_type="application/json")
+    assert disabled.status_code == 200
+    assert as_staff.post(f"/api/periodic/{task.pk}/run/", content_type="application/json").status_code == 202
+    assert as_staff.delete(f"/api/periodic/{task.pk}/").status_code == 204
 
 
-def test_a_staff_token_changes_without_csrf_but_a_session_needs_it(production):
-    staff = User.objects.create_user("ops", password="a long enough password 1", is_staff=True)
+@no_rate_limits
+def test_a_staff_token_changes_without_csrf_but_a_session_needs_it(production, staff):
     token = ApiToken(user=staff, name="script")
     key = token.issue()
     token.save()
     task = make()
     client = Client(enforce_csrf_checks=True)
-    response = send(client, "patch", f"/api/periodic/{task.pk}/", {"enabled": False}, Authorization=f"Bearer {key}")
+    response = client.patch(
+        f"/api/periodic/{task.pk}/",
+        {"enabled": False},
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {key}"},
+    )
     assert response.status_code == 200, response.content
     client.force_login(staff)
-    response = send(client, "patch", f"/api/periodic/{task.pk}/", {"enabled": True})
+    response = client.patch(f"/api/periodic/{task.pk}/", {"enabled": True}, content_type="application/json")
     assert response.status_code == 403
     assert response.json()["error"].startswith("CSRF check failed")
     assert PeriodicTask.objects.get(pk=task.pk).enabled is False
@@ -314,17 +315,19 @@ def runs_with(name: str, args: list) -> int:
 @pytest.mark.slow
 @pytest.mark.parametrize("broker", ["redis"], indirect=True)
 def test_beat_notices_a_change_made_through_the_api(client, celery_worker, celery_beat):
-    created = send(
-        client, "post", "/api/periodic/", {"task": "echo", "args": ["before"], "schedule": "every 2 seconds"}
+    created = client.post(
+        "/api/periodic/",
+        {"task": "echo", "args": ["before"], "schedule": "every 2 seconds"},
+        content_type="application/json",
     )
     assert created.status_code == 201, created.content
     url, name = created.json()["url"], created.json()["name"]
     wait_for(lambda: runs_with(name, ["before"]), timeout=20, message="beat to send the first schedule's run")
 
-    assert send(client, "patch", url, {"args": ["after"]}).status_code == 200
+    assert client.patch(url, {"args": ["after"]}, content_type="application/json").status_code == 200
     wait_for(lambda: runs_with(name, ["after"]), timeout=20, message="beat to send the changed args")
 
-    assert send(client, "patch", url, {"enabled": False}).status_code == 200
+    assert client.patch(url, {"enabled": False}, content_type="application/json").status_code == 200
     time.sleep(7)  # beat re-reads changed schedules on its next tick (at most 5 s)
     settled = TaskRecord.objects.filter(periodic_task_name=name).count()
     time.sleep(5)  # more than two intervals: an enabled task would have run again
@@ -348,14 +351,16 @@ OTHER_DIGITS += ["*/\U0001d7cf\U0001d7d3 * * * *"]
 @pytest.mark.parametrize("schedule", PAST_THE_CALENDAR + OTHER_DIGITS)
 def test_create_patch_and_preview_refuse_what_could_not_be_summarised_before_saving(client, schedule):
     says = "would still be running after 9999-12-30" if schedule in PAST_THE_CALENDAR else "the digits 0-9"
-    created = send(client, "post", "/api/periodic/", {"task": "echo", "args": [1], "schedule": schedule})
+    created = client.post(
+        "/api/periodic/", {"task": "echo", "args": [1], "schedule": schedule}, content_type="application/json"
+    )
     assert created.status_code == 400, created.content
     assert created.json()["field"] == "schedule" and says in created.json()["error"]
     assert not site_tasks().exists()
 
     task = make()
     before = row(task)
-    patched = send(client, "patch", f"/api/periodic/{task.pk}/", {"schedule": schedule})
+    patched = client.patch(f"/api/periodic/{task.pk}/", {"schedule": schedule}, content_type="application/json")
     assert patched.status_code == 400 and says in patched.json()["error"]
     assert row(task) == before
 
@@ -366,7 +371,9 @@ def test_create_patch_and_preview_refuse_what_could_not_be_summarised_before_sav
 
 def test_as_many_runs_as_fit_before_the_last_date_are_accepted(client):
     def create(schedule):
-        return send(client, "post", "/api/periodic/", {"task": "echo", "args": [1], "schedule": schedule})
+        return client.post(
+            "/api/periodic/", {"task": "echo", "args": [1], "schedule": schedule}, content_type="application/json"
+        )
 
     refused = create("@yearly, 8000 times")
     fit = int(refused.json()["error"].split("Write at most ")[1].split(" times")[0].replace(",", ""))
@@ -390,5 +397,5 @@ def test_the_list_and_detail_show_a_row_they_cannot_describe_with_its_error(clie
         assert detail.status_code == 200, name
         assert ERRORS[name] in detail.json()["error"]
         # A change that leaves the schedule alone answers with the row as it stands, error and all.
-        disabled = send(client, "patch", f"/api/periodic/{task.pk}/", {"enabled": False})
+        disabled = client.patch(f"/api/periodic/{task.pk}/", {"enabled": False}, content_type="application/json")
         assert disabled.status_code == 200, (name, disabled.content)

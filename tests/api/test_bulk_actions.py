@@ -102,11 +102,9 @@ def test_the_api_page_and_cli_act_on_what_the_lists_filters_select(celery_app, c
         call_command("retry")
 
 
-def test_a_user_acts_only_on_their_own_tasks_in_production(celery_app, client, settings, transactional_db):
-    from django.contrib.auth.models import User
-
-    settings.LOCAL_MODE = False
-    alice, bob = User.objects.create_user("alice"), User.objects.create_user("bob")
+def test_a_user_acts_only_on_their_own_tasks_in_production(
+    celery_app, client, production, transactional_db, alice, bob
+):
     mine = [services.enqueue("echo", [n], owner=alice) for n in range(2)]
     theirs = services.enqueue("echo", ["bob's"], owner=bob)
     client.force_login(alice)

@@ -27,9 +27,7 @@ def rows() -> dict:
 
 
 def post_api(client, data, content_type="application/json"):
-    if not isinstance(data, str | bytes):
-        data = json.dumps(data)
-    return client.post("/api/tasks/", data=data, content_type=content_type)
+    return client.post("/api/tasks/", data, content_type=content_type)
 
 
 def submit(client, **data):

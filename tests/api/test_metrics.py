@@ -1,7 +1,6 @@
 """GET /metrics: Prometheus' text format, the dashboard's figures, and who may read it."""
 
 import pytest
-from django.contrib.auth import get_user_model
 from django_celery_results.models import TaskResult
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -76,13 +75,8 @@ def test_after_tasks_run_by_a_worker_the_metrics_say_what_the_dashboard_says(cli
     assert sum(finished) == 5
 
 
-@pytest.fixture
-def production(settings):
-    settings.LOCAL_MODE = False
-    settings.METRICS_TOKEN = TOKEN
-
-
 @pytest.mark.django_db
+@pytest.mark.production(METRICS_TOKEN=TOKEN)
 def test_in_production_it_is_a_401_without_the_token_or_with_a_wrong_one(production, client):
     assert client.get("/metrics").status_code == 401  # a 401, not a redirect to the login page
     assert client.get("/metrics", headers={"Authorization": "Bearer wrong"}).status_code == 401
@@ -90,19 +84,18 @@ def test_in_production_it_is_a_401_without_the_token_or_with_a_wrong_one(product
     scrape(client, Authorization=f"Bearer {TOKEN}")
 
 
-@pytest.mark.django_db
-def test_in_production_staff_may_read_it_and_other_users_may_not(production, client):
-    user = get_user_model().objects.create_user("alice", password="pw")
-    client.force_login(user)
+@pytest.mark.production(METRICS_TOKEN=TOKEN)
+def test_in_production_staff_may_read_it_and_other_users_may_not(production, client, alice):
+    client.force_login(alice)
     assert client.get("/metrics").status_code == 401
-    user.is_staff = True
-    user.save()
+    alice.is_staff = True
+    alice.save()
     scrape(client)
 
 
 @pytest.mark.django_db
-def test_with_no_token_configured_no_bearer_token_opens_it(production, client, settings):
-    settings.METRICS_TOKEN = ""
+@pytest.mark.production(METRICS_TOKEN="")
+def test_with_no_token_configured_no_bearer_token_opens_it(production, client):
     assert client.get("/metrics", headers={"Authorization": "Bearer "}).status_code == 401
 
 

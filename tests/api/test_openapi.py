@@ -53,8 +53,7 @@ def test_an_answer_that_does_not_fit_the_document_is_caught():
         openapi.check("GET", "/api/nowhere/", 200, "application/json", b"{}")
 
 
-def test_in_production_the_document_needs_a_login_like_the_page_that_links_it(client, settings):
-    settings.LOCAL_MODE = False
+def test_in_production_the_document_needs_a_login_like_the_page_that_links_it(client, production):
     assert client.get("/api/openapi.json").status_code == 401
 
 

@@ -28,12 +28,10 @@ def offline_broker(tmp_path, transactional_db):
 HIGH, LOW = settings.QUEUES["high"], settings.QUEUES["low"]  # the broker's names (the tests' own prefix)
 
 
-def post(client, path, body):
-    return client.post(path, data=json.dumps(body), content_type="application/json")
-
-
 def test_a_task_sent_to_the_brokers_queue_name_is_shown_and_found_by_its_short_name(client, offline_broker):
-    response = post(client, "/api/tasks/", {"task": "echo", "args": ["x"], "queue": HIGH})
+    response = client.post(
+        "/api/tasks/", {"task": "echo", "args": ["x"], "queue": HIGH}, content_type="application/json"
+    )
     assert response.status_code == 202, response.content
     task_id = response.json()["id"]
     assert TaskRecord.objects.get(task_id=task_id).queue == settings.QUEUES["high"]  # the broker's queue
@@ -45,9 +43,13 @@ def test_a_task_sent_to_the_brokers_queue_name_is_shown_and_found_by_its_short_n
         assert listed.status_code == 200, listed.content
         assert [(item["id"], item["queue"]) for item in listed.json()["results"]] == [(task_id, "high")]
     # What the API shows, sent back, is taken.
-    again = post(client, "/api/tasks/", {"task": "echo", "args": ["y"], "queue": detail["queue"]})
+    again = client.post(
+        "/api/tasks/", {"task": "echo", "args": ["y"], "queue": detail["queue"]}, content_type="application/json"
+    )
     assert again.status_code == 202
-    bulk = post(client, "/api/tasks/bulk/", {"tasks": [{"task": "echo", "args": [1], "queue": LOW}]})
+    bulk = client.post(
+        "/api/tasks/bulk/", {"tasks": [{"task": "echo", "args": [1], "queue": LOW}]}, content_type="application/json"
+    )
     assert bulk.status_code == 202, bulk.content
     assert TaskRecord.objects.get(task_id=bulk.json()["tasks"][0]["id"]).queue == settings.QUEUES["low"]
 
@@ -67,7 +69,9 @@ def test_a_task_sent_to_the_brokers_queue_name_is_shown_and_found_by_its_short_n
 
 def test_an_unknown_queue_is_still_a_400_naming_the_short_names(client, offline_broker):
     for queue in (HIGH.replace("high", "urgent"), "other.default", "HIGH"):
-        response = post(client, "/api/tasks/", {"task": "echo", "args": [1], "queue": queue})
+        response = client.post(
+            "/api/tasks/", {"task": "echo", "args": [1], "queue": queue}, content_type="application/json"
+        )
         assert response.status_code == 400
         assert response.json() == {
             "error": f"Unknown queue '{queue}'; choose one of: high, default, low.",
@@ -86,13 +90,11 @@ def test_the_cli_takes_either_spelling(offline_broker):
 
 def test_a_periodic_task_takes_either_spelling_and_shows_the_short_one(client, offline_broker):
     body = {"task": "echo", "args": ["p"], "schedule": "every 5 minutes", "name": "q", "queue": LOW}
-    created = post(client, "/api/tasks/", body)
+    created = client.post("/api/tasks/", body, content_type="application/json")
     assert created.status_code == 201, created.content
     assert created.json()["queue"] == "low"
     task_id = created.json()["id"]
-    changed = client.patch(
-        f"/api/periodic/{task_id}/", data=json.dumps({"queue": HIGH}), content_type="application/json"
-    )
+    changed = client.patch(f"/api/periodic/{task_id}/", {"queue": HIGH}, content_type="application/json")
     assert changed.status_code == 200, changed.content
     assert changed.json()["queue"] == "high"
     page = client.get(f"/periodic/{task_id}/").content.decode()

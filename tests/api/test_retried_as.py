@@ -4,7 +4,6 @@ the original, on its page (every retry), in the API (`retried_as`: the latest, a
 retried already says so (as "Retry all failed" does, which skips it), and still allows it: a person
 asked for this one task and was told, where the bulk action cannot ask about each one."""
 
-import json
 import uuid
 
 import pytest
@@ -23,10 +22,6 @@ def offline_broker(tmp_path, transactional_db):
         yield app
 
 
-def post(client, path, body=None):
-    return client.post(path, data=json.dumps(body or {}), content_type="application/json")
-
-
 def failed_task() -> str:
     task_id = str(uuid.uuid4())
     TaskRecord.objects.create(task_id=task_id, task_name="echo", args=[1], queue=settings.QUEUES["default"])
@@ -39,7 +34,7 @@ def test_the_original_says_what_it_was_retried_as_on_its_page_in_the_api_and_the
     assert client.get(f"/api/tasks/{original}/").json()["retried_as"] is None
     assert "already-retried" not in client.get(f"/tasks/{original}/retry/").content.decode()
 
-    first = post(client, f"/api/tasks/{original}/retry/").json()["id"]
+    first = client.post(f"/api/tasks/{original}/retry/", content_type="application/json").json()["id"]
 
     detail = client.get(f"/api/tasks/{original}/").json()
     assert detail["retried_as"] == first
@@ -63,7 +58,7 @@ def test_the_original_says_what_it_was_retried_as_on_its_page_in_the_api_and_the
     html = confirm.content.decode()
     assert f'This task was already retried as <a href="/tasks/{first}/" class="mono">{first}</a>.' in html
     assert 'method="post"' in html
-    second = post(client, f"/api/tasks/{original}/retry/")
+    second = client.post(f"/api/tasks/{original}/retry/", content_type="application/json")
     assert second.status_code == 202
     second = second.json()["id"]
     assert client.get(f"/api/tasks/{original}/").json()["retried_as"] == second  # the latest
@@ -72,6 +67,6 @@ def test_the_original_says_what_it_was_retried_as_on_its_page_in_the_api_and_the
     assert f'retried as <a href="/tasks/{second}/"' in client.get("/tasks/").content.decode()
 
     # "Retry all failed" skips it, as before: it was retried.
-    done = post(client, "/api/tasks/retry/")
+    done = client.post("/api/tasks/retry/", content_type="application/json")
     assert done.status_code == 202, done.content
     assert done.json()["retried"] == 0

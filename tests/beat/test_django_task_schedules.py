@@ -2,7 +2,6 @@
 rows (from the API, the form or the CLI, all through services.schedule) that the site's
 database-driven beat sends to a real worker."""
 
-import json
 import time
 from datetime import timedelta
 
@@ -31,7 +30,7 @@ def successful(name: str) -> list[compat.TaskResult]:
 
 def test_every_2_seconds_3_times_runs_exactly_three_times(client, celery_worker, celery_beat):
     body = {"task": "word_count", "args": ["a b c"], "schedule": "every 2 seconds, 3 times", "name": "words"}
-    response = client.post("/api/periodic/", data=json.dumps(body), content_type="application/json")
+    response = client.post("/api/periodic/", body, content_type="application/json")
     assert response.status_code == 201, response.content
     periodic = PeriodicTask.objects.get(name="words")
     assert periodic.task == "tasks_app.reports.word_count"  # Celery's name for it: the Task's module path

@@ -3,8 +3,6 @@
 Local mode (every other test file) keeps working with no login at all.
 """
 
-import json
-
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
@@ -12,48 +10,19 @@ from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
 from tasks_app.models import ApiToken, TaskRecord, WindowCount
 from tests.support.celery import app_on_broker
+from tests.support.users import PASSWORD, logged_in
 
-pytestmark = pytest.mark.django_db
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.usefixtures("production"),
+    pytest.mark.production(RATE_LIMITS_PER_MINUTE={"enqueue": 0, "schedule": 0}),
+]
 
 NOWHERE = "amqp://guest:guest@127.0.0.1:1//"
 
 
-@pytest.fixture(autouse=True)
-def production(settings):
-    settings.LOCAL_MODE = False
-    settings.RATE_LIMITS_PER_MINUTE = {"enqueue": 0, "schedule": 0}
-
-
-PASSWORD = "a long enough password 1"
-
-
-def make_user(name: str, staff: bool = False) -> User:
-    return User.objects.create_user(name, password=PASSWORD, is_staff=staff)
-
-
-def logged_in(user: User, **client_options) -> Client:
-    client = Client(**client_options)
-    client.force_login(user)
-    return client
-
-
 def api_post(client, body, path="/api/tasks/", **headers):
-    return client.post(path, data=json.dumps(body), content_type="application/json", headers=headers)
-
-
-@pytest.fixture
-def alice():
-    return make_user("alice")
-
-
-@pytest.fixture
-def bob():
-    return make_user("bob")
-
-
-@pytest.fixture
-def staff():
-    return make_user("sam", staff=True)
+    return client.post(path, body, content_type="application/json", headers=headers)
 
 
 @pytest.fixture

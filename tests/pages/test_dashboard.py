@@ -8,7 +8,6 @@ from datetime import timedelta
 
 import pytest
 from celery.worker import state as worker_state
-from django.contrib.auth import get_user_model
 from django_celery_results.models import TaskResult
 
 from tasks_app import services
@@ -16,6 +15,7 @@ from tasks_app.selectors import status
 from tests.support import processes
 from tests.support.celery import embedded_worker
 from tests.support.own_queues import app_with_own_queues
+from tests.support.users import logged_in
 from tests.support.waiting import wait_for
 
 
@@ -234,17 +234,6 @@ def test_beat_alive_leading_and_seeing_the_latest_schedule_change(celery_beat, c
 # --- Who may see and do what, in production ---------------------------------------------------
 
 
-@pytest.fixture
-def production(settings):
-    settings.LOCAL_MODE = False
-
-
-def login(client, staff: bool):
-    user = get_user_model().objects.create_user("staff" if staff else "alice", password="pw", is_staff=staff)
-    client.force_login(user)
-    return user
-
-
 def test_anonymous_visitors_must_log_in(production, client, db):
     assert client.get("/dashboard/")["Location"].startswith("/accounts/login/")
     assert client.get("/api/dashboard/").status_code == 401
@@ -252,8 +241,8 @@ def test_anonymous_visitors_must_log_in(production, client, db):
     assert client.post("/dashboard/queues/default/purge/")["Location"].startswith("/accounts/login/")
 
 
-def test_users_see_the_dashboard_but_only_staff_may_empty_a_queue(production, client, db):
-    login(client, staff=False)
+def test_users_see_the_dashboard_but_only_staff_may_empty_a_queue(production, client, alice):
+    client.force_login(alice)
     assert client.get("/api/dashboard/").status_code == 200
     page = client.get("/dashboard/")
     assert page.status_code == 200 and b"Empty" not in page.content
@@ -263,11 +252,8 @@ def test_users_see_the_dashboard_but_only_staff_may_empty_a_queue(production, cl
     assert client.post("/dashboard/lost/").status_code == 403
 
 
-def test_staff_get_a_confirmation_and_the_purge_needs_csrf(production, db):
-    from django.test import Client
-
-    client = Client(enforce_csrf_checks=True)
-    login(client, staff=True)
+def test_staff_get_a_confirmation_and_the_purge_needs_csrf(production, staff):
+    client = logged_in(staff, enforce_csrf_checks=True)
     assert client.get("/dashboard/queues/default/purge/").status_code == 200
     assert client.post("/dashboard/queues/default/purge/").status_code == 403  # no CSRF token
     assert client.get("/dashboard/queues/default/purge/?anything=1").status_code == 200

@@ -9,24 +9,20 @@ from django.db.models import F
 from django.test import Client
 
 from tasks_app.models import WindowCount
+from tests.support.users import PASSWORD
 
-pytestmark = pytest.mark.django_db
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.usefixtures("production", "one_window"),
+    pytest.mark.production(
+        LOGIN_FAILURES_PER_ACCOUNT=5,
+        LOGIN_FAILURES_PER_ADDRESS=30,
+        LOGIN_FAILURE_WINDOW_SECONDS=300,
+        TRUST_PROXY_HEADERS=False,
+    ),
+]
 
 LOGINS = {"site": "/accounts/login/", "admin": "/admin/login/"}
-
-
-@pytest.fixture(autouse=True)
-def production(settings, one_window):
-    settings.LOCAL_MODE = False
-    settings.LOGIN_FAILURES_PER_ACCOUNT = 5
-    settings.LOGIN_FAILURES_PER_ADDRESS = 30
-    settings.LOGIN_FAILURE_WINDOW_SECONDS = 300
-    settings.TRUST_PROXY_HEADERS = False
-
-
-@pytest.fixture
-def alice():
-    return User.objects.create_user("alice", password="right-horse-battery", is_staff=True)
 
 
 def log_in(where: str, username: str, password: str, address: str = "10.0.0.1", **headers):
@@ -36,39 +32,37 @@ def log_in(where: str, username: str, password: str, address: str = "10.0.0.1", 
 
 
 @pytest.mark.parametrize("where", ["site", "admin"])
-def test_five_failures_refuse_that_account_from_that_address_with_a_message(where, alice):
+def test_five_failures_refuse_that_account_from_that_address_with_a_message(where, staff, bob):
     for _ in range(5):
-        response, logged_in = log_in(where, "alice", "guess")
+        response, logged_in = log_in(where, "sam", "guess")
         assert response.status_code == 200 and not logged_in
         assert "Too many failed logins" not in response.content.decode()
-    response, logged_in = log_in(where, "alice", "right-horse-battery")
+    response, logged_in = log_in(where, "sam", PASSWORD)
     assert not logged_in
     page = response.content.decode()
     assert "Too many failed logins for this account from your address. Try again in" in page
     assert "the password was not checked" in page
     # The real user from elsewhere is not locked out, nor another account from this address.
-    assert log_in(where, "alice", "right-horse-battery", address="10.0.0.2")[1]
-    User.objects.create_user("bob", password="bob-password-long")
-    assert log_in(where, "bob", "bob-password-long")[1] or where == "admin"  # bob is no staff: no admin
+    assert log_in(where, "sam", PASSWORD, address="10.0.0.2")[1]
+    assert log_in(where, "bob", PASSWORD)[1] or where == "admin"  # bob is no staff: no admin
 
 
-def test_the_account_is_back_after_the_window_and_a_success_forgets_the_failures(alice):
+def test_the_account_is_back_after_the_window_and_a_success_forgets_the_failures(staff):
     for _ in range(5):
-        log_in("site", "ALICE", "guess")  # any spelling counts against the one account
-    assert not log_in("site", "alice", "right-horse-battery")[1]
+        log_in("site", "SAM", "guess")  # any spelling counts against the one account
+    assert not log_in("site", "sam", PASSWORD)[1]
     WindowCount.objects.update(window_end=F("window_end") - timedelta(seconds=300))  # the window ends
-    assert log_in("site", "alice", "right-horse-battery")[1]
+    assert log_in("site", "sam", PASSWORD)[1]
     for _ in range(4):
-        log_in("site", "alice", "guess")
-    assert log_in("site", "alice", "right-horse-battery")[1]  # the success forgot them: four more allowed
+        log_in("site", "sam", "guess")
+    assert log_in("site", "sam", PASSWORD)[1]  # the success forgot them: four more allowed
     for _ in range(4):
-        log_in("site", "alice", "guess")
-    assert log_in("site", "alice", "right-horse-battery")[1]
+        log_in("site", "sam", "guess")
+    assert log_in("site", "sam", PASSWORD)[1]
 
 
-def test_an_address_guessing_many_accounts_is_capped_but_its_innocent_users_get_in(alice, settings):
+def test_an_address_guessing_many_accounts_is_capped_but_its_innocent_users_get_in(staff, bob, settings):
     settings.LOGIN_FAILURES_PER_ADDRESS = 8
-    User.objects.create_user("bob", password="bob-password-long")
     for number in range(8):
         log_in("site", f"user{number}", "guess")
     # Guessing is still capped: a second guess at an account that failed here is refused unchecked...
@@ -85,25 +79,25 @@ def test_an_address_guessing_many_accounts_is_capped_but_its_innocent_users_get_
     response, logged_in = log_in("site", "bob", "bob-guess")
     assert not logged_in
     assert "only a right password for an account with no failed logins gets in" in response.content.decode()
-    assert not log_in("site", "bob", "bob-password-long")[1]
+    assert not log_in("site", "bob", PASSWORD)[1]
     # The innocent user behind the same address, whose account has no failures, gets in with the right password.
-    assert log_in("site", "alice", "right-horse-battery")[1]
-    assert log_in("site", "alice", "right-horse-battery", address="10.0.0.9")[1]
+    assert log_in("site", "sam", PASSWORD)[1]
+    assert log_in("site", "sam", PASSWORD, address="10.0.0.9")[1]
 
 
-def test_x_forwarded_for_counts_only_where_proxy_headers_are_trusted(alice, settings):
+def test_x_forwarded_for_counts_only_where_proxy_headers_are_trusted(staff, settings):
     # Untrusted: a client cannot escape the count by claiming another address.
     for number in range(5):
-        log_in("site", "alice", "guess", HTTP_X_FORWARDED_FOR=f"192.0.2.{number}")
-    assert not log_in("site", "alice", "right-horse-battery", HTTP_X_FORWARDED_FOR="192.0.2.99")[1]
+        log_in("site", "sam", "guess", HTTP_X_FORWARDED_FOR=f"192.0.2.{number}")
+    assert not log_in("site", "sam", PASSWORD, HTTP_X_FORWARDED_FOR="192.0.2.99")[1]
     # Behind the platform's router (any peer, FORWARDED_ALLOW_IPS=*): the address it appended (the last)
     # is the client's.
     settings.TRUST_PROXY_HEADERS = True
     settings.FORWARDED_ALLOW_IPS = ["*"]
-    assert log_in("site", "alice", "right-horse-battery", HTTP_X_FORWARDED_FOR="10.0.0.1, 198.51.100.7")[1]
+    assert log_in("site", "sam", PASSWORD, HTTP_X_FORWARDED_FOR="10.0.0.1, 198.51.100.7")[1]
     for _ in range(5):
-        log_in("site", "alice", "guess", HTTP_X_FORWARDED_FOR="1.2.3.4, 198.51.100.8")
-    assert not log_in("site", "alice", "right-horse-battery", HTTP_X_FORWARDED_FOR="5.6.7.8, 198.51.100.8")[1]
+        log_in("site", "sam", "guess", HTTP_X_FORWARDED_FOR="1.2.3.4, 198.51.100.8")
+    assert not log_in("site", "sam", PASSWORD, HTTP_X_FORWARDED_FOR="5.6.7.8, 198.51.100.8")[1]
 
 
 @pytest.fixture
@@ -113,29 +107,27 @@ def own_proxy(settings):
     settings.FORWARDED_ALLOW_IPS = ["127.0.0.1", "::1"]
 
 
-def test_rotating_x_forwarded_for_straight_to_the_port_gets_no_more_guesses(alice, own_proxy):
+def test_rotating_x_forwarded_for_straight_to_the_port_gets_no_more_guesses(staff, own_proxy):
     # Before: 40 of 40 guesses were checked, each from a "new" address. Now the peer's own address counts.
     checked = 0
     for number in range(40):
-        response, _ = log_in(
-            "site", "alice", "guess", address="203.0.113.9", HTTP_X_FORWARDED_FOR=f"198.51.100.{number}"
-        )
+        response, _ = log_in("site", "sam", "guess", address="203.0.113.9", HTTP_X_FORWARDED_FOR=f"198.51.100.{number}")
         checked += "the password was not checked" not in response.content.decode()
     assert checked == 5
     # Through the proxy, the real user (another address) gets in.
-    assert log_in("site", "alice", "right-horse-battery", address="127.0.0.1", HTTP_X_FORWARDED_FOR="192.0.2.50")[1]
+    assert log_in("site", "sam", PASSWORD, address="127.0.0.1", HTTP_X_FORWARDED_FOR="192.0.2.50")[1]
 
 
-def test_forging_a_victims_address_straight_to_the_port_does_not_lock_the_victim_out(alice, own_proxy, settings):
+def test_forging_a_victims_address_straight_to_the_port_does_not_lock_the_victim_out(staff, own_proxy, settings):
     settings.LOGIN_FAILURES_PER_ADDRESS = 8
     for number in range(10):
         log_in("site", f"user{number}", "guess", address="203.0.113.9", HTTP_X_FORWARDED_FOR="192.0.2.50")
-        log_in("site", "alice", "guess", address="203.0.113.9", HTTP_X_FORWARDED_FOR="192.0.2.50")
+        log_in("site", "sam", "guess", address="203.0.113.9", HTTP_X_FORWARDED_FOR="192.0.2.50")
     # The victim, whose address the attacker wrote, comes through the proxy and gets in.
-    assert log_in("site", "alice", "right-horse-battery", address="127.0.0.1", HTTP_X_FORWARDED_FOR="192.0.2.50")[1]
+    assert log_in("site", "sam", PASSWORD, address="127.0.0.1", HTTP_X_FORWARDED_FOR="192.0.2.50")[1]
 
 
-def test_no_user_name_or_address_is_stored(alice):
-    log_in("site", "alice", "guess", address="10.1.2.3")
+def test_no_user_name_or_address_is_stored(staff):
+    log_in("site", "sam", "guess", address="10.1.2.3")
     stored = " ".join(WindowCount.objects.values_list("key", flat=True))
-    assert "alice" not in stored and "10.1.2.3" not in stored
+    assert "sam" not in stored and "10.1.2.3" not in stored

@@ -187,10 +187,9 @@ def test_an_edit_is_validated_like_a_new_task_and_changes_nothing_on_error(clien
     assert PeriodicTask.objects.filter(pk=task.pk).values().get() == before
 
 
-def test_the_edit_page_is_for_staff_only(client, settings, django_user_model):
+def test_the_edit_page_is_for_staff_only(client, production, alice):
     task = services.schedule("echo", ["x"], schedule_text="@daily", name="daily")
-    settings.LOCAL_MODE = False
-    client.force_login(django_user_model.objects.create_user("alice", password="a long enough password 1"))
+    client.force_login(alice)
     assert client.get(f"/periodic/{task.pk}/edit/").status_code == 403
     assert client.post(f"/periodic/{task.pk}/edit/", {"name": "mine"}).status_code == 403
 

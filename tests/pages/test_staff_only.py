@@ -6,16 +6,13 @@ import json
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth import get_user_model
-from django.test import Client
 from django.utils import timezone
 
 from helloworld import brokers
 from tasks_app import services
 from tasks_app.models import BeatHeartbeat, BeatLease, MonitorSnapshot
 from tests.support.celery import app_on_broker
-
-pytestmark = pytest.mark.django_db
+from tests.support.users import logged_in
 
 BROKER_HOST = "broker.internal.example:6380"
 WORKER = "celery@worker-host.internal.example"
@@ -24,19 +21,13 @@ BROKER_ERROR = f"ConnectionError: Error 111 connecting to {BROKER_HOST}. Connect
 # A Redis that is not there: redis-py names the host and port it could not reach in its error.
 NOWHERE = "redis://127.0.0.1:1/0"
 
-
-@pytest.fixture
-def production(settings):
-    settings.LOCAL_MODE = False
-    settings.BROKER = brokers.from_environ({"CELERY_BROKER_URL": f"redis://{BROKER_HOST}/0"}, settings.DATA_DIR)
-    settings.MONITOR_REFRESH_SECONDS = 3600  # the snapshot below is what the site last saw
-
-
-def client_for(staff: bool) -> Client:
-    user = get_user_model().objects.create_user("staff" if staff else "alice", password="pw", is_staff=staff)
-    client = Client()
-    client.force_login(user)
-    return client
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.production(
+        BROKER=brokers.redis(f"redis://{BROKER_HOST}/0", "CELERY_BROKER_URL", {}),
+        MONITOR_REFRESH_SECONDS=3600,  # the snapshot below is what the site last saw
+    ),
+]
 
 
 @pytest.fixture
@@ -70,20 +61,20 @@ def shown(text: str) -> list[str]:
     return [name for name in MACHINE_NAMES if name in text]
 
 
-def test_the_footer_names_the_brokers_host_to_staff_only(production):
-    assert BROKER_HOST in client_for(staff=True).get("/").content.decode()
-    page = client_for(staff=False).get("/").content.decode()
+def test_the_footer_names_the_brokers_host_to_staff_only(production, alice, staff):
+    assert BROKER_HOST in logged_in(staff).get("/").content.decode()
+    page = logged_in(alice).get("/").content.decode()
     assert "Broker: redis ·" in page and shown(page) == []
 
 
-def test_the_dashboard_and_its_json_name_machines_to_staff_only(machines_seen):
-    staff = client_for(staff=True)
-    assert set(shown(staff.get("/dashboard/").content.decode())) == set(MACHINE_NAMES)
-    data = staff.get("/api/dashboard/").json()
+def test_the_dashboard_and_its_json_name_machines_to_staff_only(machines_seen, alice, staff):
+    as_staff = logged_in(staff)
+    assert set(shown(as_staff.get("/dashboard/").content.decode())) == set(MACHINE_NAMES)
+    data = as_staff.get("/api/dashboard/").json()
     assert data["workers"][0]["name"] == WORKER and data["beat"]["leader"] == BEAT
     assert data["broker_error"] == BROKER_ERROR
 
-    user = client_for(staff=False)
+    user = logged_in(alice)
     page = user.get("/dashboard/").content.decode()
     assert shown(page) == []
     assert "worker 1" in page and "beat 1" in page and "the broker did not answer" in page
@@ -97,30 +88,25 @@ def test_the_dashboard_and_its_json_name_machines_to_staff_only(machines_seen):
     assert data["broker_error"] == data["queues"][0]["error"] == "the broker did not answer (staff see its own error)"
 
 
-def test_a_tasks_worker_is_named_to_staff_only(production):
+def test_a_tasks_worker_is_named_to_staff_only(production, alice, staff):
     from django_celery_results.models import TaskResult
 
-    owner = get_user_model().objects.create_user("alice", password="pw")
-    record = services.enqueue("echo", ["hi"], owner=owner)
+    record = services.enqueue("echo", ["hi"], owner=alice)
     TaskResult.objects.create(task_id=record.task_id, status="SUCCESS", worker=WORKER, result='"hi"')
-    user = Client()
-    user.force_login(owner)
+    user = logged_in(alice)
     assert user.get(f"/api/tasks/{record.task_id}/").json()["worker"] == "a worker (staff see which)"
     assert shown(user.get(f"/tasks/{record.task_id}/").content.decode()) == []
-    staff = client_for(staff=True)
-    assert staff.get(f"/api/tasks/{record.task_id}/").json()["worker"] == WORKER
+    assert logged_in(staff).get(f"/api/tasks/{record.task_id}/").json()["worker"] == WORKER
 
 
-def test_the_503_while_the_broker_is_down_gives_its_address_to_staff_only(production):
-    def send(client):
-        body = json.dumps({"task": "echo", "args": ["hi"]})
-        return client.post("/api/tasks/", data=body, content_type="application/json")
-
+def test_the_503_while_the_broker_is_down_gives_its_address_to_staff_only(production, alice, staff):
+    body = {"task": "echo", "args": ["hi"]}
     form = {"task": "echo", "args": '["hi"]', "kwargs": "{}", "queue": "default"}
     with app_on_broker(NOWHERE):
-        staff, user = client_for(staff=True), client_for(staff=False)
-        staff_answer, user_answer = send(staff), send(user)
-        staff_page, user_page = staff.post("/", form), user.post("/", form)
+        as_staff, user = logged_in(staff), logged_in(alice)
+        staff_answer = as_staff.post("/api/tasks/", body, content_type="application/json")
+        user_answer = user.post("/api/tasks/", body, content_type="application/json")
+        staff_page, user_page = as_staff.post("/", form), user.post("/", form)
     assert staff_answer.status_code == user_answer.status_code == staff_page.status_code == user_page.status_code == 503
     assert staff_answer.json()["error"].startswith("The task broker is not reachable, so the task was not queued: ")
     assert "127.0.0.1:1" in staff_answer.json()["error"]

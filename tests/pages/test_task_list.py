@@ -6,14 +6,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.conf import settings
-from django.contrib.auth.models import User
-from django.test import Client
 from django_celery_results.models import TaskResult
 
 from helloworld import brokers
 from tasks_app import services
 from tasks_app.models import TaskRecord
 from tests.support.celery import app_on_broker
+from tests.support.users import logged_in
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.django_db
@@ -209,22 +208,8 @@ def test_a_page_takes_a_bounded_number_of_queries_however_deep(
 # --- Who sees what ---------------------------------------------------------------------------
 
 
-@pytest.fixture
-def production(settings):
-    settings.LOCAL_MODE = False
-
-
-def logged_in(name: str, staff=False) -> tuple[User, Client]:
-    user = User.objects.create_user(name, password="a long enough password 1", is_staff=staff)
-    client = Client()
-    client.force_login(user)
-    return user, client
-
-
-def test_in_production_a_user_lists_only_their_own_tasks_and_staff_list_all(production, client):
-    alice, alice_client = logged_in("alice")
-    bob, _ = logged_in("bob")
-    _, staff_client = logged_in("sam", staff=True)
+def test_in_production_a_user_lists_only_their_own_tasks_and_staff_list_all(production, client, alice, bob, staff):
+    alice_client, staff_client = logged_in(alice), logged_in(staff)
     record(1, owner=alice)
     record(2, owner=bob)
     record(3)  # beat's or the CLI's: no owner

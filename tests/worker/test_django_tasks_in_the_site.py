@@ -1,28 +1,24 @@
 """The catalog's django.tasks tasks (tasks_app/reports.py) are tasks of the site like any other: the
 API and `.enqueue()` send them alike, the list, metrics, retry, revoke and owners all work on them."""
 
-import json
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth.models import User
-from django.test import Client
 from django.utils import timezone
 
 from tasks_app import reports, services
 from tasks_app.djtasks import compat
 from tasks_app.models import TaskRecord
 from tests.support.djtasks import finished
+from tests.support.users import logged_in
 
 Status = compat.TaskResultStatus
 
 
-def post(client, path, body):
-    return client.post(path, data=json.dumps(body), content_type="application/json")
-
-
 def test_sent_from_the_api_and_read_through_django(client, celery_worker, settings):
-    response = post(client, "/api/tasks/", {"task": "sales_report", "kwargs": {"days": 2}})
+    response = client.post(
+        "/api/tasks/", {"task": "sales_report", "kwargs": {"days": 2}}, content_type="application/json"
+    )
     assert response.status_code == 202, response.content
     task_id = response.json()["id"]
     done = finished(reports.sales_report, task_id)
@@ -38,10 +34,12 @@ def test_sent_from_the_api_and_read_through_django(client, celery_worker, settin
 
 @pytest.mark.django_db
 def test_the_catalog_checks_its_arguments_as_for_any_task(client):
-    response = post(client, "/api/tasks/", {"task": "sales_report", "kwargs": {"days": 0}})
+    response = client.post(
+        "/api/tasks/", {"task": "sales_report", "kwargs": {"days": 0}}, content_type="application/json"
+    )
     assert response.status_code == 400
     assert response.json()["error"] == "Argument 'days' must be from 1 to 60, not 0."
-    response = post(client, "/api/tasks/", {"task": "word_count", "args": [3]})
+    response = client.post("/api/tasks/", {"task": "word_count", "args": [3]}, content_type="application/json")
     assert response.json()["error"] == "Argument 'text' must be a string, not int 3."
     assert not TaskRecord.objects.exists()
 
@@ -71,22 +69,19 @@ def test_revoke_and_retry(client, celery_worker):
     revoked = reports.word_count.get_result(result.id)
     assert revoked.status == Status.FAILED
     assert revoked.errors == []  # it never ran: nothing raised
-    response = post(client, f"/api/tasks/{result.id}/retry/", {})
+    response = client.post(f"/api/tasks/{result.id}/retry/", {}, content_type="application/json")
     assert response.status_code == 202, response.content
     again = response.json()["id"]
     assert TaskRecord.objects.get(task_id=again).retry_of_id == result.id
     assert finished(reports.word_count, again).return_value == {"words": 2, "lines": 1, "characters": 3}
 
 
-@pytest.mark.django_db
-def test_only_its_owner_and_staff_see_it(settings):
-    settings.LOCAL_MODE = False
-    settings.RATE_LIMITS_PER_MINUTE = {"enqueue": 0, "schedule": 0}
-    clients = {}
-    for name, staff in (("alice", False), ("bob", False), ("sam", True)):
-        clients[name] = Client()
-        clients[name].force_login(User.objects.create_user(name, password="a long password 1", is_staff=staff))
-    response = post(clients["alice"], "/api/tasks/", {"task": "word_count", "args": ["mine"]})
+@pytest.mark.production(RATE_LIMITS_PER_MINUTE={"enqueue": 0, "schedule": 0})
+def test_only_its_owner_and_staff_see_it(production, alice, bob, staff):
+    clients = {"alice": logged_in(alice), "bob": logged_in(bob), "sam": logged_in(staff)}
+    response = clients["alice"].post(
+        "/api/tasks/", {"task": "word_count", "args": ["mine"]}, content_type="application/json"
+    )
     assert response.status_code == 202, response.content
     task_id = response.json()["id"]
     assert clients["alice"].get(f"/api/tasks/{task_id}/").status_code == 200

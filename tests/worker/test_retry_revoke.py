@@ -21,7 +21,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from celery.signals import task_revoked
 from django.conf import settings
-from django.contrib.auth.models import User
 from django.test import Client
 from django_celery_results.models import TaskResult
 
@@ -32,6 +31,7 @@ from tasks_app.selectors import status
 from tests.support import processes
 from tests.support.celery import app_on_broker, embedded_worker, purge_queues
 from tests.support.services import RABBITMQ, REDIS, require
+from tests.support.users import logged_in
 from tests.support.waiting import wait_for
 
 NOWHERE = "amqp://guest:guest@127.0.0.1:1//"
@@ -45,10 +45,6 @@ VALUE = {
     "numbers": [-1, 2**53 + 1, 1.5, -0.25, 1e-7],
     "empty_key": {"": ""},
 }
-
-
-def post(client, path, body):
-    return client.post(path, data=json.dumps(body), content_type="application/json")
 
 
 def exact(value) -> str:
@@ -97,10 +93,10 @@ def test_a_retry_sends_the_exact_args_kwargs_and_queue_again_as_a_linked_task(cl
     sent = {"task": "echo", "args": [VALUE], "queue": "high"}
     by_kwargs = {"task": "echo", "kwargs": {"value": VALUE}, "queue": "low"}
     for body in (sent, by_kwargs):
-        original = post(client, "/api/tasks/", body).json()["id"]
+        original = client.post("/api/tasks/", body, content_type="application/json").json()["id"]
         wait_state(original, {"SUCCESS"})
 
-        response = post(client, f"/api/tasks/{original}/retry/", {})
+        response = client.post(f"/api/tasks/{original}/retry/", {}, content_type="application/json")
         assert response.status_code == 202, response.content
         again = response.json()
         assert again["retry_of"] == original and again["id"] != original
@@ -122,7 +118,8 @@ def test_a_retry_sends_the_exact_args_kwargs_and_queue_again_as_a_linked_task(cl
 
 @pytest.mark.parametrize("broker", ["filesystem"], indirect=True)
 def test_a_retry_from_the_page_asks_first_then_sends_and_shows_the_link(client, celery_worker):
-    original = post(client, "/api/tasks/", {"task": "echo", "args": ["again"]}).json()["id"]
+    sent = client.post("/api/tasks/", {"task": "echo", "args": ["again"]}, content_type="application/json")
+    original = sent.json()["id"]
     wait_state(original, {"SUCCESS"})
     status_page = client.get(f"/tasks/{original}/").content.decode()
     assert f'data-field="retry-link" href="/tasks/{original}/retry/">' in status_page  # shown, not hidden
@@ -139,7 +136,7 @@ def test_a_retry_from_the_page_asks_first_then_sends_and_shows_the_link(client, 
 
 def test_only_finished_tasks_can_be_retried_and_unknown_ids_are_404(client, no_worker):
     queued = queued_record()
-    response = post(client, f"/api/tasks/{queued}/retry/", {})
+    response = client.post(f"/api/tasks/{queued}/retry/", {}, content_type="application/json")
     assert response.status_code == 409
     assert response.json() == {
         "error": f"Task {queued} is QUEUED; only a finished task (SUCCESS, FAILURE or REVOKED) can be retried.",
@@ -148,11 +145,12 @@ def test_only_finished_tasks_can_be_retried_and_unknown_ids_are_404(client, no_w
     assert client.get(f"/tasks/{queued}/retry/").status_code == 409
     assert client.post(f"/tasks/{queued}/retry/").status_code == 302  # back to the status page, with the message
     assert TaskRecord.objects.count() == 1
-    missing = post(client, "/api/tasks/no-such-task/retry/", {})
+    missing = client.post("/api/tasks/no-such-task/retry/", {}, content_type="application/json")
     assert missing.status_code == 404
     assert missing.json() == {"error": "No task with id 'no-such-task' is known to this site.", "field": "id"}
     assert client.post("/tasks/no-such-task/retry/").status_code == 404
-    assert post(client, f"/api/tasks/{queued}/retry/", {"queue": "high"}).status_code == 400
+    elsewhere = client.post(f"/api/tasks/{queued}/retry/", {"queue": "high"}, content_type="application/json")
+    assert elsewhere.status_code == 400
     assert client.get(f"/api/tasks/{queued}/retry/").status_code == 405
 
 
@@ -170,23 +168,23 @@ def test_revoking_a_queued_task_asks_first_and_then_marks_it_revoked(client, no_
     assert response.status_code == 302 and response["Location"] == f"/tasks/{queued}/"
     assert status.get(queued).state == "REVOKED"
     assert "Revoked: it will not run." in client.get(response["Location"]).content.decode()
-    again = post(client, f"/api/tasks/{queued}/revoke/", {"terminate": False})
+    again = client.post(f"/api/tasks/{queued}/revoke/", {"terminate": False}, content_type="application/json")
     assert again.status_code == 409
     assert again.json()["error"] == f"Task {queued} is already REVOKED; only a queued or running task can be revoked."
-    bad = post(client, f"/api/tasks/{queued}/revoke/", {"terminate": "yes"})
+    bad = client.post(f"/api/tasks/{queued}/revoke/", {"terminate": "yes"}, content_type="application/json")
     assert bad.status_code == 400
     assert bad.json() == {"error": "'terminate' must be true or false.", "field": "terminate"}
-    unknown = post(client, f"/api/tasks/{queued}/revoke/", {"signal": "SIGKILL"})
+    unknown = client.post(f"/api/tasks/{queued}/revoke/", {"signal": "SIGKILL"}, content_type="application/json")
     assert unknown.status_code == 400 and unknown.json()["field"] == "signal"
     # A revoked task can be run again: the retry is a new task.
-    assert post(client, f"/api/tasks/{queued}/retry/", {}).status_code == 202
+    assert client.post(f"/api/tasks/{queued}/retry/", {}, content_type="application/json").status_code == 202
 
 
 def test_a_revocation_holds_when_the_broker_is_down(client, transactional_db):
     queued = queued_record()
     started = time.monotonic()
     with app_on_broker(NOWHERE):
-        response = post(client, f"/api/tasks/{queued}/revoke/", {})
+        response = client.post(f"/api/tasks/{queued}/revoke/", {}, content_type="application/json")
     assert time.monotonic() - started < 15
     assert response.status_code == 200
     assert response.json()["workers_told"] is False
@@ -239,13 +237,22 @@ def test_a_task_revoked_while_no_worker_is_up_never_runs_when_one_starts(
 
     with app_on_broker(broker.url, broker.transport_options) as app:
         purge_queues(app)
-        doomed = post(client, "/api/tasks/", {"task": "fetch_url", "args": [f"{recording_server.url}/doomed"]})
+        doomed = client.post(
+            "/api/tasks/",
+            {"task": "fetch_url", "args": [f"{recording_server.url}/doomed"]},
+            content_type="application/json",
+        )
         doomed = doomed.json()["id"]
-        response = post(client, f"/api/tasks/{doomed}/revoke/", {})  # no worker hears this broadcast
+        # No worker hears this broadcast.
+        response = client.post(f"/api/tasks/{doomed}/revoke/", {}, content_type="application/json")
         assert response.status_code == 200, response.content
         assert response.json()["previous_state"] == status.QUEUED
         assert status.get(doomed).state == "REVOKED"
-        control = post(client, "/api/tasks/", {"task": "fetch_url", "args": [f"{recording_server.url}/control"]})
+        control = client.post(
+            "/api/tasks/",
+            {"task": "fetch_url", "args": [f"{recording_server.url}/control"]},
+            content_type="application/json",
+        )
         control = control.json()["id"]
 
         task_revoked.connect(on_revoked, weak=False)
@@ -296,33 +303,27 @@ def test_a_task_revoked_while_no_worker_is_up_never_runs_in_a_worker_process_sta
 # --- Who may ---------------------------------------------------------------------------------
 
 
+@pytest.mark.production(RATE_LIMITS_PER_MINUTE={"enqueue": 2, "schedule": 0})
 def test_only_the_owner_and_staff_may_retry_or_revoke_and_retries_count_against_the_rate_limit(
-    settings, no_worker, one_window
+    production, no_worker, one_window, alice, bob, staff
 ):
-    settings.LOCAL_MODE = False
-    settings.RATE_LIMITS_PER_MINUTE = {"enqueue": 2, "schedule": 0}
-    clients = {}
-    for name, staff in (("alice", False), ("bob", False), ("sam", True)):
-        user = User.objects.create_user(name, password="a long enough password 1", is_staff=staff)
-        clients[name] = Client()
-        clients[name].force_login(user)
-    alice = User.objects.get(username="alice")
+    clients = {"alice": logged_in(alice), "bob": logged_in(bob), "sam": logged_in(staff)}
     queued, done = queued_record(owner=alice), finished_record(owner=alice)
     for _ in range(2):
         ratelimit.take(alice, "enqueue")  # as two sends in this minute would
 
     for path in (f"/api/tasks/{done}/retry/", f"/api/tasks/{queued}/revoke/"):
-        response = post(clients["bob"], path, {})
+        response = clients["bob"].post(path, {}, content_type="application/json")
         assert response.status_code == 404  # the same answer as an id that does not exist
         assert response.json()["field"] == "id"
     assert clients["bob"].get(f"/tasks/{done}/retry/").status_code == 404
     assert clients["bob"].post(f"/tasks/{queued}/revoke/").status_code == 404
     assert status.get(queued).state == status.QUEUED
 
-    limited = post(clients["alice"], f"/api/tasks/{done}/retry/", {})
+    limited = clients["alice"].post(f"/api/tasks/{done}/retry/", {}, content_type="application/json")
     assert limited.status_code == 429 and "Retry-After" in limited
-    assert post(clients["sam"], f"/api/tasks/{done}/retry/", {}).status_code == 202
-    assert post(clients["alice"], f"/api/tasks/{queued}/revoke/", {}).status_code == 200
+    assert clients["sam"].post(f"/api/tasks/{done}/retry/", {}, content_type="application/json").status_code == 202
+    assert clients["alice"].post(f"/api/tasks/{queued}/revoke/", {}, content_type="application/json").status_code == 200
     assert Client().post(f"/api/tasks/{done}/retry/").status_code == 401
 
 

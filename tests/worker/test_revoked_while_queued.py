@@ -6,8 +6,6 @@ record stands (no worker, "revoked on request", its finished time); the discard 
 On every broker, with a real worker that starts after the revoke.
 """
 
-import json
-
 import pytest
 from celery.signals import task_revoked
 
@@ -16,15 +14,13 @@ from tests.support.celery import embedded_worker, purge_queues
 from tests.support.waiting import wait_for
 
 
-def post(client, path, body):
-    return client.post(path, data=json.dumps(body), content_type="application/json")
-
-
 @pytest.mark.parametrize("broker", ["filesystem", "redis", "rabbitmq"], indirect=True)
 def test_the_first_revoke_of_a_queued_task_stands_after_the_worker_discards_it(client, celery_app, transactional_db):
     purge_queues(celery_app)
-    doomed = post(client, "/api/tasks/", {"task": "echo", "args": ["never"]}).json()["id"]
-    revoked = post(client, f"/api/tasks/{doomed}/revoke/", {})  # no worker is up to hear it
+    sent = client.post("/api/tasks/", {"task": "echo", "args": ["never"]}, content_type="application/json")
+    doomed = sent.json()["id"]
+    # No worker is up to hear it.
+    revoked = client.post(f"/api/tasks/{doomed}/revoke/", {}, content_type="application/json")
     assert revoked.status_code == 200, revoked.content
     assert revoked.json()["previous_state"] == status.QUEUED
     before = client.get(f"/api/tasks/{doomed}/").json()
@@ -32,7 +28,8 @@ def test_the_first_revoke_of_a_queued_task_stands_after_the_worker_discards_it(c
     assert before["worker"] is None
     assert before["error"] == "TaskRevokedError: revoked on request"
     assert before["finished_at"] is not None
-    control = post(client, "/api/tasks/", {"task": "echo", "args": ["ran"]}).json()["id"]
+    sent = client.post("/api/tasks/", {"task": "echo", "args": ["ran"]}, content_type="application/json")
+    control = sent.json()["id"]
 
     discarded = []
 

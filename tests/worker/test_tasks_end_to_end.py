@@ -1,6 +1,5 @@
 """Tasks sent through the API and run by a real worker, on every broker in turn."""
 
-import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -13,10 +12,6 @@ from tests.support.waiting import wait_for
 DRIVER_BY_KIND = {"filesystem": "filesystem", "redis": "redis", "rabbitmq": "amqp"}
 
 
-def post_task(client, body):
-    return client.post("/api/tasks/", data=json.dumps(body), content_type="application/json")
-
-
 def wait_until_finished(client, url, timeout=30):
     def finished():
         body = client.get(url).json()
@@ -27,7 +22,7 @@ def wait_until_finished(client, url, timeout=30):
 
 def test_echo_posted_to_the_api_succeeds_with_its_value(client, celery_app, celery_worker, broker):
     value = {"greeting": "hello", "numbers": [1, 2.5, None], "nested": {"ok": True}}
-    response = post_task(client, {"task": "echo", "args": [value]})
+    response = client.post("/api/tasks/", {"task": "echo", "args": [value]}, content_type="application/json")
     assert response.status_code == 202
     accepted = response.json()
     assert accepted["state"] == "QUEUED"
@@ -64,7 +59,9 @@ def test_a_failing_task_reports_the_error(client, celery_worker, broker, setting
     # refused unless allow-listed, as in local development.
     settings.FETCH_URL_ALLOWED_NETWORKS = ["127.0.0.0/8"]
     settings.FETCH_URL_MAX_RETRIES = 0  # fail at the first refusal (retries: tests/worker/test_fetch_retry.py)
-    response = post_task(client, {"task": "fetch_url", "args": ["http://127.0.0.1:1/"]})
+    response = client.post(
+        "/api/tasks/", {"task": "fetch_url", "args": ["http://127.0.0.1:1/"]}, content_type="application/json"
+    )
     body = wait_until_finished(client, response.json()["url"])
     assert body["state"] == "FAILURE"
     assert body["result"] is None
@@ -105,7 +102,9 @@ def local_site(settings):
 
 @pytest.mark.parametrize("broker", ["filesystem"], indirect=True)
 def test_fetch_url_returns_a_small_summary_not_the_body(client, celery_worker, local_site, settings):
-    response = post_task(client, {"task": "fetch_url", "args": [f"{local_site}/redirect"]})
+    response = client.post(
+        "/api/tasks/", {"task": "fetch_url", "args": [f"{local_site}/redirect"]}, content_type="application/json"
+    )
     body = wait_until_finished(client, response.json()["url"])
     assert body["state"] == "SUCCESS", body
     assert body["result"] == {
@@ -120,7 +119,9 @@ def test_fetch_url_returns_a_small_summary_not_the_body(client, celery_worker, l
 @pytest.mark.parametrize("broker", ["filesystem"], indirect=True)
 def test_fetch_url_stops_reading_at_the_size_cap(client, celery_worker, local_site, settings):
     settings.FETCH_URL_MAX_BYTES = 1000
-    response = post_task(client, {"task": "fetch_url", "args": [f"{local_site}/page"]})
+    response = client.post(
+        "/api/tasks/", {"task": "fetch_url", "args": [f"{local_site}/page"]}, content_type="application/json"
+    )
     body = wait_until_finished(client, response.json()["url"])
     assert body["state"] == "SUCCESS", body
     assert body["result"]["size_bytes"] == 1000

@@ -1,13 +1,12 @@
 """Cheap requests stay cheap: health and the dashboard share one broker snapshot, anonymous health names
 nothing, a dashboard answers within about 2 s while the broker is down, a chunked body is a 411, and a
 bulk request over the rate limit is refused before its body is parsed. (The same against a real gunicorn
-with concurrent and slow clients: tests/test_stay_up_processes.py.)"""
+with concurrent and slow clients: tests/system/test_web_with_slow_clients.py.)"""
 
 import json
 import time
 
 import pytest
-from django.contrib.auth.models import User
 from django.utils import timezone
 
 from tasks_app import ratelimit
@@ -60,8 +59,7 @@ def test_a_refresh_under_way_is_not_started_twice(client, counted_broadcasts):
 
 
 @pytest.mark.parametrize("broker", ["redis"], indirect=True)
-def test_anonymous_health_says_ok_or_not_and_names_nothing(client, settings, celery_worker, broker):
-    settings.LOCAL_MODE = False
+def test_anonymous_health_says_ok_or_not_and_names_nothing(client, settings, production, staff, celery_worker, broker):
     response = client.get("/api/health/")
     assert response.status_code == 200
     body = response.json()
@@ -70,7 +68,6 @@ def test_anonymous_health_says_ok_or_not_and_names_nothing(client, settings, cel
     for secret in (celery_worker.hostname, "127.0.0.1", "6379", settings.QUEUE_PREFIX, broker.kind):
         assert secret not in text
     # Staff keep the detail.
-    staff = User.objects.create_user("staff", password="x" * 12, is_staff=True)
     client.force_login(staff)
     detail = client.get("/api/health/").json()
     assert {"kind", "display", "error"} <= set(detail["broker"]) and detail["checked_at"]
@@ -104,11 +101,9 @@ def test_a_dashboard_answers_within_2_s_while_the_broker_is_down_and_says_so(cli
 
 
 @pytest.fixture
-def api_user(settings, db):
-    settings.LOCAL_MODE = False
+def api_user(production, settings, alice):
     settings.RATE_LIMITS_PER_MINUTE = {"enqueue": 60, "schedule": 10}
-    user = User.objects.create_user("ann", password="x" * 12)
-    return user
+    return alice
 
 
 def test_a_chunked_body_is_a_411_saying_to_send_content_length(client, api_user):

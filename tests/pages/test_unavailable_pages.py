@@ -5,7 +5,6 @@ import json
 import time
 
 import pytest
-from django.contrib.auth.models import User
 from django.test import Client, RequestFactory
 
 from tasks_app.http import unavailable
@@ -32,9 +31,8 @@ def browser():
     return Client(raise_request_exception=False)
 
 
-def test_an_unreachable_database_is_a_503_page_for_a_logged_in_user(browser, settings):
-    settings.LOCAL_MODE = False
-    browser.force_login(User.objects.create_user("reader", password="a long enough password 1"))
+def test_an_unreachable_database_is_a_503_page_for_a_logged_in_user(browser, production, alice):
+    browser.force_login(alice)
     with database.unreachable():  # the session itself cannot be read, in middleware, before any view
         for path in ("/", "/tasks/", "/periodic/", "/api/"):  # /api/ is the API's page, not an endpoint
             assert_busy_page(browser.get(path))

@@ -1,13 +1,12 @@
 """A database that is unreachable, or that keeps a request waiting past the web's bounds, is the API's JSON
 503 with Retry-After, never Django's HTML 500; nothing is queued, and the next call is served as usual.
 (The same against the booted web process, with a 30 s lock on the session table: tests/system/
-test_database_bounds.py.)"""
+test_web_with_a_slow_database.py.)"""
 
 import json
 import time
 
 import pytest
-from django.contrib.auth.models import User
 
 from tasks_app.http import unavailable
 from tasks_app.models import ApiToken, TaskRecord
@@ -48,9 +47,8 @@ def test_an_unreachable_database_is_a_json_503_and_the_next_call_is_served(clien
 
 
 @pytest.mark.parametrize(("method", "path", "body"), CALLS)
-def test_in_production_a_token_call_is_a_json_503_too(client, settings, method, path, body):
-    settings.LOCAL_MODE = False
-    token = ApiToken(user=User.objects.create_user("caller", password="a long enough password 1"), name="t")
+def test_in_production_a_token_call_is_a_json_503_too(client, production, alice, method, path, body):
+    token = ApiToken(user=alice, name="t")
     key = token.issue()
     token.save()
     with database.unreachable():
