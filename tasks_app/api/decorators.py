@@ -39,17 +39,6 @@ def too_big(max_bytes: int) -> str:
     return f"The body is larger than {max_bytes // 1024} KiB ({max_bytes} bytes), the most this endpoint reads."
 
 
-class _CsrfCheck(CsrfViewMiddleware):
-    def _reject(self, request, reason):
-        return reason
-
-
-def _csrf_failure(request) -> str | None:
-    check = _CsrfCheck(lambda req: None)
-    check.process_request(request)
-    return check.process_view(request, None, (), {})
-
-
 def api_view(*methods, public=False, staff=False, max_body_bytes=validation.MAX_BODY_BYTES):
     """JSON in, JSON out: the decorators below, outermost first. A user comes from an API token or
     the session; session users must pass CSRF; JSON bodies must say they are JSON. `staff` views
@@ -61,7 +50,9 @@ def api_view(*methods, public=False, staff=False, max_body_bytes=validation.MAX_
     CSRF token is checked as well. A token is not a cookie a browser sends by itself, so
     token requests need no CSRF token.
     """
-    layers = [json_errors, authenticate(public), *([staff_only] if staff else [])]
+    layers = [json_errors, authenticate(public)]  # outermost first: every refusal below answers as JSON
+    if staff:
+        layers.append(staff_only)
     layers += [csrf_for_sessions, length_required, json_content, body_limit(max_body_bytes)]
 
     def decorator(view):
@@ -114,6 +105,8 @@ def authenticate(public: bool = False):
 
 
 def staff_only(view):
+    """Staff only (everyone in local mode): others are refused (403). Inside `authenticate`."""
+
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if not access.is_open(request.user):
@@ -146,6 +139,17 @@ def csrf_for_sessions(request) -> None:
         reason = _csrf_failure(request)
         if reason:
             raise errors.Forbidden(f"CSRF check failed: {reason}")
+
+
+class _CsrfCheck(CsrfViewMiddleware):
+    def _reject(self, request, reason):
+        return reason
+
+
+def _csrf_failure(request) -> str | None:
+    check = _CsrfCheck(lambda req: None)
+    check.process_request(request)
+    return check.process_view(request, None, (), {})
 
 
 @_writes
