@@ -17,6 +17,8 @@ from django.contrib.auth import middleware as auth_middleware
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
+from tasks_app.errors import UserError
+
 HIDDEN_WORKER = "a worker (staff see which)"
 
 
@@ -50,13 +52,11 @@ def staff_required(view):
     return wrapper
 
 
-def error_text(exc: Exception, user) -> str:
-    """What a refusal from the services says to this user: a broker error's own words (they name its
-    host and port) only to staff and in local mode (services.BrokerUnavailable.text_for)."""
-    text_for = getattr(exc, "text_for", None)
-    if text_for is not None:
-        return text_for(is_open(user))
-    return getattr(exc, "message", str(exc))
+def error_text(exc: UserError, user) -> str:
+    """What a refusal says to this user: a broker error's own words (they name its host and port) only
+    to staff and in local mode. The user is asked only when there are such words: the session may sit
+    in a database that does not answer."""
+    return exc.text_for(bool(exc.detail) and is_open(user))
 
 
 def may_schedule(user) -> bool:
@@ -99,7 +99,7 @@ def visible_tasks(user, records):
     return records if is_open(user) else records.filter(owner_id=user.pk)
 
 
-class BadToken(Exception):
+class BadToken(UserError):
     """An Authorization header that names no live API token."""
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.conf import settings
 
 from tasks_app import counters
+from tasks_app.errors import UserError
 
 WINDOW_SECONDS = 60
 
@@ -16,14 +17,13 @@ WINDOW_SECONDS = 60
 NOUNS = {"enqueue": "tasks sent", "schedule": "periodic tasks created"}
 
 
-class RateLimited(Exception):
+class RateLimited(UserError):
     def __init__(self, action: str, limit: int, retry_after: int, detail: str = ""):
-        self.retry_after = retry_after
-        self.message = (
+        super().__init__(
             f"Too many {NOUNS[action]}: at most {limit} a minute per user.{detail} "
             f"Try again in {retry_after} s (RATE_LIMIT_{action.upper()}_PER_MINUTE sets the limit)."
         )
-        super().__init__(self.message)
+        self.retry_after = retry_after
 
 
 def limit_for(action: str) -> int:

@@ -12,14 +12,14 @@ import json
 import math
 import reprlib
 
+from tasks_app.errors import UserError
 
-class TaskInputError(ValueError):
+
+class TaskInputError(UserError, ValueError):
     """Input that cannot become a task; `field` names the part at fault."""
 
-    def __init__(self, message: str, field: str = "task"):
-        super().__init__(message)
-        self.message = message
-        self.field = field
+    def __init__(self, message: str, field: str | None = "task"):
+        super().__init__(message, field)
 
 
 # --- Limits on what a person may send -------------------------------------------------------
@@ -103,32 +103,14 @@ def _path(path: str, key) -> str:
 
 
 def _check_value(value, field: str, subject: str, path: str, depth: int) -> None:
+    """Refuse what JSON consumers cannot read, anywhere in `value`; `path` says where (`args[2]`)."""
     where = f" at {path}" if path != field else ""
     if isinstance(value, str):
-        bad = _bad_character(value)
-        if bad:
-            position, what = bad
-            raise TaskInputError(
-                f"{subject} contain {what}{where} (character {position} of the string); strings may hold "
-                "tab and newline, but no other control character and no unpaired surrogate.",
-                field=field,
-            )
+        _check_string(value, field, subject, where)
     elif isinstance(value, bool) or value is None:
         pass
-    elif isinstance(value, int):
-        if not MIN_INTEGER <= value <= MAX_INTEGER:
-            raise TaskInputError(
-                f"{subject} contain a number{where} too large for 64 bits ({short_repr(value)}); "
-                f"whole numbers must be from {MIN_INTEGER} to {MAX_INTEGER}.",
-                field=field,
-            )
-    elif isinstance(value, float):
-        if not math.isfinite(value):
-            raise TaskInputError(
-                f"{subject} contain {value}{where}; numbers must be finite (a number too large for a "
-                "64-bit float becomes infinity).",
-                field=field,
-            )
+    elif isinstance(value, int | float):
+        _check_number(value, field, subject, where)
     elif isinstance(value, list | dict):
         if depth >= MAX_JSON_DEPTH:
             raise TaskInputError(
@@ -136,17 +118,48 @@ def _check_value(value, field: str, subject: str, path: str, depth: int) -> None
                 f"the limit is {MAX_JSON_DEPTH}.",
                 field=field,
             )
-        if isinstance(value, dict):
-            for key, item in value.items():
-                if not isinstance(key, str):
-                    raise TaskInputError(f"{subject} have a key that is not text{where}: {short_repr(key)}.", field)
-                _check_value(key, field, subject, f"the key {short_repr(key)} of {path}", depth + 1)
-                _check_value(item, field, subject, _path(path, key), depth + 1)
-        else:
-            for index, item in enumerate(value):
-                _check_value(item, field, subject, _path(path, index), depth + 1)
+        for key_path, item in _items(value, field, subject, path, where):
+            _check_value(item, field, subject, key_path, depth + 1)
     else:
         raise TaskInputError(f"{subject} contain {type(value).__name__}{where}, which is not a JSON value.", field)
+
+
+def _check_string(value: str, field: str, subject: str, where: str) -> None:
+    bad = _bad_character(value)
+    if bad:
+        position, what = bad
+        raise TaskInputError(
+            f"{subject} contain {what}{where} (character {position} of the string); strings may hold "
+            "tab and newline, but no other control character and no unpaired surrogate.",
+            field=field,
+        )
+
+
+def _check_number(value: int | float, field: str, subject: str, where: str) -> None:
+    if isinstance(value, int) and not MIN_INTEGER <= value <= MAX_INTEGER:
+        raise TaskInputError(
+            f"{subject} contain a number{where} too large for 64 bits ({short_repr(value)}); "
+            f"whole numbers must be from {MIN_INTEGER} to {MAX_INTEGER}.",
+            field=field,
+        )
+    if isinstance(value, float) and not math.isfinite(value):
+        raise TaskInputError(
+            f"{subject} contain {value}{where}; numbers must be finite (a number too large for a "
+            "64-bit float becomes infinity).",
+            field=field,
+        )
+
+
+def _items(value: list | dict, field: str, subject: str, path: str, where: str):
+    """The (path, value) pairs inside a list or object, an object's keys among them (checked as strings)."""
+    if isinstance(value, list):
+        yield from ((_path(path, index), item) for index, item in enumerate(value))
+        return
+    for key, item in value.items():
+        if not isinstance(key, str):
+            raise TaskInputError(f"{subject} have a key that is not text{where}: {short_repr(key)}.", field)
+        yield f"the key {short_repr(key)} of {path}", key
+        yield _path(path, key), item
 
 
 def check_json_value(value, field: str, subject: str | None = None):

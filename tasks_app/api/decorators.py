@@ -1,8 +1,9 @@
-"""What every JSON endpoint shares: the view decorator (authentication, CSRF, content type, body
-size, errors as JSON), the error type, body parsing, field checks, and links to tasks.
+"""What every JSON endpoint shares: small decorators, one concern each (errors as JSON,
+authentication, staff, CSRF, Content-Length, content type, body size), `api_view` that stacks them,
+and body parsing, field checks, and links to tasks.
 
-Errors are JSON: `{"error": message, "field": name}` with a 4xx status (503 when the broker is
-down, or the database busy or unreachable), never an HTML page or a stack trace.
+Errors are JSON (tasks_app.api.errors): `{"error": message, "field": name}` with a 4xx status (503
+when the broker is down, or the database busy or unreachable), never an HTML page or a stack trace.
 """
 
 from __future__ import annotations
@@ -14,16 +15,15 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import RequestDataTooBig
-from django.http import JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from tasks_app import access, services, validation
+from tasks_app import access, validation
+from tasks_app.api import errors
+from tasks_app.errors import UserError
 from tasks_app.http import unavailable
-from tasks_app.ratelimit import RateLimited
-from tasks_app.validation import TaskInputError
 
 logger = logging.getLogger(__name__)
 
@@ -39,25 +39,106 @@ def too_big(max_bytes: int) -> str:
     return f"The body is larger than {max_bytes // 1024} KiB ({max_bytes} bytes), the most this endpoint reads."
 
 
-class ApiError(Exception):
-    def __init__(self, status_code: int, message: str, field: str | None = None):
-        super().__init__(message)
-        self.status_code = status_code
-        self.message = message
-        self.field = field
+def api_view(*methods, public=False, staff=False, max_body_bytes=validation.MAX_BODY_BYTES):
+    """JSON in, JSON out: the decorators below, outermost first. A user comes from an API token or
+    the session; session users must pass CSRF; JSON bodies must say they are JSON. `staff` views
+    refuse other users (403). `max_body_bytes` is the largest body the view reads (json_body must be
+    given the same).
+
+    Requiring `Content-Type: application/json` on writes means a page on another site cannot
+    post here without a CORS preflight, which this site never grants; with a session, the
+    CSRF token is checked as well. A token is not a cookie a browser sends by itself, so
+    token requests need no CSRF token.
+    """
+    layers = [json_errors, authenticate(public)]  # outermost first: every refusal below answers as JSON
+    if staff:
+        layers.append(staff_only)
+    layers += [csrf_for_sessions, length_required, json_content, body_limit(max_body_bytes)]
+
+    def decorator(view):
+        for layer in reversed(layers):
+            view = layer(view)
+        # login_not_required: authenticate answers 401 in JSON rather than redirecting.
+        return login_not_required(csrf_exempt(require_http_methods(list(methods))(view)))
+
+    return decorator
 
 
-def error_response(status_code: int, message: str, field: str | None = None) -> JsonResponse:
-    body = {"error": message}
-    if field:
-        body["field"] = field
-    return JsonResponse(body, status=status_code)
+def json_errors(view):
+    """Every UserError raised inside, as JSON with its status (errors.STATUSES). A database that does
+    not answer (for the token, the session or the view) is a 503 with Retry-After."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            try:
+                return view(request, *args, **kwargs)
+            except RequestDataTooBig:  # Django's own cap (DATA_UPLOAD_MAX_MEMORY_SIZE), should it be lower
+                return errors.response_for(errors.TooLarge(TOO_BIG), request.user)
+            except UserError as exc:
+                return errors.response_for(exc, request.user)
+        except unavailable.DATABASE_ERRORS as exc:  # a bound ran out, or no connection
+            logger.warning("503 for %s %s: %s", request.method, request.path[:200], str(exc).strip()[:300])
+            return errors.database_unavailable()
+
+    return wrapper
 
 
-def database_unavailable() -> JsonResponse:
-    response = error_response(503, unavailable.MESSAGE)
-    response["Retry-After"] = str(unavailable.RETRY_AFTER_SECONDS)
-    return response
+def authenticate(public: bool = False):
+    """The user from an API token, else from the session; none is a 401 unless the view is `public`
+    (or the site runs in local mode). `request.by_token` tells the checks inside which it was."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            by_token = access.token_user(request)  # BadToken (a 401) for a header that names no token
+            if by_token is not None:
+                request.user = by_token
+            request.by_token = by_token is not None
+            if not (public or settings.LOCAL_MODE or request.user.is_authenticated):
+                raise errors.Unauthorized("Log in, or send an API token as 'Authorization: Bearer <token>'.")
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def staff_only(view):
+    """Staff only (everyone in local mode): others are refused (403). Inside `authenticate`."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not access.is_open(request.user):
+            raise errors.Forbidden("Only staff may do this.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _writes(check):
+    """A decorator that runs `check(request)` before the view on writes (not GET, HEAD or OPTIONS)."""
+
+    @wraps(check)
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if request.method not in ("GET", "HEAD", "OPTIONS"):
+                check(request)
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+@_writes
+def csrf_for_sessions(request) -> None:
+    """A session-authenticated write must carry the CSRF token (a token-authenticated one need not)."""
+    if request.user.is_authenticated and not request.by_token:
+        reason = _csrf_failure(request)
+        if reason:
+            raise errors.Forbidden(f"CSRF check failed: {reason}")
 
 
 class _CsrfCheck(CsrfViewMiddleware):
@@ -71,78 +152,37 @@ def _csrf_failure(request) -> str | None:
     return check.process_view(request, None, (), {})
 
 
-def api_view(*methods, public=False, staff=False, max_body_bytes=validation.MAX_BODY_BYTES):
-    """JSON in, JSON out. A user comes from an API token or the session; session users must
-    pass CSRF; JSON bodies must say they are JSON. `staff` views refuse other users (403).
-    `max_body_bytes` is the largest body the view reads (json_body must be given the same).
+@_writes
+def length_required(request) -> None:
+    """A body sent in chunks with no Content-Length: refused (411), because the API decides from the
+    declared length, before reading a byte, whether a body fits its limits (and WSGI, under the
+    test client or another server, would give Django such a body as empty)."""
+    encoding = request.META.get("HTTP_TRANSFER_ENCODING", "").lower()
+    if "chunked" in encoding and not request.META.get("CONTENT_LENGTH"):
+        raise errors.LengthRequired(
+            "Send the body with a Content-Length header: this API does not read chunked bodies "
+            "(Transfer-Encoding: chunked)."
+        )
 
-    Requiring `Content-Type: application/json` on writes means a page on another site cannot
-    post here without a CORS preflight, which this site never grants; with a session, the
-    CSRF token is checked as well. A token is not a cookie a browser sends by itself, so
-    token requests need no CSRF token.
-    """
 
-    def decorator(view):
-        @login_not_required  # authenticated here, answering 401 in JSON rather than redirecting
-        @csrf_exempt
-        @require_http_methods(list(methods))
-        @wraps(view)
-        def wrapper(request, *args, **kwargs):
-            try:
-                return checked(request, *args, **kwargs)
-            except unavailable.DATABASE_ERRORS as exc:  # a bound ran out, or no connection (token, session, view)
-                logger.warning("503 for %s %s: %s", request.method, request.path[:200], str(exc).strip()[:300])
-                return database_unavailable()
+@_writes
+def json_content(request) -> None:
+    """A body must say it is JSON. A request without a body needs no content type (`curl -X POST
+    .../retry/`), unless a browser sent it from another site: there the JSON rule is what forces a preflight."""
+    bodiless = not declared_length(request) and not _from_another_site(request)
+    if request.content_type != "application/json" and not bodiless:
+        raise errors.UnsupportedMediaType("Send the body as JSON with Content-Type: application/json.")
 
-        def checked(request, *args, **kwargs):
-            try:
-                by_token = access.token_user(request)
-            except access.BadToken as exc:
-                return _unauthorized(str(exc))
-            if by_token is not None:
-                request.user = by_token
-            if not (public or settings.LOCAL_MODE or request.user.is_authenticated):
-                return _unauthorized("Log in, or send an API token as 'Authorization: Bearer <token>'.")
-            if staff and not access.is_open(request.user):
-                return error_response(403, "Only staff may do this.")
-            if request.method not in ("GET", "HEAD", "OPTIONS"):
-                if request.user.is_authenticated and by_token is None:
-                    reason = _csrf_failure(request)
-                    if reason:
-                        return error_response(403, f"CSRF check failed: {reason}")
-                if _chunked(request):
-                    return error_response(
-                        411,
-                        "Send the body with a Content-Length header: this API does not read chunked bodies "
-                        "(Transfer-Encoding: chunked).",
-                    )
-                # A request without a body needs no content type (`curl -X POST .../retry/`), unless a
-                # browser sent it from another site: there the JSON rule is what forces a preflight.
-                bodiless = not declared_length(request) and not _from_another_site(request)
-                if request.content_type != "application/json" and not bodiless:
-                    return error_response(415, "Send the body as JSON with Content-Type: application/json.")
-                if declared_length(request) > max_body_bytes:
-                    return error_response(413, too_big(max_body_bytes))
-            try:
-                return view(request, *args, **kwargs)
-            except ApiError as exc:
-                return error_response(exc.status_code, exc.message, exc.field)
-            except services.TaskStateConflict as exc:  # the input is fine; the task's state forbids it
-                return error_response(409, exc.message, exc.field)
-            except TaskInputError as exc:
-                return error_response(400, exc.message, exc.field)
-            except services.BrokerUnavailable as exc:
-                return error_response(503, access.error_text(exc, request.user))
-            except RateLimited as exc:
-                response = error_response(429, exc.message)
-                response["Retry-After"] = str(exc.retry_after)
-                return response
-            except RequestDataTooBig:  # Django's own cap (DATA_UPLOAD_MAX_MEMORY_SIZE), should it be lower
-                return error_response(413, TOO_BIG)
 
-        return wrapper
+def body_limit(max_bytes: int):
+    """A declared body larger than the view reads: refused (413) before a byte of it is read."""
 
-    return decorator
+    @_writes
+    def check(request) -> None:
+        if declared_length(request) > max_bytes:
+            raise errors.TooLarge(too_big(max_bytes))
+
+    return check
 
 
 def _from_another_site(request) -> bool:
@@ -152,12 +192,6 @@ def _from_another_site(request) -> bool:
     if origin is None:
         return request.META.get("HTTP_SEC_FETCH_SITE") in ("cross-site", "same-site")
     return origin == "null" or urlsplit(origin).netloc != request.get_host()
-
-
-def _unauthorized(message: str) -> JsonResponse:
-    response = error_response(401, message)
-    response["WWW-Authenticate"] = 'Bearer realm="api"'
-    return response
 
 
 def declared_length(request) -> int:
@@ -172,13 +206,13 @@ def json_body(request, max_bytes: int = validation.MAX_BODY_BYTES) -> dict:
     # allowed more than that (bulk enqueue) reads the stream itself, one byte past its own cap at most.
     raw = request.read(max_bytes + 1) if max_bytes > validation.MAX_BODY_BYTES else request.body
     if len(raw) > max_bytes:  # a body sent without an honest Content-Length
-        raise ApiError(413, too_big(max_bytes))
+        raise errors.TooLarge(too_big(max_bytes))
     try:
         body = validation.parse_json(raw or b"null", field=None, subject="The body")
-    except TaskInputError as exc:
-        raise ApiError(400, exc.message) from None
+    except validation.TaskInputError as exc:
+        raise errors.BadRequest(exc.message) from None
     if not isinstance(body, dict):
-        raise ApiError(400, 'The body must be a JSON object, such as {"task": "echo", "args": ["hi"]}.')
+        raise errors.BadRequest('The body must be a JSON object, such as {"task": "echo", "args": ["hi"]}.')
     return body
 
 
@@ -200,15 +234,7 @@ def check_fields(body: dict, allowed: tuple[str, ...], required: tuple[str, ...]
         else:
             fields = f"the only field is {allowed[0]}"
         message = f"Unknown field {validation.short_repr(name)}; {fields}."
-        raise ApiError(400, message, f"{where}{name[:100]}")
+        raise errors.BadRequest(message, f"{where}{name[:100]}")
     for name in required:
         if name not in body:
-            raise ApiError(400, f"The field {name!r} is required.", f"{where}{name}")
-
-
-def _chunked(request) -> bool:
-    """A body sent in chunks with no Content-Length: refused (411), because the API decides from the
-    declared length, before reading a byte, whether a body fits its limits (and WSGI, under the
-    test client or another server, would give Django such a body as empty)."""
-    encoding = request.META.get("HTTP_TRANSFER_ENCODING", "").lower()
-    return "chunked" in encoding and not request.META.get("CONTENT_LENGTH")
+            raise errors.BadRequest(f"The field {name!r} is required.", f"{where}{name}")

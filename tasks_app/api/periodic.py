@@ -11,7 +11,8 @@ from django.http import HttpResponse, JsonResponse
 from django.urls import reverse
 
 from tasks_app import access, catalog, schedules, services, validation
-from tasks_app.api.decorators import SCHEDULE_FIELDS, TASK_FIELDS, ApiError, api_view, check_fields, json_body, task_url
+from tasks_app.api.decorators import SCHEDULE_FIELDS, TASK_FIELDS, api_view, check_fields, json_body, task_url
+from tasks_app.api.errors import BadRequest, Forbidden, NotFound
 from tasks_app.selectors import pagination, status
 from tasks_app.selectors import periodic as periodic_tasks
 from tasks_app.selectors import task_list as listing
@@ -77,14 +78,14 @@ def _detail_json(task, user) -> dict:
 
 def _require_staff(request) -> None:
     if not access.may_schedule(request.user):
-        raise ApiError(403, "Only staff may schedule or change periodic tasks.")
+        raise Forbidden("Only staff may schedule or change periodic tasks.")
 
 
 def _get(pk: int, user):
     # A number past 64 bits would overflow the database driver rather than find nothing.
     found = with_run_stats(site_tasks(), user).filter(pk=pk).first() if pk <= validation.MAX_INTEGER else None
     if found is None:
-        raise ApiError(404, f"No periodic task with id {pk} is known to this site.", "id")
+        raise NotFound(f"No periodic task with id {pk} is known to this site.", "id")
     return found
 
 
@@ -128,7 +129,7 @@ def periodic_item(request, pk: int):
     body = json_body(request)
     check_fields(body, services.CHANGEABLE)
     if not body:
-        raise ApiError(400, f"Nothing to change; send one or more of: {', '.join(services.CHANGEABLE)}.")
+        raise BadRequest(f"Nothing to change; send one or more of: {', '.join(services.CHANGEABLE)}.")
     task = services.change_periodic(task, body)
     return JsonResponse(_detail_json(task, request.user))
 

@@ -9,8 +9,10 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
 from tasks_app import access, schedules, services, validation
-from tasks_app.api.decorators import api_view, error_response
+from tasks_app.api.decorators import api_view
+from tasks_app.api.errors import error_response, response_for
 from tasks_app.beat import heartbeat, lease
+from tasks_app.errors import UserError
 from tasks_app.http import unavailable
 from tasks_app.selectors import dashboard, monitoring
 
@@ -22,10 +24,10 @@ def schedule_preview(request):
     try:
         text = validation.check_text(request.GET.get("text", ""), "schedule", "The schedule")
         spec = services.parse_schedule(text)
-    except validation.TaskInputError as exc:
+    except UserError as exc:
         # The form asks on every keystroke: a half-typed line is the person's input, not the
         # server's trouble, so its 400 goes unlogged (django.request warns of every 4xx otherwise).
-        response = error_response(400, exc.message, exc.field)
+        response = response_for(exc, request.user)
         response._has_been_logged = True  # django.utils.log.log_response's own "already told" mark
         return response
     now = timezone.now()

@@ -15,13 +15,13 @@ from tasks_app.api import periodic
 from tasks_app.api.decorators import (
     SCHEDULE_FIELDS,
     TASK_FIELDS,
-    ApiError,
     api_view,
     check_fields,
     declared_length,
     json_body,
     task_url,
 )
+from tasks_app.api.errors import BadRequest
 from tasks_app.http import bulk_limits
 from tasks_app.selectors import filters, pagination, status
 from tasks_app.selectors import task_list as listing
@@ -35,7 +35,7 @@ def task_create(request):
     if "schedule" in body:
         return periodic.create(request, body)
     if "name" in body:
-        raise ApiError(400, "A name is only for a periodic task: give a schedule too, or leave the name out.", "name")
+        raise BadRequest("A name is only for a periodic task: give a schedule too, or leave the name out.", "name")
     record = services.enqueue(
         body["task"], body.get("args"), body.get("kwargs"), body.get("queue"), owner=access.owner_of(request)
     )
@@ -51,25 +51,22 @@ def task_bulk_create(request):
     and they go to the broker in as few round trips as it allows (services.enqueue_many)."""
     # Refused before the body is read when it cannot fit what this user has left (a 429) or may ever
     # send in one request (a 413); refused before it is validated when it holds more tasks than that.
-    try:
-        bulk_limits.admit(request.user, declared_length(request))
-    except bulk_limits.BodyTooLarge as exc:
-        raise ApiError(413, str(exc)) from None
+    bulk_limits.admit(request.user, declared_length(request))
     body = json_body(request, max_bytes=settings.API_BULK_MAX_BODY_BYTES)
     check_fields(body, ("tasks",), required=("tasks",))
     specs = body["tasks"]
     limit = settings.API_BULK_MAX_TASKS
     if not isinstance(specs, list) or not specs:
-        raise ApiError(
-            400, 'The field \'tasks\' must be a non-empty list, such as [{"task": "echo", "args": [1]}].', "tasks"
+        raise BadRequest(
+            'The field \'tasks\' must be a non-empty list, such as [{"task": "echo", "args": [1]}].', "tasks"
         )
     if len(specs) > limit:
-        raise ApiError(400, f"{len(specs)} tasks in one request; the limit is {limit} (API_BULK_MAX_TASKS).", "tasks")
+        raise BadRequest(f"{len(specs)} tasks in one request; the limit is {limit} (API_BULK_MAX_TASKS).", "tasks")
     ratelimit.check(request.user, "enqueue", cost=len(specs))
     for position, spec in enumerate(specs):
         if not isinstance(spec, dict):
-            raise ApiError(
-                400, f'Task {position} must be a JSON object, such as {{"task": "echo"}}.', f"tasks[{position}]"
+            raise BadRequest(
+                f'Task {position} must be a JSON object, such as {{"task": "echo"}}.', f"tasks[{position}]"
             )
         check_fields(spec, TASK_FIELDS, required=("task",), where=f"tasks[{position}].")
     records = services.enqueue_many(specs, owner=access.owner_of(request))
@@ -84,7 +81,7 @@ def task_detail(request, task_id):
     validation.check_text(task_id, "id", "The task id", max_chars=255)  # a 400 for an id no task could have
     found = access.visible_task(request.user, task_id)
     if found is None:
-        raise ApiError(404, f"No task with id {task_id!r} is known to this site.", "id")
+        raise services.TaskNotFound(task_id)
     return JsonResponse(found.as_json())
 
 
@@ -124,7 +121,7 @@ def _visible_task_id(request, task_id: str) -> str:
     """The task's id if this user may act on it; 404 otherwise."""
     found = access.visible_task(request.user, task_id, recorded=True)
     if found is None:
-        raise ApiError(404, services.TaskNotFound(task_id).message, "id")
+        raise services.TaskNotFound(task_id)
     return found.task_id
 
 
@@ -134,7 +131,7 @@ def _action_body(request, allowed: set) -> dict:
     if unknown:
         fields = " and ".join(sorted(allowed)) or "none"
         message = f"Unknown field {validation.short_repr(unknown[0])}; the fields are {fields}."
-        raise ApiError(400, message, unknown[0][:100])
+        raise BadRequest(message, unknown[0][:100])
     return body
 
 
@@ -161,7 +158,7 @@ def revoke_all(request):
     `{"terminate": true}` also kills the running ones. At most BULK_ACTION_MAX_TASKS a call."""
     terminate = _action_body(request, {"terminate"}).get("terminate", False)
     if not isinstance(terminate, bool):
-        raise ApiError(400, "'terminate' must be true or false.", "terminate")
+        raise BadRequest("'terminate' must be true or false.", "terminate")
     done = services.revoke_unfinished(_selected(request), terminate=terminate)
     return JsonResponse(
         {

@@ -7,7 +7,7 @@ from tasks_app.api import openapi, periodic, system, tasks
 NOT_FOUND = "api-not-found"
 
 urlpatterns = [
-    path("tasks/", tasks.tasks_collection, name="api-task-create"),
+    path("tasks/", tasks.tasks_collection, name="api-tasks"),
     path("tasks/bulk/", tasks.task_bulk_create, name="api-task-bulk-create"),
     path("tasks/retry/", tasks.retry_all, name="api-task-retry-all"),
     path("tasks/revoke/", tasks.revoke_all, name="api-task-revoke-all"),

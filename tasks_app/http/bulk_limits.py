@@ -19,10 +19,11 @@ from __future__ import annotations
 from django.conf import settings
 
 from tasks_app import ratelimit, validation
+from tasks_app.errors import UserError
 from tasks_app.lib import windows
 
 
-class BodyTooLarge(Exception):
+class BodyTooLarge(UserError):
     """The body is larger than any bulk this user may send (a 413: waiting does not help)."""
 
 

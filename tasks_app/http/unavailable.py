@@ -10,11 +10,22 @@ import sys
 
 from django.db import InterfaceError, OperationalError
 
+from tasks_app.errors import UserError
+
 # OperationalError: a statement or lock bound ran out (psycopg's QueryCanceled, LockNotAvailable), SQLite's
 # "database is locked", a refused or dropped connection. InterfaceError: a connection already closed.
 DATABASE_ERRORS = (OperationalError, InterfaceError)
 RETRY_AFTER_SECONDS = 5
 MESSAGE = "The database is busy or unreachable, so this request was not served. Try again in a few seconds."
+
+
+class DatabaseUnavailable(UserError):
+    """One of DATABASE_ERRORS, as a person is told of it (the error's own words go to the logs)."""
+
+    retry_after = RETRY_AFTER_SECONDS
+
+    def __init__(self):
+        super().__init__(MESSAGE)
 
 
 def database_error_in_flight() -> bool:

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from tasks_app.errors import UserError
+
 MAX_LENGTH = 200
 CRON_EXAMPLE = "30 9 * * 1-5 (09:30, Monday to Friday)"
 CRON_ORDER = "minute hour day-of-month month day-of-week"
@@ -23,12 +25,11 @@ LOOKAHEAD = timedelta(days=40 * 366)
 LAST_MOMENT = datetime(9999, 12, 30, tzinfo=UTC)
 
 
-class ScheduleError(ValueError):
+class ScheduleError(UserError, ValueError):
     """Text that is not a schedule. `.message` says which part is wrong AND shows a valid example."""
 
     def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+        super().__init__(message, field="schedule")
 
 
 @dataclass(frozen=True)

@@ -12,22 +12,26 @@ from kombu.exceptions import OperationalError
 
 from tasks_app import catalog, ratelimit
 from tasks_app.broker import publishing, queues
+from tasks_app.errors import UserError
 from tasks_app.models import TaskRecord
 from tasks_app.validation import TaskInputError
 
 
-class BrokerUnavailable(Exception):
+class BrokerUnavailable(UserError):
     """The broker did not take the task; nothing was recorded. `message` is for anyone; `detail` is the
     library's own words, which name the broker's host and port: for staff, the CLI and the logs."""
 
     def __init__(self, message: str, detail: str = "", after: str = ""):
-        self.message = f"{message}{after}"
+        super().__init__(f"{message}{after}")
         self.detail = detail
-        super().__init__(f"{message}: {detail}{after}" if detail else self.message)
+        self.full_text = f"{message}: {detail}{after}" if detail else self.message
+
+    def __str__(self) -> str:
+        return self.full_text
 
     def text_for(self, staff: bool) -> str:
         if staff or not self.detail:
-            return str(self)
+            return self.full_text
         return f"{self.message.rstrip('.')}; only staff see the broker's own error."
 
 

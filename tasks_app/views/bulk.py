@@ -11,10 +11,9 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from tasks_app import access, services
-from tasks_app.ratelimit import RateLimited
+from tasks_app.errors import UserError
 from tasks_app.selectors import filters
 from tasks_app.selectors import task_list as listing
-from tasks_app.validation import TaskInputError
 
 # verb, its past tense (said after the action), the tasks it acts on, how to pick them.
 ACTIONS = {
@@ -30,7 +29,7 @@ def bulk_action(request, action):
     back = reverse("task-list") + (f"?{urlencode(given)}" if given else "")
     try:
         selected = listing.selected(request.user, filters.parse(request.GET, services.site_time_zone()))
-    except TaskInputError as exc:
+    except UserError as exc:
         messages.error(request, exc.message)
         return redirect(back)
     if request.method == "GET":
@@ -43,7 +42,7 @@ def bulk_action(request, action):
             done = services.retry_failed(selected, owner=access.owner_of(request))
         else:
             done = services.revoke_unfinished(selected, terminate=request.POST.get("terminate") == "on")
-    except (TaskInputError, services.BrokerUnavailable, RateLimited) as exc:
+    except UserError as exc:
         messages.error(request, f"{access.error_text(exc, request.user)} Nothing was {done_verb.lower()}.")
         return redirect(back)
     for line in done.summary(done_verb, which):

@@ -4,7 +4,7 @@ with Retry-After (the API's JSON for an API endpoint, a short page elsewhere), n
 A handler rather than a middleware's process_exception: the session is read (and may meet a locked table)
 in middleware, before any view runs, where only the 500 handler sees the error. With DEBUG on (local mode)
 Django shows its debug page instead, as for any error; API endpoints answer their JSON 503 either way
-(tasks_app.api.decorators), so this handler's JSON is only a safety net for them.
+(tasks_app.api.decorators.json_errors), so this handler's JSON is only a safety net for them.
 """
 
 from django.http import HttpResponse
@@ -12,7 +12,7 @@ from django.template import loader
 from django.urls import Resolver404, resolve
 from django.views.defaults import server_error as django_server_error
 
-from tasks_app.api.decorators import database_unavailable
+from tasks_app.api.errors import database_unavailable
 from tasks_app.http import unavailable
 
 

@@ -12,12 +12,12 @@ from django.views.decorators.http import require_http_methods
 from tasks_app import access, services
 from tasks_app.beat import heartbeat
 from tasks_app.broker import control
+from tasks_app.errors import UserError
 from tasks_app.forms import TaskForm, run_form_initial, task_examples
 from tasks_app.ratelimit import RateLimited
 from tasks_app.selectors import pagination, periodic
 from tasks_app.selectors import task_list as listing
 from tasks_app.selectors.periodic import summarize
-from tasks_app.validation import TaskInputError
 
 TASKS_PER_PAGE = 20
 
@@ -63,18 +63,28 @@ def home(request):
             record = services.enqueue(data["task"], data["args"], data["kwargs"], data["queue"], owner=owner)
             warn_if_nobody_will_run_it(request, scheduled=False)
             return redirect("task-status", task_id=record.task_id)
-        except TaskInputError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-        except services.BrokerUnavailable as exc:
-            form.add_error(None, f"{access.error_text(exc, request.user)} Nothing was saved; try again in a moment.")
-            return render(request, "tasks_app/home.html", _home_context(request, form), status=503)
-        except RateLimited as exc:
-            form.add_error(None, f"{exc.message} Nothing was saved.")
-            response = render(request, "tasks_app/home.html", _home_context(request, form), status=429)
-            response["Retry-After"] = str(exc.retry_after)
-            return response
+        except UserError as exc:
+            return _refused(request, form, exc)
     context = _home_context(request, form)
     return render(request, "tasks_app/home.html", context, status=400 if form.errors or context["error"] else 200)
+
+
+def _refused(request, form, exc: UserError):
+    """The form again with the refusal: bad input on its field (400); a rate limit (429, with
+    Retry-After) or a broker that is down (503) above the form, saying that nothing was saved."""
+    if isinstance(exc, RateLimited):
+        form.add_error(None, f"{exc.message} Nothing was saved.")
+        status = 429
+    elif isinstance(exc, services.BrokerUnavailable):
+        form.add_error(None, f"{access.error_text(exc, request.user)} Nothing was saved; try again in a moment.")
+        status = 503
+    else:
+        form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        status = 400
+    response = render(request, "tasks_app/home.html", _home_context(request, form), status=status)
+    if exc.retry_after is not None:
+        response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 def _home_context(request, form):

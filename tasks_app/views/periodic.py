@@ -14,12 +14,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_celery_beat.models import PeriodicTask
 
 from tasks_app import access, catalog, services
+from tasks_app.errors import UserError
 from tasks_app.forms import PeriodicForm, run_form_url, task_examples
-from tasks_app.ratelimit import RateLimited
 from tasks_app.selectors import pagination, periodic
 from tasks_app.selectors import task_list as listing
 from tasks_app.selectors.periodic import summarize
-from tasks_app.validation import TaskInputError
 from tasks_app.views.home import TASKS_PER_PAGE, warn_if_nobody_will_run_it
 
 RUNS_COUNTED = 1000  # the detail page counts its runs up to this many (1,000+ beyond)
@@ -73,7 +72,7 @@ def periodic_edit(request, pk):
         changes = form.changes()
         try:
             services.change_periodic(task, changes)
-        except TaskInputError as exc:
+        except UserError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
             restarted = " Its schedule changed, so its count of runs starts again." if "schedule" in changes else ""
@@ -89,7 +88,7 @@ def periodic_enable(request, pk, enabled):
     task = get_object_or_404(PeriodicTask, pk=pk)
     try:
         services.set_enabled(task, enabled)
-    except TaskInputError as exc:
+    except UserError as exc:
         messages.error(request, exc.message)
     else:
         messages.success(request, f"{task.name} is {'enabled' if enabled else 'disabled'}.")
@@ -122,7 +121,7 @@ def periodic_confirm(request, pk, action):
         return redirect("periodic-list")
     try:
         record = services.run_now(task, owner=access.owner_of(request))
-    except (TaskInputError, services.BrokerUnavailable, RateLimited) as exc:
+    except UserError as exc:
         messages.error(request, access.error_text(exc, request.user))
         return redirect("periodic-detail", pk=pk)
     warn_if_nobody_will_run_it(request, scheduled=False)

@@ -12,12 +12,11 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from tasks_app import access, catalog, services
+from tasks_app.errors import UserError
 from tasks_app.forms import run_form_url
-from tasks_app.ratelimit import RateLimited
 from tasks_app.selectors import filters, status
 from tasks_app.selectors import task_list as listing
 from tasks_app.selectors.periodic import site_tasks
-from tasks_app.validation import TaskInputError
 
 PERIODIC_SUGGESTIONS = 200  # the names the periodic filter suggests
 
@@ -35,7 +34,7 @@ def task_list(request):
     try:
         cleaned = filters.parse(request.GET, services.site_time_zone())
         page = listing.page(request.user, cleaned, request.GET.get("cursor", ""))
-    except TaskInputError as exc:
+    except UserError as exc:
         context["error"] = exc
         return render(request, "tasks_app/task_list.html", context, status=400)
     if cleaned.get("queue"):  # `helloworld.default` in the query string selects `default` in the form
@@ -101,7 +100,7 @@ def task_retry(request, task_id):
         return response
     try:
         record = services.retry(found.task_id, owner=access.owner_of(request))
-    except (TaskInputError, services.BrokerUnavailable, RateLimited) as exc:
+    except UserError as exc:
         messages.error(request, access.error_text(exc, request.user))
         return redirect("task-status", task_id=found.task_id)
     messages.success(request, f"Retrying {found.task_id} as this new task.")
@@ -116,7 +115,7 @@ def task_revoke(request, task_id):
     terminate = request.POST.get("terminate") == "on"
     try:
         revocation = services.revoke(found.task_id, terminate=terminate)
-    except TaskInputError as exc:
+    except UserError as exc:
         messages.error(request, exc.message)
         return redirect("task-status", task_id=found.task_id)
     text = revocation.summary

@@ -8,8 +8,8 @@ import json
 from django.core.management.base import CommandError
 
 from tasks_app import services, validation
+from tasks_app.errors import UserError
 from tasks_app.models import TaskRecord
-from tasks_app.ratelimit import RateLimited
 from tasks_app.selectors import filters, status
 
 
@@ -19,16 +19,11 @@ def parse_json_option(text: str | None, field: str):
     return validation.parse_json(text, field=field, subject=field.capitalize())
 
 
-def command_error(exc: Exception) -> CommandError:
-    """The CommandError for an exception the services raise on bad input or a missing broker."""
-    if isinstance(exc, validation.TaskInputError):
-        return CommandError(f"{exc.field}: {exc.message}" if exc.field else exc.message)
-    if isinstance(exc, RateLimited):
-        return CommandError(exc.message)
-    return CommandError(str(exc))
-
-
-HANDLED = (validation.TaskInputError, services.BrokerUnavailable, RateLimited)
+def command_error(exc: UserError) -> CommandError:
+    """The CommandError for a refusal from the services: the field at fault first, and all of a broker
+    error's words (whoever runs the CLI is on the server)."""
+    text = exc.text_for(staff=True)
+    return CommandError(f"{exc.field}: {text}" if exc.field else text)
 
 
 def describe(found: status.TaskStatus) -> str:

@@ -6,7 +6,8 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from tasks_app import services
-from tasks_app.management.commands._common import HANDLED, command_error, parse_json_option
+from tasks_app.errors import UserError
+from tasks_app.management.commands._common import command_error, parse_json_option
 from tasks_app.selectors import status
 
 # What --wait takes as the end of a task, and which of them is a failure (exit status 1).
@@ -53,7 +54,7 @@ class Command(BaseCommand):
             if options["name"] is not None:
                 raise CommandError("--name names a periodic task: give it with --schedule.")
             record = services.enqueue(options["task"], task_args, task_kwargs, options["queue"])
-        except HANDLED as exc:
+        except UserError as exc:
             raise command_error(exc) from None
         self.stdout.write(record.task_id)
         if options["wait"]:

@@ -4,7 +4,8 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from tasks_app import services
-from tasks_app.management.commands._common import HANDLED, add_filter_arguments, command_error, selected
+from tasks_app.errors import UserError
+from tasks_app.management.commands._common import add_filter_arguments, command_error, selected
 from tasks_app.management.commands.enqueue import wait
 
 
@@ -36,7 +37,7 @@ class Command(BaseCommand):
                 self.stdout.write("\n".join(done.summary("Retried", "failed")))
                 return
             record = services.retry(task_id)
-        except HANDLED as exc:
+        except UserError as exc:
             raise command_error(exc) from None
         self.stdout.write(record.task_id)
         if options["wait"]:

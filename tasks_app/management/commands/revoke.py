@@ -5,7 +5,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from tasks_app import services
-from tasks_app.management.commands._common import HANDLED, add_filter_arguments, command_error, selected
+from tasks_app.errors import UserError
+from tasks_app.management.commands._common import add_filter_arguments, command_error, selected
 
 
 class Command(BaseCommand):
@@ -33,7 +34,7 @@ class Command(BaseCommand):
                 self.stdout.write("\n".join(done.summary("Revoked", "queued or running")))
                 return
             revocation = services.revoke(task_id, terminate=options["terminate"])
-        except HANDLED as exc:
+        except UserError as exc:
             raise command_error(exc) from None
         self.stdout.write(f"{revocation.task_id} was {revocation.previous_state}. {revocation.summary}")
         if revocation.requested_only:

@@ -3,6 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from tasks_app import services, validation
+from tasks_app.errors import UserError
 from tasks_app.management.commands._common import describe
 from tasks_app.selectors import status
 
@@ -16,7 +17,7 @@ class Command(BaseCommand):
     def handle(self, *args, task_id, **options):
         try:
             validation.check_text(task_id, "id", "The task id", max_chars=255)
-        except validation.TaskInputError:
+        except UserError:
             found = None
         else:
             found = status.get(task_id)
