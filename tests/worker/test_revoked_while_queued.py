@@ -12,6 +12,7 @@ import pytest
 from celery.signals import task_revoked
 
 from tasks_app.selectors import status
+from tasks_app.states import QUEUED
 from tests.support.celery import embedded_worker, purge_queues
 from tests.support.waiting import wait_for
 
@@ -26,7 +27,7 @@ def test_the_first_revoke_of_a_queued_task_stands_after_the_worker_discards_it(c
     doomed = post(client, "/api/tasks/", {"task": "echo", "args": ["never"]}).json()["id"]
     revoked = post(client, f"/api/tasks/{doomed}/revoke/", {})  # no worker is up to hear it
     assert revoked.status_code == 200, revoked.content
-    assert revoked.json()["previous_state"] == status.QUEUED
+    assert revoked.json()["previous_state"] == QUEUED
     before = client.get(f"/api/tasks/{doomed}/").json()
     assert before["state"] == "REVOKED"
     assert before["worker"] is None
