@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 from itertools import pairwise
 from zoneinfo import ZoneInfo
 
+from celery.schedules import crontab
+
 from tasks_app.schedules import limits
 from tasks_app.schedules.crontab import celery_crontab, crontab_fields
 from tasks_app.schedules.interval import interval_delta
@@ -41,36 +43,52 @@ def next_runs(spec: Spec, *, tz: ZoneInfo, after: datetime, count: int = 5, runs
     if after.tzinfo is None or after.utcoffset() is None:
         raise ValueError("next_runs() needs a timezone-aware `after`.")
     if isinstance(spec, ClockedSpec):
-        if spec.at > LAST_MOMENT:
-            raise ScheduleError(
-                f"Its one-off time, {wall_clock(spec.at, tz)}, is past {LAST_MOMENT:%Y-%m-%d}, the last date "
-                f"this site can show; give it a nearer time, as in: {clocked_example(tz, after)}."
-            )
-        return [spec.at.astimezone(tz)] if count > 0 and spec.at > after else []
+        return _one_off_run(spec, tz, after, count)
     bounds = spec.limits
     if bounds.times is not None:
         count = min(count, bounds.times - runs_done)
     if count <= 0:
         return []
     if isinstance(spec, CrontabSpec):
-        try:
-            schedule = celery_crontab(spec)
-        except ValueError as exc:  # a row edited into something Celery cannot read: beat cannot run it either
-            raise ScheduleError(
-                f"The crontab line {' '.join(crontab_fields(spec))!r} is not one Celery can read ({exc}); "
-                f"change it to one such as {CRON_EXAMPLE}."
-            ) from None
-        return limits.bounded(crontab_runs(schedule, tz, limits.earliest(after, bounds), count), bounds, runs_done)
+        runs = crontab_runs(_readable_crontab(spec), tz, limits.earliest(after, bounds), count)
+    else:
+        runs = _interval_runs(spec, tz, after, count)
+    return limits.bounded(runs, bounds, runs_done)
+
+
+def _one_off_run(spec: ClockedSpec, tz: ZoneInfo, after: datetime, count: int) -> list[datetime]:
+    if spec.at > LAST_MOMENT:
+        raise ScheduleError(
+            f"Its one-off time, {wall_clock(spec.at, tz)}, is past {LAST_MOMENT:%Y-%m-%d}, the last date "
+            f"this site can show; give it a nearer time, as in: {clocked_example(tz, after)}."
+        )
+    return [spec.at.astimezone(tz)] if count > 0 and spec.at > after else []
+
+
+def _readable_crontab(spec: CrontabSpec) -> crontab:
+    """Celery's crontab of `spec`, or a ScheduleError naming the line when Celery cannot read it."""
+    try:
+        return celery_crontab(spec)
+    except ValueError as exc:  # a row edited into something Celery cannot read: beat cannot run it either
+        raise ScheduleError(
+            f"The crontab line {' '.join(crontab_fields(spec))!r} is not one Celery can read ({exc}); "
+            f"change it to one such as {CRON_EXAMPLE}."
+        ) from None
+
+
+def _interval_runs(spec: IntervalSpec, tz: ZoneInfo, after: datetime, count: int) -> list[datetime]:
+    """The next `count` runs of an interval, from `from` when that is still ahead, up to LAST_MOMENT
+    (`times` and `until` are limits.bounded's)."""
     step = interval_delta(spec)
-    if bounds.start and bounds.start > after:  # beat sends the first run at `from` itself
-        origin, first = bounds.start.astimezone(UTC), 0
+    start = spec.limits.start
+    if start and start > after:  # beat sends the first run at `from` itself
+        origin, first = start.astimezone(UTC), 0
     else:
         origin, first = after.astimezone(UTC), 1
     # Counted, not walked: the runs up to LAST_MOMENT, however far that is.
     last = (LAST_MOMENT - origin) // step
     # UTC arithmetic: "every 2 hours" is two hours of elapsed time even across a DST change.
-    runs = [(origin + k * step).astimezone(tz) for k in range(first, min(first + count, last + 1))]
-    return limits.bounded(runs, bounds, runs_done)
+    return [(origin + k * step).astimezone(tz) for k in range(first, min(first + count, last + 1))]
 
 
 def shortest_gap(spec: Spec, *, tz: ZoneInfo, after: datetime) -> float | None:
@@ -98,10 +116,15 @@ def run_summary(spec: Spec, *, tz: ZoneInfo, after: datetime, runs_done: int = 0
     # Fewer runs than asked for, and not because `until` ended them: the count ran into LAST_MOMENT.
     if len(runs) < wanted and not (bounds.until and bounds.until <= LAST_MOMENT):
         raise ScheduleError(_past_the_last_date(spec, tz, len(runs)))
+    return _runs_left(runs, bounds.until, tz)
+
+
+def _runs_left(runs: list[datetime], until: datetime | None, tz: ZoneInfo) -> str:
+    """`runs` (at most MAX_TIMES + 1 of them, the last before `until`) in a sentence."""
     if not runs:
         return "No runs left."
     if len(runs) > limits.MAX_TIMES:
-        last = f", the last before {wall_clock(bounds.until, tz)} ({zone_name(tz)})" if bounds.until else ""
+        last = f", the last before {wall_clock(until, tz)} ({zone_name(tz)})" if until else ""
         return f"More than {limits.MAX_TIMES:,} runs{last}."
     plural = "run" if len(runs) == 1 else "runs"
     last = "at" if len(runs) == 1 else "the last at"
