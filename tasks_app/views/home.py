@@ -43,26 +43,8 @@ def home(request):
     initial = {} if request.method == "POST" else run_form_initial(request.GET)
     form = TaskForm(request.POST or None, initial=initial, may_schedule=access.may_schedule(request.user))
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        owner = access.owner_of(request)
         try:
-            if form.is_scheduled:
-                task = services.schedule(
-                    data["task"],
-                    data["args"],
-                    data["kwargs"],
-                    data["queue"],
-                    data["schedule"],
-                    data["name"],
-                    owner=owner,
-                )
-                warn_if_nobody_will_run_it(request, scheduled=True)
-                if warning := services.addon_warning(data["schedule_spec"]):
-                    messages.warning(request, warning)
-                return redirect("periodic-detail", pk=task.pk)
-            record = services.enqueue(data["task"], data["args"], data["kwargs"], data["queue"], owner=owner)
-            warn_if_nobody_will_run_it(request, scheduled=False)
-            return redirect("task-status", task_id=record.task_id)
+            return _send(request, form)
         except TaskInputError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         except services.BrokerUnavailable as exc:
@@ -75,6 +57,23 @@ def home(request):
             return response
     context = _home_context(request, form)
     return render(request, "tasks_app/home.html", context, status=400 if form.errors or context["error"] else 200)
+
+
+def _send(request, form):
+    """Send the valid form's task now, or schedule it; a redirect to what was made."""
+    data = form.cleaned_data
+    owner = access.owner_of(request)
+    if not form.is_scheduled:
+        record = services.enqueue(data["task"], data["args"], data["kwargs"], data["queue"], owner=owner)
+        warn_if_nobody_will_run_it(request, scheduled=False)
+        return redirect("task-status", task_id=record.task_id)
+    task = services.schedule(
+        data["task"], data["args"], data["kwargs"], data["queue"], data["schedule"], data["name"], owner=owner
+    )
+    warn_if_nobody_will_run_it(request, scheduled=True)
+    if warning := services.addon_warning(data["schedule_spec"]):
+        messages.warning(request, warning)
+    return redirect("periodic-detail", pk=task.pk)
 
 
 def _home_context(request, form):
