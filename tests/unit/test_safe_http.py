@@ -17,7 +17,7 @@ from urllib.parse import parse_qs, quote, urlsplit
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from tasks_app.lib import hop, safe_http
+from tasks_app.lib import hop
 from tasks_app.lib.safe_http import FetchError, check_url, fetch
 
 LOOPBACK = ["127.0.0.0/8"]
