@@ -31,6 +31,19 @@ JSON_TYPES = {
 }
 
 
+def _json_input(args, kwargs) -> tuple[list, dict]:
+    """Args as a JSON list and kwargs as a JSON object (None for none), or TaskInputError."""
+    args = [] if args is None else args
+    kwargs = {} if kwargs is None else kwargs
+    if not isinstance(args, list):
+        raise TaskInputError("Args must be a JSON list, such as [1, 2].", field="args")
+    if not isinstance(kwargs, dict):
+        raise TaskInputError('Kwargs must be a JSON object, such as {"key": "value"}.', field="kwargs")
+    check_json_value(args, "args")
+    check_json_value(kwargs, "kwargs")
+    return args, kwargs
+
+
 def _json_type_error(name: str, annotation, value) -> str | None:
     if annotation not in JSON_TYPES:
         return None  # unannotated: any JSON value
@@ -73,41 +86,40 @@ class Entry:
 
     def bind(self, args, kwargs) -> tuple[list, dict]:
         """Check that JSON args and kwargs fit the task's signature; return them unchanged."""
-        if args is None:
-            args = []
-        if kwargs is None:
-            kwargs = {}
-        if not isinstance(args, list):
-            raise TaskInputError("Args must be a JSON list, such as [1, 2].", field="args")
-        if not isinstance(kwargs, dict):
-            raise TaskInputError('Kwargs must be a JSON object, such as {"key": "value"}.', field="kwargs")
-        check_json_value(args, "args")
-        check_json_value(kwargs, "kwargs")
-        signature = self.signature
-        parameters = signature.parameters
-        takes_any_keyword = any(p.kind is p.VAR_KEYWORD for p in parameters.values())
-        unknown = [name for name in kwargs if name not in parameters and not takes_any_keyword]
-        if unknown:
-            raise TaskInputError(
-                f"Unknown keyword argument {unknown[0]!r}; {self.name}{signature} takes "
-                f"{', '.join(repr(name) for name in parameters) or 'no arguments'}.",
-                field="kwargs",
-            )
-        try:
-            bound = signature.bind(*args, **kwargs)
-        except TypeError as exc:
-            raise TaskInputError(f"These arguments do not fit {self.name}{signature}: {exc}.", field="args") from None
-        for name, value in bound.arguments.items():
-            parameter = signature.parameters[name]
-            problem = _json_type_error(name, parameter.annotation, value)
-            if problem:
-                raise TaskInputError(problem, field="kwargs" if name in kwargs else "args")
+        args, kwargs = _json_input(args, kwargs)
+        self._refuse_unknown_keywords(kwargs)
+        bound = self._bound(args, kwargs)
         bound.apply_defaults()
         problem = self.check(bound.arguments) if self.check else None
         if problem:
             name, message = problem
             raise TaskInputError(message, field="kwargs" if name in kwargs else "args")
         return args, kwargs
+
+    def _refuse_unknown_keywords(self, kwargs: dict) -> None:
+        parameters = self.signature.parameters
+        if any(p.kind is p.VAR_KEYWORD for p in parameters.values()):
+            return
+        unknown = [name for name in kwargs if name not in parameters]
+        if unknown:
+            raise TaskInputError(
+                f"Unknown keyword argument {unknown[0]!r}; {self.name}{self.signature} takes "
+                f"{', '.join(repr(name) for name in parameters) or 'no arguments'}.",
+                field="kwargs",
+            )
+
+    def _bound(self, args: list, kwargs: dict) -> inspect.BoundArguments:
+        """The arguments bound to the signature, each of the JSON type its annotation names."""
+        signature = self.signature
+        try:
+            bound = signature.bind(*args, **kwargs)
+        except TypeError as exc:
+            raise TaskInputError(f"These arguments do not fit {self.name}{signature}: {exc}.", field="args") from None
+        for name, value in bound.arguments.items():
+            problem = _json_type_error(name, signature.parameters[name].annotation, value)
+            if problem:
+                raise TaskInputError(problem, field="kwargs" if name in kwargs else "args")
+        return bound
 
 
 def _check_url(arguments: dict) -> tuple[str, str] | None:

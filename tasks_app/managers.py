@@ -24,6 +24,8 @@ from django.db.models.constants import OnConflict
 from django.utils import timezone
 from django_celery_results.managers import TaskResultManager
 
+from tasks_app.states import FINISHED_STATES
+
 
 class CompiledInsert:
     """A one-row INSERT of `model` (or an upsert on `unique_field`), compiled once per database and
@@ -122,8 +124,8 @@ class ResultWriter(TaskResultManager):
             # revoked message, or terminates the task, adds nothing false to it.
             quote = connections[using].ops.quote_name
             status_column = f"{quote(self.model._meta.db_table)}.{quote('status')}"
-            insert += f" WHERE {status_column} NOT IN ({', '.join(['%s'] * len(states.READY_STATES))})"
-            params = (*params, *sorted(states.READY_STATES))
+            insert += f" WHERE {status_column} NOT IN ({', '.join(['%s'] * len(FINISHED_STATES))})"
+            params = (*params, *sorted(FINISHED_STATES))
         connection = connections[using]
         if connection.vendor == "postgresql":
             quote, record = connection.ops.quote_name, connection.ops.quote_name(TaskRecord._meta.db_table)

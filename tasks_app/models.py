@@ -7,6 +7,7 @@ from django_celery_beat.models import PeriodicTask
 from django_celery_results.models import TaskResult
 
 from tasks_app.managers import RecordManager, ResultWriter
+from tasks_app.states import QUEUED
 
 
 class TaskRecord(models.Model):
@@ -36,7 +37,7 @@ class TaskRecord(models.Model):
     )
     # The worker's state, mirrored from the result table (tasks_app.signals) so that the tasks
     # list filters on it by index. QUEUED until a worker reports. Status pages read the result row.
-    state = models.CharField(max_length=50, default="QUEUED")
+    state = models.CharField(max_length=50, default=QUEUED)
     # The task this one re-ran (services.retry). Keyed by task id, so that the status page reads
     # the original's id without a join.
     retry_of = models.ForeignKey(

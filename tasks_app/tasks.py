@@ -8,11 +8,9 @@ from django.conf import settings
 
 from tasks_app.djtasks.runner import run_django_task  # noqa: F401  registers it: runs django.tasks tasks
 from tasks_app.lib import safe_http
+from tasks_app.states import PROGRESS
 from tasks_app.worker import restarts  # noqa: F401  (its signal: a restarted task says so)
 from tasks_app.worker.revocation import SiteTask
-
-# The custom state a task reports while it runs; status pages show its percent and message.
-PROGRESS = "PROGRESS"
 
 
 @shared_task(base=SiteTask)

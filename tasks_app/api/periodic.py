@@ -13,11 +13,12 @@ from django.urls import reverse
 from tasks_app import access, catalog, schedules, services, validation
 from tasks_app.api.decorators import SCHEDULE_FIELDS, TASK_FIELDS, api_view, check_fields, json_body, task_url
 from tasks_app.api.errors import BadRequest, Forbidden, NotFound
-from tasks_app.selectors import pagination, status
+from tasks_app.selectors import pagination
 from tasks_app.selectors import periodic as periodic_tasks
 from tasks_app.selectors import task_list as listing
 from tasks_app.selectors.periodic import site_tasks, stored_json, summarize, with_run_stats
 from tasks_app.selectors.status import iso
+from tasks_app.states import QUEUED
 
 RECENT_RUNS = 10
 
@@ -140,4 +141,4 @@ def periodic_run(request, pk: int):
     task = _get(pk, request.user)
     _require_staff(request)
     record = services.run_now(task, owner=access.owner_of(request))
-    return JsonResponse({"id": record.task_id, "state": status.QUEUED, "url": task_url(record.task_id)}, status=202)
+    return JsonResponse({"id": record.task_id, "state": QUEUED, "url": task_url(record.task_id)}, status=202)

@@ -23,8 +23,9 @@ from tasks_app.api.decorators import (
 )
 from tasks_app.api.errors import BadRequest
 from tasks_app.http import bulk_limits
-from tasks_app.selectors import filters, pagination, status
+from tasks_app.selectors import filters, pagination
 from tasks_app.selectors import task_list as listing
+from tasks_app.states import QUEUED
 
 
 @api_view("POST")
@@ -40,7 +41,7 @@ def task_create(request):
         body["task"], body.get("args"), body.get("kwargs"), body.get("queue"), owner=access.owner_of(request)
     )
     return JsonResponse(
-        {"id": record.task_id, "state": status.QUEUED, "url": task_url(record.task_id)},
+        {"id": record.task_id, "state": QUEUED, "url": task_url(record.task_id)},
         status=202,
     )
 
@@ -182,7 +183,7 @@ def task_retry(request, task_id):
     _action_body(request, set())
     record = services.retry(task_id, owner=access.owner_of(request))  # a 409 if not finished (api_view)
     return JsonResponse(
-        {"id": record.task_id, "state": status.QUEUED, "retry_of": task_id, "url": task_url(record.task_id)},
+        {"id": record.task_id, "state": QUEUED, "retry_of": task_id, "url": task_url(record.task_id)},
         status=202,
     )
 

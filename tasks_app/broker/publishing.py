@@ -56,39 +56,50 @@ def publish_many(messages: Sequence[Outgoing], app=None) -> None:
     if not messages:
         return
     app = app or current_app
-    options = dict(app.conf.broker_transport_options or {})
-    kind = brokers.kind_of(app.conf.broker_write_url or app.conf.broker_url)
-    wants_confirms = kind == "rabbitmq" and bool(options.get("confirm_publish"))
-    options.update(BATCH_OVERRIDES.get(kind, {}))
+    options, wants_confirms = _batch_options(app)
     with app.connection_for_write(transport_options=options) as connection:
         # As a single publish would: Celery's publish retry policy (a few tries within a second or
         # so), not the worker's hundred connection retries, so a request fails fast when the broker is down.
         connection.ensure_connection(**app.conf.task_publish_retry_policy)
         producer = connection.Producer()
         confirms = _Confirms(producer.channel) if wants_confirms else None
-        # Declare each queue once here, not once per message as apply_async would (declare=[] below):
+        # Declare each queue once here, not once per message as apply_async would (declare=[] in _write):
         # a fifth of the time of a large batch went to those repeated checks.
         for name in {message.queue for message in messages}:
             maybe_declare(app.amqp.queues[name], producer.channel)
         try:
-            # max_size counts Redis commands: one LPUSH per message, so all of them in one pipeline.
-            with producer.batch(max_size=len(messages)):
-                for message in messages:
-                    message.task.apply_async(
-                        message.args,
-                        message.kwargs,
-                        task_id=message.task_id,
-                        queue=message.queue,
-                        producer=producer,
-                        declare=[],
-                        headers={RECORDED_HEADER: True},  # send_many committed its record first
-                    )
+            _write(producer, messages)
             if confirms:
                 confirms.wait(connection, len(messages))
         except OperationalError:
             raise
         except (KombuError, OSError) as exc:
             raise PublishFailed(f"{type(exc).__name__}: {exc}") from exc
+
+
+def _batch_options(app) -> tuple[dict, bool]:
+    """The bulk connection's transport options (the site's, with BATCH_OVERRIDES), and whether
+    the site asks RabbitMQ for publisher confirms (then this call collects them itself)."""
+    options = dict(app.conf.broker_transport_options or {})
+    kind = brokers.kind_of(app.conf.broker_write_url or app.conf.broker_url)
+    wants_confirms = kind == "rabbitmq" and bool(options.get("confirm_publish"))
+    options.update(BATCH_OVERRIDES.get(kind, {}))
+    return options, wants_confirms
+
+
+def _write(producer, messages: Sequence[Outgoing]) -> None:
+    # max_size counts Redis commands: one LPUSH per message, so all of them in one pipeline.
+    with producer.batch(max_size=len(messages)):
+        for message in messages:
+            message.task.apply_async(
+                message.args,
+                message.kwargs,
+                task_id=message.task_id,
+                queue=message.queue,
+                producer=producer,
+                declare=[],
+                headers={RECORDED_HEADER: True},  # send_many committed its record first
+            )
 
 
 class _Confirms:

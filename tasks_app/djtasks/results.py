@@ -16,18 +16,19 @@ from django_celery_results.models import TaskResult as ResultRow
 
 from tasks_app.djtasks import compat
 from tasks_app.models import TaskAttempts, TaskRecord
+from tasks_app.states import PROGRESS, QUEUED
 
 Status = compat.TaskResultStatus
 
 # Celery's states (and the site's) as django.tasks names them. RETRY is READY: "ready to be
 # executed again". REVOKED never ran, or was stopped: FAILED ("unable to start").
 STATUS_BY_STATE = {
-    "QUEUED": Status.READY,  # the site's: sent, no worker has reported yet
+    QUEUED: Status.READY,  # the site's: sent, no worker has reported yet
     celery_states.PENDING: Status.READY,
     celery_states.RECEIVED: Status.READY,
     celery_states.RETRY: Status.READY,
     celery_states.STARTED: Status.RUNNING,
-    "PROGRESS": Status.RUNNING,  # the site's: a running task's report of how far it got
+    PROGRESS: Status.RUNNING,  # the site's: a running task's report of how far it got
     celery_states.SUCCESS: Status.SUCCESSFUL,
     celery_states.FAILURE: Status.FAILED,
     celery_states.REVOKED: Status.FAILED,
@@ -66,6 +67,19 @@ def _errors(attempts: TaskAttempts | None, row: ResultRow | None) -> list:
     return []
 
 
+def _status(row: ResultRow | None, attempts: TaskAttempts | None) -> compat.TaskResultStatus:
+    state = row.status if row is not None else QUEUED
+    status = STATUS_BY_STATE.get(state, Status.READY)
+    if status != Status.READY or attempts is None:
+        return status
+    # A run began: STARTED is written only after TASK_STARTED_DELAY, and a RETRY row stays
+    # until the next run writes a state of its own.
+    retried_at = row.date_done if row is not None and state == celery_states.RETRY else None
+    if retried_at is None or attempts.last_attempted_at > retried_at:
+        return Status.RUNNING
+    return status
+
+
 def from_record(
     record: TaskRecord,
     django_task: compat.Task,
@@ -73,14 +87,7 @@ def from_record(
     row: ResultRow | None = None,
     attempts: TaskAttempts | None = None,
 ) -> compat.TaskResult:
-    state = row.status if row is not None else "QUEUED"
-    status = STATUS_BY_STATE.get(state, Status.READY)
-    if status == Status.READY and attempts is not None:
-        # A run began: STARTED is written only after TASK_STARTED_DELAY, and a RETRY row stays
-        # until the next run writes a state of its own.
-        retried_at = row.date_done if row is not None and state == celery_states.RETRY else None
-        if retried_at is None or attempts.last_attempted_at > retried_at:
-            status = Status.RUNNING
+    status = _status(row, attempts)
     started_at = row.date_started if row is not None and row.date_started else None
     last_attempted_at = attempts.last_attempted_at if attempts is not None else None
     result = compat.TaskResult(

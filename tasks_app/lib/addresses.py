@@ -80,17 +80,23 @@ def ip_literal(host: str, refuse) -> IPAddress | None:
     if not _NUMBER.fullmatch(labels[-1]):
         return None
     try:
-        if len(labels) > 4 or not all(_NUMBER.fullmatch(label) for label in labels):
-            raise ValueError
-        numbers = [
-            int(label[2:] or "0", 16) if label[:2].lower() == "0x" else int(label, 8 if label[0] == "0" else 10)
-            for label in labels
-        ]
-        *leading, last = numbers
-        if any(n > 255 for n in leading) or last >= 256 ** (5 - len(numbers)):
-            raise ValueError
+        return _ipv4(labels)
     except ValueError:
         raise refuse(f"{host} is not a valid IPv4 address.") from None
+
+
+def _ipv4(labels: list[str]) -> ipaddress.IPv4Address:
+    """The IPv4 address 1 to 4 numeric labels spell, as inet_aton reads them (0x1f hex, 017 octal,
+    the last one filling the bytes left: 127.1, 2130706433); ValueError for none."""
+    if len(labels) > 4 or not all(_NUMBER.fullmatch(label) for label in labels):
+        raise ValueError
+    numbers = [
+        int(label[2:] or "0", 16) if label[:2].lower() == "0x" else int(label, 8 if label[0] == "0" else 10)
+        for label in labels
+    ]
+    *leading, last = numbers
+    if any(n > 255 for n in leading) or last >= 256 ** (5 - len(numbers)):
+        raise ValueError
     return ipaddress.IPv4Address(sum(n << (24 - 8 * i) for i, n in enumerate(leading)) + last)
 
 

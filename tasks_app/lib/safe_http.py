@@ -9,7 +9,7 @@ checked before a byte is sent:
   private, link-local (the cloud metadata service), shared, reserved, multicast, unspecified and
   other special-purpose ranges are refused, in IPv4 and IPv6, including IPv6 forms that carry an
   IPv4 address (mapped, compatible, 6to4, Teredo, NAT64); `localhost` names are refused up front;
-- the connection goes to exactly the checked address (see `_connect`), so a DNS answer that
+- the connection goes to exactly the checked address (see `hop.connect`), so a DNS answer that
   changes between check and connect gains nothing;
 - redirects are followed here, at most MAX_REDIRECTS, each hop checked like the first;
 - no proxy, .netrc or cookie jar from the environment (plain urllib3 connections read none of
@@ -28,15 +28,11 @@ import ipaddress
 import re
 import socket
 from collections.abc import Mapping
-from contextlib import suppress
 from dataclasses import asdict, dataclass
 from http.client import HTTPException
-from http.cookies import CookieError, SimpleCookie
 from urllib.parse import urljoin
 
-import requests.certs
 from urllib3 import HTTPHeaderDict
-from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.exceptions import HTTPError as Urllib3Error
 from urllib3.exceptions import LocationParseError
 from urllib3.exceptions import ProtocolError as Urllib3Protocol
@@ -46,13 +42,10 @@ from urllib3.util import parse_url
 from tasks_app.lib import addresses
 from tasks_app.lib.addresses import IPAddress
 from tasks_app.lib.deadline import Expired, Watchdog
+from tasks_app.lib.hop import DEFAULT_PORTS, Target, connect, read_body, remember_cookies, request_headers
 
-DEFAULT_PORTS = {"http": 80, "https": 443}
 MAX_REDIRECTS = 5
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
-CHUNK_SIZE = 64 * 1024
-USER_AGENT = "helloworld-fetch_url/1.0"
-CA_BUNDLE = requests.certs.where()  # the bundle requests itself trusts, whatever the machine has
 # Headers that say who we are: dropped for good once a redirect leaves the origin.
 CREDENTIAL_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie"})
 
@@ -98,26 +91,6 @@ class FetchSummary:
         return asdict(self)
 
 
-@dataclass(frozen=True)
-class _Target:
-    """One hop's URL, parsed once: the check and the connection both use these fields, never the text."""
-
-    url: str
-    scheme: str
-    host: str  # normalized by urllib3: lowercase, IDNA-encoded, [brackets] around IPv6
-    port: int
-    path: str  # path and query
-    address: IPAddress | None  # set when the host is an IP address, however spelled
-
-    @property
-    def origin(self) -> tuple[str, str, int]:
-        return self.scheme, self.host.rstrip("."), self.port
-
-    @property
-    def host_header(self) -> str:
-        return self.host if self.port == DEFAULT_PORTS[self.scheme] else f"{self.host}:{self.port}"
-
-
 def check_url(url: str) -> None:
     """Refuse what can be refused without the network; raises FetchError naming the rule.
 
@@ -142,31 +115,13 @@ def fetch(
     redirects = 0
     try:
         while True:
-            connection = _connect(target, _resolve(target, allowed), watchdog.socket_timeout(timeout))
-            watchdog.guard(connection)
-            try:
-                connection.connect()
-                watchdog.connected()
-                connection.request("GET", target.path, headers=_headers(target, extra, cookies), preload_content=False)
-                response = connection.getresponse()
-                location = response.headers.get("Location") if response.status in REDIRECT_STATUSES else None
-                if not location:
-                    size, truncated = _read_body(response, max_bytes)
-                    watchdog.check()  # a shut socket looks like the end of the body
-                    return FetchSummary(
-                        status_code=response.status,
-                        url=target.url,
-                        content_type=response.headers.get("Content-Type", ""),
-                        size_bytes=size,
-                        truncated=truncated,
-                    )
-                _remember_cookies(cookies, response)
-            finally:
-                connection.close()
+            answer = _request(target, _Shared(allowed, extra, cookies, watchdog, timeout, max_bytes))
+            if isinstance(answer, FetchSummary):
+                return answer
             if redirects == MAX_REDIRECTS:
                 raise FetchError(f"Too many redirects: {url} redirected more than {MAX_REDIRECTS} times.")
             redirects += 1
-            following = _parse(urljoin(target.url, location), allowed, redirected_from=target.url)
+            following = _parse(urljoin(target.url, answer), allowed, redirected_from=target.url)
             if following.origin != target.origin:
                 cookies.clear()
                 for name in CREDENTIAL_HEADERS:
@@ -175,18 +130,63 @@ def fetch(
     except Expired:
         raise NetworkError(f"Deadline exceeded: fetching {url} took longer than {deadline:g} seconds.") from None
     except (OSError, HTTPException, Urllib3Error) as exc:
-        if watchdog.expired:
-            raise NetworkError(f"Deadline exceeded: fetching {url} took longer than {deadline:g} seconds.") from exc
-        # urllib3 wraps the socket's own error (ConnectionRefusedError, SSLCertVerificationError...):
-        # that one is the name a person can act on.
-        cause = exc.__cause__ if isinstance(exc, Urllib3Error) and exc.__cause__ else exc
-        error = NetworkError if _transient(exc) or _transient(cause) else FetchError
-        raise error(f"Could not fetch {target.url}: {cause.__class__.__name__}: {cause}") from exc
+        raise _failure(exc, url, target, deadline, watchdog.expired) from exc
     finally:
         watchdog.cancel()
 
 
-def _parse(url: str, allowed: list, redirected_from: str | None = None) -> _Target:
+@dataclass(frozen=True)
+class _Shared:
+    """What every request of one fetch shares (the headers and cookies change as it goes)."""
+
+    allowed: list
+    headers: HTTPHeaderDict
+    cookies: dict[str, str]
+    watchdog: Watchdog
+    timeout: float
+    max_bytes: int
+
+
+def _request(target: Target, shared: _Shared) -> FetchSummary | str:
+    """One request: the summary of its response, or the Location it redirects to."""
+    connection = connect(target, _resolve(target, shared.allowed), shared.watchdog.socket_timeout(shared.timeout))
+    shared.watchdog.guard(connection)
+    try:
+        connection.connect()
+        shared.watchdog.connected()
+        connection.request(
+            "GET", target.path, headers=request_headers(target, shared.headers, shared.cookies), preload_content=False
+        )
+        response = connection.getresponse()
+        location = response.headers.get("Location") if response.status in REDIRECT_STATUSES else None
+        if location:
+            remember_cookies(shared.cookies, response)
+            return location
+        size, truncated = read_body(response, shared.max_bytes)
+        shared.watchdog.check()  # a shut socket looks like the end of the body
+        return FetchSummary(
+            status_code=response.status,
+            url=target.url,
+            content_type=response.headers.get("Content-Type", ""),
+            size_bytes=size,
+            truncated=truncated,
+        )
+    finally:
+        connection.close()
+
+
+def _failure(exc: Exception, url: str, target: Target, deadline: float, expired: bool) -> FetchError:
+    """The error to raise for a network failure: NetworkError when trying again may help."""
+    if expired:
+        return NetworkError(f"Deadline exceeded: fetching {url} took longer than {deadline:g} seconds.")
+    # urllib3 wraps the socket's own error (ConnectionRefusedError, SSLCertVerificationError...):
+    # that one is the name a person can act on.
+    cause = exc.__cause__ if isinstance(exc, Urllib3Error) and exc.__cause__ else exc
+    error = NetworkError if _transient(exc) or _transient(cause) else FetchError
+    return error(f"Could not fetch {target.url}: {cause.__class__.__name__}: {cause}")
+
+
+def _parse(url: str, allowed: list, redirected_from: str | None = None) -> Target:
     """Parse one hop's URL and apply every rule that needs no network."""
     if not isinstance(url, str) or not url.strip():
         raise FetchError("The URL is empty; give a full URL such as https://example.com/.")
@@ -210,22 +210,30 @@ def _parse(url: str, allowed: list, redirected_from: str | None = None) -> _Targ
         raise refuse("the URL has no host name; write it as https://example.com/.")
     host = parts.host.lower()  # urllib3 leaves some hosts, such as 0X7F.1, as typed
     address = addresses.ip_literal(host, refuse)
-    if address is not None:
-        reason = addresses.refusal(address, allowed)
-        if reason:
-            spelled = host.strip("[]")
-            if address.version == 6 or spelled == str(address):
-                raise refuse(f"{spelled} is {reason}.", AddressRefused)
-            # Show what 0x7f.1 and the like really are.
-            raise refuse(f"{spelled} is {address}, {reason}.", AddressRefused)
-    elif addresses.is_loopback_name(host) and not any(
-        addresses.refusal(ip, allowed) is None for ip in addresses.LOOPBACK_ADDRESSES
-    ):
-        raise refuse(f"{host.rstrip('.')} is a loopback host name: it means this machine.", AddressRefused)
-    return _Target(url, parts.scheme, host, parts.port or DEFAULT_PORTS[parts.scheme], parts.request_uri, address)
+    _check_host(host, address, allowed, refuse)
+    return Target(url, parts.scheme, host, parts.port or DEFAULT_PORTS[parts.scheme], parts.request_uri, address)
 
 
-def _resolve(target: _Target, allowed: list) -> IPAddress:
+def _check_host(host: str, address: IPAddress | None, allowed: list, refuse) -> None:
+    """Refuse a host that is an address outside `allowed` (`address`: the host as an IP literal),
+    or a loopback name while no loopback address is allowed."""
+    if address is None:
+        if addresses.is_loopback_name(host) and not any(
+            addresses.refusal(ip, allowed) is None for ip in addresses.LOOPBACK_ADDRESSES
+        ):
+            raise refuse(f"{host.rstrip('.')} is a loopback host name: it means this machine.", AddressRefused)
+        return
+    reason = addresses.refusal(address, allowed)
+    if not reason:
+        return
+    spelled = host.strip("[]")
+    if address.version == 6 or spelled == str(address):
+        raise refuse(f"{spelled} is {reason}.", AddressRefused)
+    # Show what 0x7f.1 and the like really are.
+    raise refuse(f"{spelled} is {address}, {reason}.", AddressRefused)
+
+
+def _resolve(target: Target, allowed: list) -> IPAddress:
     """The one address to connect to: resolved once, and every address the name has must pass.
 
     The system resolver bounds its own time (resolv.conf); the deadline starts counting at connect.
@@ -244,56 +252,3 @@ def _resolve(target: _Target, allowed: list) -> IPAddress:
         if reason:
             raise AddressRefused(f"Refused {target.url}: {target.host} resolves to {address}, {reason}.")
     return resolved[0]
-
-
-def _connect(target: _Target, address: IPAddress, timeout: float) -> HTTPConnection:
-    """An unopened connection to exactly `address`, the checked one, that speaks for `target.host`.
-
-    urllib3 is handed the IP address, so it has no name to resolve again. The name still goes where
-    the server needs it: in the Host header (`_headers`) and, for https, as `server_hostname`, which
-    urllib3 and the ssl module use both for SNI and to verify the certificate: TLS stays exactly as
-    strict as a connection by name. Plain connections, not requests' sessions or urllib3's pool
-    managers: nothing here reads proxies, .netrc or a cookie jar from the environment.
-    """
-    if target.scheme == "https":
-        return HTTPSConnection(
-            str(address),
-            target.port,
-            timeout=timeout,
-            server_hostname=str(address) if target.address else target.host,
-            cert_reqs="CERT_REQUIRED",
-            ca_certs=CA_BUNDLE,
-        )
-    return HTTPConnection(str(address), target.port, timeout=timeout)
-
-
-def _headers(target: _Target, extra: HTTPHeaderDict, cookies: dict[str, str]) -> HTTPHeaderDict:
-    headers = HTTPHeaderDict({"User-Agent": USER_AGENT, "Accept": "*/*"})
-    headers.update(extra)
-    headers["Host"] = target.host_header
-    headers["Accept-Encoding"] = "identity"  # sizes are of the bytes sent; nothing is inflated in memory
-    headers["Connection"] = "close"  # one request per connection: the next hop may be another address
-    if cookies:
-        headers["Cookie"] = "; ".join(f"{name}={value}" for name, value in cookies.items())
-    return headers
-
-
-def _remember_cookies(cookies: dict[str, str], response) -> None:
-    """Keep what a redirect sets, for the next hop if it stays on this origin (a login or consent step)."""
-    for header in response.headers.getlist("Set-Cookie"):
-        parsed = SimpleCookie()
-        with suppress(CookieError):
-            parsed.load(header)
-        cookies.update((name, morsel.value) for name, morsel in parsed.items())
-
-
-def _read_body(response, max_bytes: int) -> tuple[int, bool]:
-    """Count the body in chunks, keeping none; stop one byte past `max_bytes` to know it was cut."""
-    size = 0
-    while size <= max_bytes:
-        # read1: whatever one read brings, rather than waiting for a full chunk.
-        chunk = response.read1(min(CHUNK_SIZE, max_bytes + 1 - size), decode_content=False)
-        if not chunk:
-            break
-        size += len(chunk)
-    return min(size, max_bytes), size > max_bytes

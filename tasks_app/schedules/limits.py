@@ -29,15 +29,34 @@ BOUND = re.compile(r"\s+(?P<word>from|until)(?:\s+(?P<when>\S+(?:\s+\S+)?))?", r
 
 def split(text: str, tz: ZoneInfo, now: datetime) -> tuple[str, Limits]:
     """The schedule line without its clauses, and the limits they set."""
-    times = None
+    text, times = _take_times(text)
+    example = _example(tz, now)
+    bounds = _bounds(text, tz, now, example)
+    base = _base(text, example)
+    limits = Limits(times=times, start=bounds.get("from"), until=bounds.get("until"))
+    if limits.start and limits.until and limits.until <= limits.start:
+        raise ScheduleError(
+            f"'until' ({_wall(limits.until, tz)}) must come after 'from' ({_wall(limits.start, tz)}). "
+            f"For example: {example}."
+        )
+    if limits and not base:
+        raise ScheduleError(f"Say what repeats before the limits, as in: {example}.")
+    return base, limits
+
+
+def _take_times(text: str) -> tuple[str, int | None]:
+    """The text without its `, N times` clause, and N (None without one)."""
     found = list(TIMES.finditer(text))
     if len(found) > 1:
         raise ScheduleError("Say how many times once, as in: every 10 seconds, 5 times.")
-    if found:
-        times = _times(found[0].group("count"))
-        text = (text[: found[0].start()] + " " + text[found[0].end() :]).strip()
+    if not found:
+        return text, None
+    return (text[: found[0].start()] + " " + text[found[0].end() :]).strip(), _times(found[0].group("count"))
+
+
+def _bounds(text: str, tz: ZoneInfo, now: datetime, example: str) -> dict[str, datetime]:
+    """The times after `from` and `until`, each given at most once: {"from": ..., "until": ...}."""
     bounds: dict[str, datetime] = {}
-    example = _example(tz, now)
     for match in BOUND.finditer(text):
         word = match.group("word").lower()
         if word in bounds:
@@ -48,20 +67,18 @@ def split(text: str, tz: ZoneInfo, now: datetime) -> tuple[str, Limits]:
                 f"After '{word}' write a date and time as YYYY-MM-DD HH:MM ({zone_name(tz)} time), as in: {example}."
             )
         bounds[word] = wall_time(when, tz, now, example, word=word, past_allowed=word == "from")
+    return bounds
+
+
+def _base(text: str, example: str) -> str:
+    """The text before its first `from` or `until`; nothing but those clauses may follow it."""
     first = BOUND.search(text)
-    base = text[: first.start()].strip() if first else text
-    if first and BOUND.sub("", text[first.start() :]).strip():
+    if not first:
+        return text
+    if BOUND.sub("", text[first.start() :]).strip():
         left = BOUND.sub(" ", text[first.start() :]).strip()
         raise ScheduleError(f"{left!r} is not understood after 'from' or 'until'. For example: {example}.")
-    limits = Limits(times=times, start=bounds.get("from"), until=bounds.get("until"))
-    if limits.start and limits.until and limits.until <= limits.start:
-        raise ScheduleError(
-            f"'until' ({_wall(limits.until, tz)}) must come after 'from' ({_wall(limits.start, tz)}). "
-            f"For example: {example}."
-        )
-    if limits and not base:
-        raise ScheduleError(f"Say what repeats before the limits, as in: {example}.")
-    return base, limits
+    return text[: first.start()].strip()
 
 
 def _times(count: str) -> int:

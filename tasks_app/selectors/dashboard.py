@@ -22,8 +22,9 @@ from tasks_app.beat import heartbeat, lease
 from tasks_app.broker import queues
 from tasks_app.models import BeatHeartbeat, TaskRecord
 from tasks_app.selectors import monitoring
-from tasks_app.selectors.status import QUEUED, STATES, iso
+from tasks_app.selectors.status import iso
 from tasks_app.services import lost
+from tasks_app.states import QUEUED, STATES
 
 WINDOWS = {"hour": timedelta(hours=1), "day": timedelta(days=1)}
 CHART_MINUTES = 60  # the chart: the last hour, one bar a minute

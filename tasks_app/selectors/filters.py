@@ -13,7 +13,7 @@ from datetime import UTC, datetime, time, timedelta
 from django import forms
 
 from tasks_app import catalog, validation
-from tasks_app.selectors import status
+from tasks_app.states import STATES
 from tasks_app.validation import TaskInputError
 
 FIELDS = ("task", "state", "queue", "periodic", "date_from", "date_to", "id")
@@ -68,9 +68,9 @@ class TaskFilterForm(forms.Form):
 
     def clean_state(self):
         state = self.cleaned_data["state"]  # as written, as the API's document lists them (its enum)
-        if state and state not in status.STATES:
+        if state and state not in STATES:
             raise forms.ValidationError(
-                f"Unknown state {validation.short_repr(state)}; choose one of: {', '.join(status.STATES)}."
+                f"Unknown state {validation.short_repr(state)}; choose one of: {', '.join(STATES)}."
             )
         return state
 

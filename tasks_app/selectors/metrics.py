@@ -29,7 +29,7 @@ from prometheus_client.registry import Collector
 from tasks_app import catalog
 from tasks_app.models import TaskRecord
 from tasks_app.selectors import dashboard, monitoring
-from tasks_app.selectors.status import FINISHED_STATES, QUEUED
+from tasks_app.states import FINISHED_STATES, QUEUED
 
 WINDOW = timedelta(hours=1)  # the dashboard's "hour"
 RUNTIME_WINDOW = timedelta(minutes=5)

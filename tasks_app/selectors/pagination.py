@@ -89,16 +89,21 @@ def paginate(queryset, order: str, cursor: str = "", limit: int = DEFAULT_LIMIT)
         rows = rows.filter(_beyond(key, value, pk, "lt" if down else "gt", unique))
     rows = list(rows[: limit + 1])
     more = len(rows) > limit
-    rows = rows[:limit]
-    if not forwards:
-        rows.reverse()
+    rows = rows[:limit] if forwards else rows[:limit][::-1]
     # Came from a cursor: the list goes on that way. Past the page's end: it goes on the other way.
     has_next = more if forwards else value is not None
     has_previous = value is not None if forwards else more
+    return _page(rows, key, has_next, has_previous)
+
+
+def _page(rows: list, key: str, has_next: bool, has_previous: bool) -> Page:
+    """`rows` with the cursors to their neighbours, where there are any."""
+    if not rows:
+        return Page(items=rows)
     return Page(
         items=rows,
-        next_cursor=encode(NEXT, rows[-1], key) if rows and has_next else None,
-        previous_cursor=encode(PREVIOUS, rows[0], key) if rows and has_previous else None,
+        next_cursor=encode(NEXT, rows[-1], key) if has_next else None,
+        previous_cursor=encode(PREVIOUS, rows[0], key) if has_previous else None,
     )
 
 

@@ -6,29 +6,13 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from celery import states as celery_states
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django_celery_results.models import TaskResult
 
 from tasks_app import catalog
 from tasks_app.models import TaskRecord
-
-QUEUED = "QUEUED"  # the site's: sent, and no worker has reported yet (Celery would say PENDING)
-PROGRESS = "PROGRESS"  # the site's: a running task's own report of how far it got (tasks.long_task)
-FINISHED_STATES = celery_states.READY_STATES  # SUCCESS, FAILURE, REVOKED
-WAITING_STATES = frozenset({QUEUED, celery_states.RETRY})  # not running now: a revoke stops it for good
-# Every state a task shows, in the order it passes through them: what the tasks list filters
-# on and the dashboard counts.
-STATES = (
-    QUEUED,
-    celery_states.STARTED,
-    PROGRESS,
-    celery_states.RETRY,
-    celery_states.SUCCESS,
-    celery_states.FAILURE,
-    celery_states.REVOKED,
-)
+from tasks_app.states import FAILED_STATES, FINISHED_STATES, PROGRESS, QUEUED
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -138,32 +122,65 @@ def get(task_id: str) -> TaskStatus | None:
     row = TaskResult.objects.filter(task_id=task_id).first()
     if record is None and row is None:
         return None
-    payload = _decode(row) if row else None
     state = row.status if row else QUEUED
-    failed = state in ("FAILURE", "REVOKED")  # a revoked task's "error" says why (who dropped it, when)
-    progress = _progress(state, payload)
     return TaskStatus(
         task_id=task_id,
-        task_name=record.task_name if record else row.task_name or "",
-        args=record.args if record else _decoded_args(row.task_args, []),
-        kwargs=record.kwargs if record else _decoded_args(row.task_kwargs, {}),
-        queue=catalog.short_queue(record.queue) if record else "",
         state=state,
-        result=None if failed or progress else payload,
-        error=_error_text(payload) if failed else "",
-        traceback=(row.traceback or "") if row else "",
-        worker=(row.worker or "") if row else "",
-        enqueued_at=record.created_at if record else row.date_created,
-        started_at=row.date_started if row else None,
-        finished_at=row.date_done if row and state in FINISHED_STATES else None,
-        progress=progress,
-        owner_id=record.owner_id if record else None,
-        retry_of=(record.retry_of_id or "") if record else "",
-        retried_as=tuple(retries_of(task_id)) if record else (),
-        attempts=_attempts(row),
-        recorded=record is not None,
-        revoke_requested_at=record.revoke_requested_at if record else None,
+        **(_as_sent(record) if record else _as_received(row)),
+        **_outcome(state, _decode(row) if row else None),
+        **_run(row, state),
     )
+
+
+def _as_sent(record: TaskRecord) -> dict:
+    """What the site recorded as it sent the task: the exact JSON input, who asked, its retries."""
+    return {
+        "task_name": record.task_name,
+        "args": record.args,
+        "kwargs": record.kwargs,
+        "queue": catalog.short_queue(record.queue),
+        "enqueued_at": record.created_at,
+        "owner_id": record.owner_id,
+        "retry_of": record.retry_of_id or "",
+        "retried_as": tuple(retries_of(record.task_id)),
+        "recorded": True,
+        "revoke_requested_at": record.revoke_requested_at,
+    }
+
+
+def _as_received(row: TaskResult) -> dict:
+    """A task sent from outside the site: its input as the worker's result row gives it."""
+    return {
+        "task_name": row.task_name or "",
+        "args": _decoded_args(row.task_args, []),
+        "kwargs": _decoded_args(row.task_kwargs, {}),
+        "queue": "",
+        "enqueued_at": row.date_created,
+    }
+
+
+def _outcome(state: str, payload) -> dict:
+    """The result, the error or the progress the payload stands for in this state."""
+    failed = state in FAILED_STATES  # a revoked task's "error" says why (who dropped it, when)
+    progress = _progress(state, payload)
+    return {
+        "result": None if failed or progress else payload,
+        "error": _error_text(payload) if failed else "",
+        "progress": progress,
+    }
+
+
+def _run(row: TaskResult | None, state: str) -> dict:
+    """Where and when it ran, as the worker's result row says (nothing yet without one)."""
+    if row is None:
+        return {"traceback": "", "worker": "", "started_at": None, "finished_at": None, "attempts": None}
+    return {
+        "traceback": row.traceback or "",
+        "worker": row.worker or "",
+        "started_at": row.date_started,
+        "finished_at": row.date_done if state in FINISHED_STATES else None,
+        "attempts": _attempts(row),
+    }
 
 
 def _attempts(row: TaskResult | None) -> dict | None:

@@ -23,9 +23,8 @@ from tasks_app.broker import control, publishing
 from tasks_app.models import TaskRecord
 from tasks_app.selectors import status
 from tasks_app.services.sending import send_many
+from tasks_app.states import FINISHED_STATES, UNFINISHED_STATES, WAITING_STATES
 from tasks_app.validation import TaskInputError
-
-UNFINISHED = (status.QUEUED, states.STARTED, status.PROGRESS, states.RETRY)
 
 
 @dataclass(frozen=True)
@@ -60,7 +59,7 @@ def retryable(records):
 
 def revocable(records):
     """The queued or running tasks among `records` whose revocation has not been asked for yet."""
-    return records.filter(state__in=UNFINISHED, revoke_requested_at__isnull=True)
+    return records.filter(state__in=UNFINISHED_STATES, revoke_requested_at__isnull=True)
 
 
 def count_up_to(selected, limit: int | None = None) -> tuple[int, bool]:
@@ -102,8 +101,8 @@ def revoke_unfinished(records, terminate: bool = False, limit: int | None = None
     REVOKED; running ones without it finish their run, their revocation recorded as requested."""
     targets, more = _batch(revocable(records), limit)
     truth = status.states(record.task_id for record in targets)
-    task_ids = [task_id for task_id, state in truth.items() if state not in status.FINISHED_STATES]
-    running = [task_id for task_id in task_ids if truth[task_id] not in status.WAITING_STATES]
+    task_ids = [task_id for task_id, state in truth.items() if state not in FINISHED_STATES]
+    running = [task_id for task_id in task_ids if truth[task_id] not in WAITING_STATES]
     backend = current_app.backend
     with transaction.atomic():
         if not terminate:

@@ -22,7 +22,8 @@ from django.utils import timezone
 
 from tasks_app.broker import queues
 from tasks_app.models import TaskRecord
-from tasks_app.selectors.status import QUEUED, states
+from tasks_app.selectors.status import states
+from tasks_app.states import QUEUED
 
 # A task sent this recently is not suspected: it may be on its way to, or in, a worker.
 GRACE = timedelta(seconds=60)

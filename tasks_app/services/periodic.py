@@ -153,37 +153,20 @@ def change_periodic(periodic: PeriodicTask, changes: dict) -> PeriodicTask:
     unknown = sorted(set(changes) - set(EDITABLE))
     if unknown:
         raise TaskInputError(f"{unknown[0]!r} cannot be changed; these can: {', '.join(EDITABLE)}.", unknown[0])
-    entry = catalog.get(changes["task"]) if "task" in changes else catalog.by_task_name(periodic.task)
-    if entry is None:
-        raise TaskInputError(f"{periodic.task!r} is not a task this site runs; change it in the admin.", field="task")
-    args = changes["args"] if "args" in changes else stored_json(periodic.args, [])
-    kwargs = changes["kwargs"] if "kwargs" in changes else stored_json(periodic.kwargs, {})
-    args, kwargs = entry.bind(args, kwargs)
+    entry = _changed_entry(periodic, changes)
+    args, kwargs = entry.bind(
+        changes["args"] if "args" in changes else stored_json(periodic.args, []),
+        changes["kwargs"] if "kwargs" in changes else stored_json(periodic.kwargs, {}),
+    )
     queue_name = catalog.queue_name(changes["queue"] or entry.queue) if "queue" in changes else periodic.queue
     spec = parse_schedule(changes["schedule"]) if "schedule" in changes else None
-    enabled = changes.get("enabled", periodic.enabled)
-    if not isinstance(enabled, bool):
-        raise TaskInputError("Enabled must be true or false.", field="enabled")
-    if enabled and not periodic.enabled and spec is None:
-        _refuse_enabling_finished(periodic)
-    name = periodic.name
-    if "name" in changes:
-        if not isinstance(changes["name"], str) or not changes["name"].strip():
-            raise TaskInputError("The name must be text, not empty: a periodic task keeps a name.", field="name")
-        name = _periodic_name(entry, changes["name"])
+    enabled = _changed_enabled(periodic, changes, spec)
+    name = _changed_name(periodic, changes, entry)
     with transaction.atomic():
         if name != periodic.name:
-            if PeriodicTask.objects.filter(name=name).exclude(pk=periodic.pk).exists():
-                raise TaskInputError(f"A periodic task named {name!r} already exists.", field="name")
-            TaskRecord.objects.filter(periodic_task_name=periodic.name).update(periodic_task_name=name)
+            _rename(periodic, name)
         if spec is not None:
-            field, row = schedules.save_schedule(spec, tz=site_time_zone())
-            for kind in ("interval", "crontab", "solar", "clocked"):
-                setattr(periodic, kind, None)
-            setattr(periodic, field, row)
-            periodic.one_off = isinstance(spec, schedules.ClockedSpec)
-            periodic.total_run_count = 0
-        periodic.name = name
+            _replace_schedule(periodic, spec)
         periodic.task = entry.task.name
         periodic.args = json.dumps(args)
         periodic.kwargs = json.dumps(kwargs)
@@ -194,3 +177,47 @@ def change_periodic(periodic: PeriodicTask, changes: dict) -> PeriodicTask:
         else:
             periodic.save()  # save(), not update(): django-celery-beat's signal tells beat it changed
     return periodic
+
+
+def _changed_entry(periodic: PeriodicTask, changes: dict) -> catalog.Entry:
+    """The catalog entry of the task it will run: the new one, or the one it runs now."""
+    entry = catalog.get(changes["task"]) if "task" in changes else catalog.by_task_name(periodic.task)
+    if entry is None:
+        raise TaskInputError(f"{periodic.task!r} is not a task this site runs; change it in the admin.", field="task")
+    return entry
+
+
+def _changed_enabled(periodic: PeriodicTask, changes: dict, spec: schedules.Spec | None) -> bool:
+    """The enabled flag it will have; enabling one with no runs left is refused unless it gets a new schedule."""
+    enabled = changes.get("enabled", periodic.enabled)
+    if not isinstance(enabled, bool):
+        raise TaskInputError("Enabled must be true or false.", field="enabled")
+    if enabled and not periodic.enabled and spec is None:
+        _refuse_enabling_finished(periodic)
+    return enabled
+
+
+def _changed_name(periodic: PeriodicTask, changes: dict, entry: catalog.Entry) -> str:
+    if "name" not in changes:
+        return periodic.name
+    if not isinstance(changes["name"], str) or not changes["name"].strip():
+        raise TaskInputError("The name must be text, not empty: a periodic task keeps a name.", field="name")
+    return _periodic_name(entry, changes["name"])
+
+
+def _rename(periodic: PeriodicTask, name: str) -> None:
+    """Rename it (unsaved), carrying the runs recorded under the old name along: it keeps its history."""
+    if PeriodicTask.objects.filter(name=name).exclude(pk=periodic.pk).exists():
+        raise TaskInputError(f"A periodic task named {name!r} already exists.", field="name")
+    TaskRecord.objects.filter(periodic_task_name=periodic.name).update(periodic_task_name=name)
+    periodic.name = name
+
+
+def _replace_schedule(periodic: PeriodicTask, spec: schedules.Spec) -> None:
+    """Point it (unsaved) at the schedule row of `spec`, alone; its count of runs starts again."""
+    field, row = schedules.save_schedule(spec, tz=site_time_zone())
+    for kind in ("interval", "crontab", "solar", "clocked"):
+        setattr(periodic, kind, None)
+    setattr(periodic, field, row)
+    periodic.one_off = isinstance(spec, schedules.ClockedSpec)
+    periodic.total_run_count = 0

@@ -13,6 +13,7 @@ from tasks_app.broker import control
 from tasks_app.models import TaskRecord
 from tasks_app.selectors import status
 from tasks_app.services.sending import send
+from tasks_app.states import FINISHED_STATES, WAITING_STATES
 from tasks_app.validation import TaskInputError
 
 
@@ -30,7 +31,7 @@ class TaskStateConflict(TaskInputError):
         super().__init__(message, field="id")
 
 
-RETRYABLE_STATES = status.FINISHED_STATES  # SUCCESS, FAILURE, REVOKED
+RETRYABLE_STATES = FINISHED_STATES  # SUCCESS, FAILURE, REVOKED
 
 
 def find_record(task_id) -> TaskRecord:
@@ -78,7 +79,7 @@ class Revocation:
 
     @property
     def requested_only(self) -> bool:
-        return not self.terminate and self.previous_state not in status.WAITING_STATES
+        return not self.terminate and self.previous_state not in WAITING_STATES
 
     @property
     def summary(self) -> str:
@@ -109,7 +110,7 @@ def revoke(task_id, terminate=False) -> Revocation:
         raise TaskInputError("'terminate' must be true or false.", field="terminate")
     record = find_record(task_id)
     state = status.states([record.task_id])[record.task_id]
-    if state in status.FINISHED_STATES:
+    if state in FINISHED_STATES:
         raise TaskStateConflict(
             f"Task {record.task_id} is already {state}; only a queued or running task can be revoked."
         )

@@ -43,26 +43,8 @@ def home(request):
     initial = {} if request.method == "POST" else run_form_initial(request.GET)
     form = TaskForm(request.POST or None, initial=initial, may_schedule=access.may_schedule(request.user))
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        owner = access.owner_of(request)
         try:
-            if form.is_scheduled:
-                task = services.schedule(
-                    data["task"],
-                    data["args"],
-                    data["kwargs"],
-                    data["queue"],
-                    data["schedule"],
-                    data["name"],
-                    owner=owner,
-                )
-                warn_if_nobody_will_run_it(request, scheduled=True)
-                if warning := services.addon_warning(data["schedule_spec"]):
-                    messages.warning(request, warning)
-                return redirect("periodic-detail", pk=task.pk)
-            record = services.enqueue(data["task"], data["args"], data["kwargs"], data["queue"], owner=owner)
-            warn_if_nobody_will_run_it(request, scheduled=False)
-            return redirect("task-status", task_id=record.task_id)
+            return _send(request, form)
         except UserError as exc:
             return _refused(request, form, exc)
     context = _home_context(request, form)
@@ -85,6 +67,23 @@ def _refused(request, form, exc: UserError):
     if exc.retry_after is not None:
         response["Retry-After"] = str(exc.retry_after)
     return response
+
+
+def _send(request, form):
+    """Send the valid form's task now, or schedule it; a redirect to what was made."""
+    data = form.cleaned_data
+    owner = access.owner_of(request)
+    if not form.is_scheduled:
+        record = services.enqueue(data["task"], data["args"], data["kwargs"], data["queue"], owner=owner)
+        warn_if_nobody_will_run_it(request, scheduled=False)
+        return redirect("task-status", task_id=record.task_id)
+    task = services.schedule(
+        data["task"], data["args"], data["kwargs"], data["queue"], data["schedule"], data["name"], owner=owner
+    )
+    warn_if_nobody_will_run_it(request, scheduled=True)
+    if warning := services.addon_warning(data["schedule_spec"]):
+        messages.warning(request, warning)
+    return redirect("periodic-detail", pk=task.pk)
 
 
 def _home_context(request, form):

@@ -14,9 +14,10 @@ from django.views.decorators.http import require_http_methods
 from tasks_app import access, catalog, services
 from tasks_app.errors import UserError
 from tasks_app.forms import run_form_url
-from tasks_app.selectors import filters, status
+from tasks_app.selectors import filters
 from tasks_app.selectors import task_list as listing
 from tasks_app.selectors.periodic import site_tasks
+from tasks_app.states import STATES, WAITING_STATES
 
 PERIODIC_SUGGESTIONS = 200  # the names the periodic filter suggests
 
@@ -24,7 +25,7 @@ PERIODIC_SUGGESTIONS = 200  # the names the periodic filter suggests
 @require_http_methods(["GET", "HEAD"])
 def task_list(request):
     context = {
-        "states": status.STATES,
+        "states": STATES,
         "task_names": sorted(catalog.ENTRIES),
         "queues": list(settings.QUEUES),
         "values": {name: request.GET.get(name, "") for name in filters.FIELDS},
@@ -76,7 +77,7 @@ def _confirm(request, task_id, action):
         return None, render(request, "tasks_app/task_unknown.html", {"task_id": task_id}, status=404)
     if request.method == "GET":
         allowed = found.finished if action == "retry" else not found.finished
-        running = found.state not in status.WAITING_STATES
+        running = found.state not in WAITING_STATES
         if action == "revoke" and running and found.revoke_requested_at:
             action = "terminate"
         verb, question = ACTIONS[action]

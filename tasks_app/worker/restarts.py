@@ -17,15 +17,13 @@ from __future__ import annotations
 import json
 import logging
 
-from celery import states
 from celery.signals import task_prerun
 from django.db import DatabaseError
 from django.utils import timezone
 
-logger = logging.getLogger(__name__)
+from tasks_app.states import RUNNING_STATES
 
-PROGRESS = "PROGRESS"  # tasks.PROGRESS (not imported: tasks.py imports this module)
-RUNNING = frozenset({states.STARTED, PROGRESS})
+logger = logging.getLogger(__name__)
 
 
 def interrupted_note(attempt: int, last_heard) -> str:
@@ -39,7 +37,7 @@ def interrupted_note(attempt: int, last_heard) -> str:
 def next_attempt(row: dict) -> dict | None:
     """The meta of the run starting now, given the result row of the run before (status, meta,
     date_done); None when that run was not interrupted (first run, or it finished)."""
-    if row["status"] not in RUNNING:
+    if row["status"] not in RUNNING_STATES:
         return None
     try:
         meta = json.loads(row["meta"]) if row["meta"] else {}

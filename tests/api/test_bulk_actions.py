@@ -10,6 +10,7 @@ from django.core.management.base import CommandError
 from tasks_app import services
 from tasks_app.models import TaskRecord
 from tasks_app.selectors import status
+from tasks_app.states import QUEUED
 from tests.support.celery import embedded_worker, purge_queues
 from tests.support.waiting import wait_for
 
@@ -110,5 +111,5 @@ def test_a_user_acts_only_on_their_own_tasks_in_production(
     client.force_login(alice)
     body = bare_post(client, "/api/tasks/revoke/").json()
     assert sorted(body["ids"]) == sorted(record.task_id for record in mine)
-    assert status.states([theirs.task_id])[theirs.task_id] == status.QUEUED
+    assert status.states([theirs.task_id])[theirs.task_id] == QUEUED
     purge_queues(celery_app)  # leave no queued message for a later test's worker

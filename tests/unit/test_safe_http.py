@@ -17,7 +17,7 @@ from urllib.parse import parse_qs, quote, urlsplit
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from tasks_app.lib import safe_http
+from tasks_app.lib import hop
 from tasks_app.lib.safe_http import FetchError, check_url, fetch
 
 LOOPBACK = ["127.0.0.0/8"]
@@ -374,7 +374,7 @@ def test_the_connection_goes_to_the_checked_address_not_a_second_answer(site, dn
             "host": f"pinned.test:{site.port}",
             "cookie": None,
             "authorization": None,
-            "user_agent": safe_http.USER_AGENT,
+            "user_agent": hop.USER_AGENT,
         }
     ]
 
@@ -511,7 +511,7 @@ def tls_site(settings, certificate, monkeypatch):
     """An HTTPS server on 127.0.0.1 whose certificate names only pinned.test, trusted by the client."""
     settings.FETCH_URL_ALLOWED_NETWORKS = LOOPBACK
     cert, key = certificate
-    monkeypatch.setattr(safe_http, "CA_BUNDLE", str(cert))
+    monkeypatch.setattr(hop, "CA_BUNDLE", str(cert))
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert, key)
     server_names = []

@@ -28,6 +28,7 @@ from helloworld import brokers
 from tasks_app import ratelimit
 from tasks_app.models import TaskRecord
 from tasks_app.selectors import status
+from tasks_app.states import QUEUED
 from tests.support import processes
 from tests.support.celery import app_on_broker, embedded_worker, purge_queues
 from tests.support.services import RABBITMQ, REDIS, require
@@ -163,7 +164,7 @@ def test_revoking_a_queued_task_asks_first_and_then_marks_it_revoked(client, no_
     assert f'data-field="revoke-link" href="/tasks/{queued}/revoke/">' in page  # shown, not hidden
     confirm = client.get(f"/tasks/{queued}/revoke/").content.decode()
     assert "Revoke echo?" in confirm and 'name="terminate"' not in confirm  # not running: nothing to terminate
-    assert status.get(queued).state == status.QUEUED
+    assert status.get(queued).state == QUEUED
     response = client.post(f"/tasks/{queued}/revoke/")
     assert response.status_code == 302 and response["Location"] == f"/tasks/{queued}/"
     assert status.get(queued).state == "REVOKED"
@@ -246,7 +247,7 @@ def test_a_task_revoked_while_no_worker_is_up_never_runs_when_one_starts(
         # No worker hears this broadcast.
         response = client.post(f"/api/tasks/{doomed}/revoke/", {}, content_type="application/json")
         assert response.status_code == 200, response.content
-        assert response.json()["previous_state"] == status.QUEUED
+        assert response.json()["previous_state"] == QUEUED
         assert status.get(doomed).state == "REVOKED"
         control = client.post(
             "/api/tasks/",
@@ -318,7 +319,7 @@ def test_only_the_owner_and_staff_may_retry_or_revoke_and_retries_count_against_
         assert response.json()["field"] == "id"
     assert clients["bob"].get(f"/tasks/{done}/retry/").status_code == 404
     assert clients["bob"].post(f"/tasks/{queued}/revoke/").status_code == 404
-    assert status.get(queued).state == status.QUEUED
+    assert status.get(queued).state == QUEUED
 
     limited = clients["alice"].post(f"/api/tasks/{done}/retry/", {}, content_type="application/json")
     assert limited.status_code == 429 and "Retry-After" in limited

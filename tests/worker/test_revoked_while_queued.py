@@ -10,6 +10,7 @@ import pytest
 from celery.signals import task_revoked
 
 from tasks_app.selectors import status
+from tasks_app.states import QUEUED
 from tests.support.celery import embedded_worker, purge_queues
 from tests.support.waiting import wait_for
 
@@ -22,7 +23,7 @@ def test_the_first_revoke_of_a_queued_task_stands_after_the_worker_discards_it(c
     # No worker is up to hear it.
     revoked = client.post(f"/api/tasks/{doomed}/revoke/", {}, content_type="application/json")
     assert revoked.status_code == 200, revoked.content
-    assert revoked.json()["previous_state"] == status.QUEUED
+    assert revoked.json()["previous_state"] == QUEUED
     before = client.get(f"/api/tasks/{doomed}/").json()
     assert before["state"] == "REVOKED"
     assert before["worker"] is None

@@ -9,9 +9,7 @@ from tasks_app import services
 from tasks_app.errors import UserError
 from tasks_app.management.commands._common import command_error, parse_json_option
 from tasks_app.selectors import status
-
-# What --wait takes as the end of a task, and which of them is a failure (exit status 1).
-FAILED_STATES = frozenset({"FAILURE", "REVOKED"})
+from tasks_app.states import FAILED_STATES, QUEUED
 
 
 class Command(BaseCommand):
@@ -71,9 +69,9 @@ def wait(command: BaseCommand, task_id: str, timeout: float, interval: float = 0
         if found is not None and found.finished:
             break
         if time.monotonic() >= deadline:
-            state = found.state if found else status.QUEUED
+            state = found.state if found else QUEUED
             raise CommandError(f"Task {task_id} is still {state} after {timeout:g} seconds.")
         time.sleep(interval)
-    if found.state in FAILED_STATES:
+    if found.state in FAILED_STATES:  # a failure: exit status 1
         raise CommandError(f"Task {task_id} ended {found.state}" + (f": {found.error}" if found.error else "."))
     command.stdout.write(json.dumps(found.result, indent=2, ensure_ascii=False))
