@@ -70,7 +70,7 @@ def test_an_unknown_queue_is_still_a_400_naming_the_short_names(client, offline_
         response = post(client, "/api/tasks/", {"task": "echo", "args": [1], "queue": queue})
         assert response.status_code == 400
         assert response.json() == {
-            "error": f"Unknown queue '{queue}'; choose one of: high, default, low.",
+            "error": f"Unknown queue '{queue}'; choose one of: {', '.join(settings.QUEUES)}.",
             "field": "queue",
         }
         assert client.get(f"/api/tasks/?queue={queue}").status_code == 400
