@@ -20,9 +20,10 @@ from django_celery_results.models import TaskResult
 from tasks_app import access
 from tasks_app.beat import heartbeat, lease
 from tasks_app.broker import queues
+from tasks_app.lib.formats import iso
 from tasks_app.models import BeatHeartbeat, TaskRecord
 from tasks_app.selectors import monitoring
-from tasks_app.selectors.status import QUEUED, STATES, iso
+from tasks_app.selectors.status import QUEUED, STATES
 from tasks_app.services import lost
 
 WINDOWS = {"hour": timedelta(hours=1), "day": timedelta(days=1)}

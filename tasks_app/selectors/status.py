@@ -8,10 +8,10 @@ from datetime import datetime
 
 from celery import states as celery_states
 from django.db.models import OuterRef, Subquery
-from django.utils import timezone
 from django_celery_results.models import TaskResult
 
 from tasks_app import catalog
+from tasks_app.lib.formats import iso, stored_json
 from tasks_app.models import TaskRecord
 
 QUEUED = "QUEUED"  # the site's: sent, and no worker has reported yet (Celery would say PENDING)
@@ -29,12 +29,6 @@ STATES = (
     celery_states.FAILURE,
     celery_states.REVOKED,
 )
-
-
-def iso(moment: datetime | None) -> str | None:
-    """A time as the JSON API gives it: in the site's zone, offset included (unambiguous, and the
-    wall time a page shows); None for none."""
-    return timezone.localtime(moment).isoformat() if moment else None
 
 
 @dataclass(frozen=True)
@@ -115,14 +109,6 @@ def _progress(state: str, payload) -> dict | None:
     return None
 
 
-def _decoded_args(text: str | None, default):
-    """django-celery-results stores a worker's view of the args as JSON text."""
-    try:
-        return json.loads(text) if text else default
-    except ValueError:
-        return text
-
-
 def _error_text(payload) -> str:
     if isinstance(payload, dict) and "exc_type" in payload:
         message = payload.get("exc_message")
@@ -145,8 +131,8 @@ def get(task_id: str) -> TaskStatus | None:
     return TaskStatus(
         task_id=task_id,
         task_name=record.task_name if record else row.task_name or "",
-        args=record.args if record else _decoded_args(row.task_args, []),
-        kwargs=record.kwargs if record else _decoded_args(row.task_kwargs, {}),
+        args=record.args if record else stored_json(row.task_args, []),
+        kwargs=record.kwargs if record else stored_json(row.task_kwargs, {}),
         queue=catalog.short_queue(record.queue) if record else "",
         state=state,
         result=None if failed or progress else payload,

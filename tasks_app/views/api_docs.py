@@ -1,6 +1,6 @@
 """GET /api/: the API's own page, every endpoint with `curl` examples that work against this site.
 
-tests/test_api_docs.py runs every example on the page against a real site and worker, so the
+tests/api/test_api_docs.py runs every example on the page against a real site and worker, so the
 page cannot drift from the API.
 """
 

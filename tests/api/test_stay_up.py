@@ -1,7 +1,7 @@
 """Cheap requests stay cheap: health and the dashboard share one broker snapshot, anonymous health names
 nothing, a dashboard answers within about 2 s while the broker is down, a chunked body is a 411, and a
-bulk request over the rate limit is refused before its body is parsed. (The same against a real gunicorn
-with concurrent and slow clients: tests/test_stay_up_processes.py.)"""
+bulk request over the rate limit is refused before its body is parsed. (The same against the real web server
+with concurrent and slow clients: tests/system/test_stay_up.py.)"""
 
 import json
 import time

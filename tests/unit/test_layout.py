@@ -1,5 +1,5 @@
 """The layout holds: no import cycles inside tasks_app, every module imports, and no module grows
-past the size a person reads in one sitting (docs: DESIGN.md, "Layout")."""
+past the size a person reads in one sitting (README.md, "Tests")."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from tests.support.processes import ROOT
 MAX_LINES = 300
 
 # Modules allowed over MAX_LINES for now, each until it is split. Empty this set, do not add to it:
-# a module that outgrows the limit is split (see DESIGN.md, "Layout").
+# a module that outgrows the limit is split (README.md, "Tests").
 EXCEPTIONS = {
     # Django's convention is one settings module; every knob in it carries the comment that says why.
     "helloworld/settings.py",
