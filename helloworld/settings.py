@@ -199,6 +199,10 @@ if BROKER.kind == "rabbitmq":
     CELERY_BROKER_HEARTBEAT = BROKER.heartbeat
 if BROKER.use_ssl is not None:
     CELERY_BROKER_USE_SSL = BROKER.use_ssl
+if BROKER.transport is not None:
+    # Redis: kombu's transport with one client per channel (helloworld/transports/redis_client.py), by a
+    # name of its own, so that the URL stays as the platform gave it and other apps keep kombu's.
+    CELERY_BROKER_TRANSPORT = BROKER.transport
 # Worker, web and beat retry the broker at start instead of crashing while it boots.
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
