@@ -189,12 +189,6 @@ def queues() -> list[str]:
     return list(settings.QUEUES)
 
 
-def in_words(items) -> str:
-    """`a, b or c`: a list of names as a help text or a page writes it."""
-    items = [str(item) for item in items]
-    return f"{', '.join(items[:-1])} or {items[-1]}" if len(items) > 1 else "".join(items)
-
-
 def get(name) -> Entry:
     if isinstance(name, str):
         check_text(name, "task", "The task name")

@@ -33,6 +33,11 @@ class TaskStateConflict(TaskInputError):
 RETRYABLE_STATES = status.FINISHED_STATES  # SUCCESS, FAILURE, REVOKED
 
 
+def retryable_in_words() -> str:
+    """The states a task may be retried in, as messages and pages name them: `SUCCESS, FAILURE or REVOKED`."""
+    return validation.in_words(state for state in status.STATES if state in RETRYABLE_STATES)
+
+
 def find_record(task_id) -> TaskRecord:
     """The site's record of a task, or TaskNotFound (also for ids no task could have)."""
     if not isinstance(task_id, str):
@@ -55,7 +60,7 @@ def retry(task_id, owner=None) -> TaskRecord:
     state = status.states([original.task_id])[original.task_id]
     if state not in RETRYABLE_STATES:
         raise TaskStateConflict(
-            f"Task {original.task_id} is {state}; only a finished task (SUCCESS, FAILURE or REVOKED) can be retried."
+            f"Task {original.task_id} is {state}; only a finished task ({retryable_in_words()}) can be retried."
         )
     entry = catalog.get(original.task_name)
     args, kwargs = entry.bind(original.args, original.kwargs)

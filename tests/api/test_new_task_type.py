@@ -10,7 +10,7 @@ from celery import shared_task
 from django.core.management import load_command_class
 
 from helloworld import brokers
-from tasks_app import catalog
+from tasks_app import catalog, validation
 from tasks_app.forms import TaskForm
 from tasks_app.models import TaskRecord
 from tasks_app.selectors import status
@@ -126,3 +126,16 @@ def test_the_api_takes_it_and_refuses_arguments_that_do_not_fit(client, new_task
         "error": "These arguments do not fit shout(text: str) -> str: too many positional arguments.",
         "field": "args",
     }
+
+
+@pytest.mark.django_db
+def test_the_states_a_retry_needs_are_named_from_the_state_constants(admin_client):
+    """Not a task type, the same rule: the page's refusal and the API's 409 list the finished states."""
+    record = TaskRecord.objects.create(task_id="still-queued", task_name="echo", args=[1], kwargs={}, queue="default")
+    finished = validation.in_words(state for state in status.STATES if state in status.FINISHED_STATES)
+    page = admin_client.get(f"/tasks/{record.task_id}/retry/")
+    assert page.status_code == 409
+    assert f"Only a finished task ({finished}) can be retried." in page.content.decode()
+    answer = admin_client.post(f"/api/tasks/{record.task_id}/retry/", content_type="application/json")
+    assert answer.status_code == 409
+    assert answer.json()["error"].endswith(f"only a finished task ({finished}) can be retried.")
