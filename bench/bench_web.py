@@ -3,7 +3,7 @@
 Two contenders, side by side in one run, on the bench database (PostgreSQL) and Redis, local mode:
 - "granian (ASGI)": the Procfile's `web` as it is (helloworld.web);
 - "gunicorn gthread": the design before it, gunicorn 27 with 2 workers of 8 threads (the settings
-  that helloworld/gunicorn_conf.py had until the stay-up issue).
+  that the site's gunicorn configuration had).
 
 Per round, for each: (a) single `POST /api/tasks/` from 4 clients, each on a new connection and on
 kept-alive ones (p50, ms); (b) another client's `GET /api/tasks/?limit=1`, timed one after another,

@@ -105,7 +105,7 @@ def site_app_on(broker: str):
     from helloworld import brokers
 
     chosen = brokers.from_environ({"CELERY_BROKER_URL": BROKER_URLS[broker]}, settings.DATA_DIR)
-    return app_on_broker(chosen.url, chosen.transport_options, chosen.pool_limit)
+    return app_on_broker(chosen.url, chosen.transport_options, chosen.pool_limit, transport=chosen.transport)
 
 
 def site_queues() -> list[str]:

@@ -64,6 +64,9 @@ class Broker:
     heartbeat: float | None = None
     connection_timeout: float | None = None
     use_ssl: dict | None = None
+    # The kombu transport to use instead of the one the URL's scheme names (CELERY_BROKER_TRANSPORT):
+    # the site's Redis transport, asked for by the site's settings only (helloworld.transports).
+    transport: str | None = None
 
     @property
     def display(self) -> str:
@@ -164,6 +167,7 @@ def redis(url: str, source: str, environ) -> Broker:
         monitor_pool_limit=int(env_float("CELERY_MONITOR_POOL_LIMIT", MONITOR_POOL_LIMIT, environ)),
         connection_timeout=env_float("CELERY_BROKER_CONNECTION_TIMEOUT", 10, environ),
         use_ssl=use_ssl,
+        transport=transports.REDIS_SCHEME,
     )
 
 

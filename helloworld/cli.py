@@ -10,13 +10,15 @@ signal is sent after the app is loaded and before any command runs, and only by 
 
 The broker pool the providers advise for the site's processes (helloworld/brokers.py) deadlocks a
 tool that broadcasts from several threads at once (Flower): every command but the worker and beat
-takes MONITOR_BROKER_POOL_LIMIT instead.
+takes MONITOR_BROKER_POOL_LIMIT instead, and, on Redis, kombu's own transport rather than the site's.
 """
 
 from __future__ import annotations
 
 import click
 from celery import signals
+
+from helloworld import transports
 
 OPTION = click.Option(["--django-setup/--no-django-setup"], default=True, hidden=True)
 SITE_PROCESSES = ("worker", "beat")
@@ -39,3 +41,7 @@ def _before_a_command(app, options, **kwargs) -> None:
     limit = settings.MONITOR_BROKER_POOL_LIMIT
     if command not in SITE_PROCESSES and limit and app.conf.broker_pool_limit is not None:
         app.conf.broker_pool_limit = max(app.conf.broker_pool_limit, limit)
+    if command not in SITE_PROCESSES and app.conf.broker_transport == transports.REDIS_SCHEME:
+        # The other tools talk through kombu's own Redis transport: Flower tells the broker's kind
+        # from the scheme of the connection's URL, which the site's transport would make `hwredis`.
+        app.conf.broker_transport = None

@@ -199,6 +199,10 @@ if BROKER.kind == "rabbitmq":
     CELERY_BROKER_HEARTBEAT = BROKER.heartbeat
 if BROKER.use_ssl is not None:
     CELERY_BROKER_USE_SSL = BROKER.use_ssl
+if BROKER.transport is not None:
+    # Redis: kombu's transport with one client per channel (helloworld/transports/redis_client.py), by a
+    # name of its own, so that the URL stays as the platform gave it and other apps keep kombu's.
+    CELERY_BROKER_TRANSPORT = BROKER.transport
 # Worker, web and beat retry the broker at start instead of crashing while it boots.
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
@@ -317,7 +321,7 @@ MONITOR_REFRESH_SECONDS = env_int("MONITOR_REFRESH_SECONDS", 5)
 # `Authorization: Bearer <token>` (a staff session works too); empty accepts no token. Local mode needs none.
 METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
 
-# --- The JSON API (tasks_app/api.py) ------------------------------------------------------------
+# --- The JSON API (tasks_app/api/) --------------------------------------------------------------
 # POST /api/tasks/bulk/ takes at most this many tasks, in a body of at most this many bytes: bounded,
 # so one request can neither exhaust a web process's memory nor hold the database for long. The
 # other endpoints keep their 256 KiB cap (validation.MAX_BODY_BYTES).
@@ -346,7 +350,7 @@ FETCH_URL_ALLOWED_NETWORKS = env_list("FETCH_URL_ALLOWED_NETWORKS", [])
 # --- Retry and revoke -----------------------------------------------------------------------
 # The signal `revoke --terminate` sends the pool process running a task. Not Celery's default
 # SIGTERM: under the Procfile's REMAP_SIGTERM=SIGQUIT pool processes ignore SIGTERM, and the task
-# runs on. SIGQUIT stops it too, but may leave a core file. tests/test_retry_revoke.py checks
+# runs on. SIGQUIT stops it too, but may leave a core file. tests/worker/test_retry_revoke.py checks
 # all three on a real prefork worker started as the Procfile starts it.
 TASK_TERMINATE_SIGNAL = os.environ.get("TASK_TERMINATE_SIGNAL", "SIGKILL")
 

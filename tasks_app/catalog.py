@@ -168,6 +168,40 @@ ENTRIES = {
 }
 
 
+def register(entry: Entry) -> Entry:
+    """Add a task a person may run, after the site's own (a project's plugin, a test). Every list of
+    tasks (the form, the filters, the API and its OpenAPI document, the CLI's help, the API page)
+    reads the catalog when it is shown, so the task appears in each of them at once."""
+    if entry.name in ENTRIES:
+        raise ValueError(f"The catalog has a task named {entry.name!r} already.")
+    ENTRIES[entry.name] = entry
+    _by_task_name.cache_clear()
+    return entry
+
+
+def unregister(name: str) -> Entry:
+    """Take a task out of the catalog again (what register added)."""
+    entry = ENTRIES.pop(name)
+    _by_task_name.cache_clear()
+    return entry
+
+
+def revision() -> tuple:
+    """What the catalog holds and the queues it takes, as the key of anything built from them and
+    cached (the OpenAPI document): a task registered or a queue set later changes it."""
+    return tuple((entry.name, entry.queue) for entry in ENTRIES.values()), tuple(settings.QUEUES.items())
+
+
+def names() -> list[str]:
+    """Every task a person may run, in the catalog's order."""
+    return list(ENTRIES)
+
+
+def queues() -> list[str]:
+    """The short names of the site's queues (settings.QUEUES), first served first."""
+    return list(settings.QUEUES)
+
+
 def get(name) -> Entry:
     if isinstance(name, str):
         check_text(name, "task", "The task name")
@@ -186,7 +220,7 @@ def queue_name(name) -> str:
         if name in settings.QUEUES.values():
             return name
     if not isinstance(name, str) or name not in settings.QUEUES:
-        known = ", ".join(settings.QUEUES)
+        known = ", ".join(queues())
         raise TaskInputError(f"Unknown queue {short_repr(name)}; choose one of: {known}.", field="queue")
     return settings.QUEUES[name]
 

@@ -49,6 +49,12 @@ def short_repr(value) -> str:
     return _short.repr(value)
 
 
+def in_words(items) -> str:
+    """`a, b or c`: names as a message, a help text or a page lists them."""
+    items = [str(item) for item in items]
+    return f"{', '.join(items[:-1])} or {items[-1]}" if len(items) > 1 else "".join(items)
+
+
 def _bad_character(text: str) -> tuple[int, str] | None:
     """The first character a person may not send (a control other than tab and newline, or half
     of a surrogate pair, which no UTF-8 page or database can store): its position and its name."""

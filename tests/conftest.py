@@ -130,7 +130,7 @@ def broker(request) -> brokers.Broker:
 @pytest.fixture(scope="session")
 def celery_app(broker):
     """The project's Celery app on the broker under test, with its queues emptied before and after."""
-    with app_on_broker(broker.url, broker.transport_options) as app:
+    with app_on_broker(broker.url, broker.transport_options, transport=broker.transport) as app:
         purge_queues(app)
         yield app
         purge_queues(app)

@@ -2,6 +2,12 @@
 for a worker and a web process sharing one folder on one machine), and kombu's Redis transport with
 one client per channel (redis_client.py).
 
+Plumbing, not part of the pattern to copy. The embedded broker exists so that `make run` (local
+mode) needs no broker server; a deployment uses RabbitMQ or Redis, and a project built on this site
+needs neither transport: kombu's own serve it (the Redis one here only saves CPU). Nothing outside
+helloworld/brokers.py names them, and no other app in the process is affected: each is registered
+under a URL scheme of its own, which only the site's settings ask for.
+
 What it changes in kombu's transport, and why:
 
 - Whole messages only. kombu creates a message's file under its final name and only then writes
@@ -22,9 +28,11 @@ What it changes in kombu's transport, and why:
   until it is acknowledged, and a consumer that finds the owner dead puts it back on its queue.
 
 Registered as the URL scheme `filesystem-ordered` (kombu finds transports by scheme; it refuses
-import paths in URLs); the Redis one under kombu's own `redis` and `rediss`, so that the platform's
-REDIS_URL works as given. Every process of the site imports this through the settings
-(helloworld.brokers) before it connects.
+import paths in URLs), and the Redis one as `hwredis`: the site keeps the platform's REDIS_URL as
+given (`redis://`, `rediss://`) and names this transport in CELERY_BROKER_TRANSPORT
+(helloworld.brokers.redis), so that any other Celery app or kombu connection in the same process,
+given a `redis://` URL, keeps kombu's own transport. Every process of the site imports this through
+the settings (helloworld.brokers) before it connects.
 """
 
 from kombu.transport import TRANSPORT_ALIASES
@@ -34,8 +42,19 @@ from helloworld.transports.files import PARTIAL_SUFFIX, queue_folder, waiting, w
 from helloworld.transports.transport import Transport
 
 SCHEME = "filesystem-ordered"
+REDIS_SCHEME = "hwredis"
 
-__all__ = ["PARTIAL_SUFFIX", "SCHEME", "Channel", "Transport", "queue_folder", "waiting", "write_whole"]
+__all__ = [
+    "PARTIAL_SUFFIX",
+    "REDIS_SCHEME",
+    "SCHEME",
+    "Channel",
+    "Transport",
+    "queue_folder",
+    "waiting",
+    "write_whole",
+]
 
+# Names of their own, added beside kombu's: kombu's `redis`, `rediss` and `filesystem` stay kombu's.
 TRANSPORT_ALIASES.setdefault(SCHEME, f"{__name__}:Transport")
-TRANSPORT_ALIASES["redis"] = TRANSPORT_ALIASES["rediss"] = f"{__name__}.redis_client:Transport"
+TRANSPORT_ALIASES.setdefault(REDIS_SCHEME, f"{__name__}.redis_client:Transport")

@@ -15,6 +15,7 @@ from functools import cache
 from django.conf import settings
 from django.http import JsonResponse
 
+from tasks_app import catalog
 from tasks_app.api import openapi_requests as inputs
 from tasks_app.api import openapi_schemas as schemas
 from tasks_app.api.decorators import api_view
@@ -225,13 +226,14 @@ def build(local_mode: bool) -> dict:
 
 
 @cache
-def _built(local_mode: bool) -> dict:
+def _built(local_mode: bool, catalog_revision: tuple) -> dict:
     return build(local_mode)
 
 
 def document() -> dict:
-    """The document for this site's mode (built once per process and mode)."""
-    return _built(settings.LOCAL_MODE)
+    """The document for this site's mode (built once per process, mode and catalog: a task registered
+    later is in it at once)."""
+    return _built(settings.LOCAL_MODE, catalog.revision())
 
 
 # Behind the same login as the /api/ page that documents it and links the explorer.

@@ -7,7 +7,6 @@ the API tests receive against these, so a field added, renamed or retyped in a v
 from __future__ import annotations
 
 from celery import states as celery_states
-from django.conf import settings
 
 from tasks_app import catalog, validation
 from tasks_app.http import bulk_limits
@@ -52,12 +51,12 @@ def page_of(item: str) -> dict:
 
 
 def task_names() -> list[str]:
-    return list(catalog.ENTRIES)
+    return catalog.names()
 
 
 def queue_names() -> list[str]:
     """The queue names the API accepts (catalog.queue_name)."""
-    return list(settings.QUEUES)
+    return catalog.queues()
 
 
 def running_states() -> list[str]:

@@ -13,11 +13,11 @@ from django.urls import reverse
 from tasks_app import access, catalog, schedules, services, validation
 from tasks_app.api.decorators import SCHEDULE_FIELDS, TASK_FIELDS, api_view, check_fields, json_body, task_url
 from tasks_app.api.errors import BadRequest, Forbidden, NotFound
+from tasks_app.lib.formats import iso, stored_json
 from tasks_app.selectors import pagination
 from tasks_app.selectors import periodic as periodic_tasks
 from tasks_app.selectors import task_list as listing
-from tasks_app.selectors.periodic import site_tasks, stored_json, summarize, with_run_stats
-from tasks_app.selectors.status import iso
+from tasks_app.selectors.periodic import site_tasks, summarize, with_run_stats
 from tasks_app.states import QUEUED
 
 RECENT_RUNS = 10

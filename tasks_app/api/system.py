@@ -14,6 +14,7 @@ from tasks_app.api.errors import error_response, response_for
 from tasks_app.beat import heartbeat, lease
 from tasks_app.errors import UserError
 from tasks_app.http import unavailable
+from tasks_app.lib.formats import iso
 from tasks_app.selectors import dashboard, monitoring
 
 
@@ -61,11 +62,11 @@ def health(request):
     }
     if _detailed(request):
         leader = lease.leader()
-        body["checked_at"] = timezone.localtime(snapshot.taken_at).isoformat() if snapshot.known else None
+        body["checked_at"] = iso(snapshot.taken_at) if snapshot.known else None
         body["broker"].update(kind=settings.BROKER.kind, display=settings.BROKER.display, error=snapshot.broker_error)
         body["workers"]["nodes"] = {worker.name: worker.queues for worker in snapshot.workers if worker.alive}
         body["beat"].update(
-            last_tick=timezone.localtime(beat.last_tick).isoformat() if beat else None,
+            last_tick=iso(beat.last_tick) if beat else None,
             leader=leader.holder if leader else None,
         )
     return JsonResponse(body, status=200 if snapshot.broker_ok else 503)

@@ -6,7 +6,6 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.http import JsonResponse
-from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
@@ -23,6 +22,7 @@ from tasks_app.api.decorators import (
 )
 from tasks_app.api.errors import BadRequest
 from tasks_app.http import bulk_limits
+from tasks_app.lib.formats import iso
 from tasks_app.selectors import filters, pagination
 from tasks_app.selectors import task_list as listing
 from tasks_app.states import QUEUED
@@ -103,7 +103,7 @@ def _list_item(record) -> dict:
         "periodic_task": record.periodic_task_name or None,
         "retry_of": record.retry_of_id,
         "retried_as": record.retried_as,
-        "enqueued_at": timezone.localtime(record.created_at).isoformat(),
+        "enqueued_at": iso(record.created_at),
         "url": task_url(record.task_id),
     }
 

@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from django.utils import timezone
 
 from tasks_app.broker import control
+from tasks_app.lib.formats import iso
 from tasks_app.models import WorkerSeen
 
 logger = logging.getLogger(__name__)
@@ -50,8 +51,8 @@ class Worker:
             "concurrency": self.concurrency,
             "running": self.running,
             "processed": self.processed,
-            "started_at": timezone.localtime(self.started_at).isoformat() if self.started_at else None,
-            "last_seen": timezone.localtime(self.last_seen).isoformat(),
+            "started_at": iso(self.started_at),
+            "last_seen": iso(self.last_seen),
         }
 
 

@@ -20,9 +20,9 @@ from django_celery_results.models import TaskResult
 from tasks_app import access
 from tasks_app.beat import heartbeat, lease
 from tasks_app.broker import queues
+from tasks_app.lib.formats import iso
 from tasks_app.models import BeatHeartbeat, TaskRecord
 from tasks_app.selectors import monitoring
-from tasks_app.selectors.status import iso
 from tasks_app.services import lost
 from tasks_app.states import QUEUED, STATES
 

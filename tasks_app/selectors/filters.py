@@ -2,7 +2,8 @@
 the query string, and the queryset they narrow.
 
 Each filter narrows a column that leads an index in the list's order (TaskRecord.Meta.indexes),
-the state included: it is mirrored onto the record (tasks_app.state_sync), because a join on
+the state included: it is mirrored onto the record (TaskRecord.mirror_state, from tasks_app/signals.py and
+managers.ResultWriter), because a join on
 django-celery-results' table made a rare state walk the whole list.
 """
 
@@ -115,10 +116,6 @@ class TaskFilterForm(forms.Form):
         name, errors = next(iter(self.errors.items()))
         return TaskInputError(errors[0], field=name)
 
-    @property
-    def filtered(self) -> bool:
-        return any(self.cleaned_data.get(name) for name in FIELDS)
-
 
 def parse(params, tz) -> dict:
     """The filters from a query string, cleaned; TaskInputError names the first bad one."""
@@ -144,5 +141,5 @@ def apply(records, filters: dict):
         # A prefix: the unique index on task_id serves it (PostgreSQL: its varchar_pattern_ops twin).
         records = records.filter(task_id__startswith=filters["id"])
     if filters.get("state"):
-        records = records.filter(state=filters["state"])  # mirrored from the result rows: tasks_app.state_sync
+        records = records.filter(state=filters["state"])  # mirrored from the result rows: TaskRecord.mirror_state
     return records

@@ -25,6 +25,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from tasks_app.broker import control, queues, workers
+from tasks_app.lib.formats import iso
 from tasks_app.models import MonitorSnapshot
 
 logger = logging.getLogger(__name__)
@@ -109,7 +110,7 @@ def _take() -> dict:
         "broker_error": problem,
         "queues": [asdict(queue) for queue in found_queues],
         "workers": [
-            {**asdict(worker), "started_at": _iso(worker.started_at), "last_seen": _iso(worker.last_seen)}
+            {**asdict(worker), "started_at": iso(worker.started_at), "last_seen": iso(worker.last_seen)}
             for worker in found_workers
         ],
     }
@@ -117,10 +118,6 @@ def _take() -> dict:
 
 def _site_queues():
     return settings.QUEUES.items()
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return moment.isoformat() if moment else None
 
 
 def _moment(text: str | None) -> datetime | None:

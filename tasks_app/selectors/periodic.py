@@ -3,7 +3,6 @@ language, when it runs next, and how a bounded one stands (runs left, or finishe
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime
@@ -182,15 +181,6 @@ def _finished(task: PeriodicTask, spec, now: datetime, tz) -> str | None:
     if bounds.until is not None and now >= bounds.until:
         return f"Finished: its end, {timezone.localtime(bounds.until, tz):%Y-%m-%d %H:%M:%S}, has passed."
     return None
-
-
-def stored_json(text: str, default):
-    """A PeriodicTask's args or kwargs, which django-celery-beat stores as JSON text; text that is
-    not JSON (written by hand in the admin) comes back as it is, for a page to show and bind() to refuse."""
-    try:
-        return json.loads(text) if text else default
-    except ValueError:
-        return text
 
 
 def site_tasks():

@@ -7,18 +7,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import OuterRef, Subquery
-from django.utils import timezone
 from django_celery_results.models import TaskResult
 
 from tasks_app import catalog
+from tasks_app.lib.formats import iso, stored_json
 from tasks_app.models import TaskRecord
 from tasks_app.states import FAILED_STATES, FINISHED_STATES, PROGRESS, QUEUED
-
-
-def iso(moment: datetime | None) -> str | None:
-    """A time as the JSON API gives it: in the site's zone, offset included (unambiguous, and the
-    wall time a page shows); None for none."""
-    return timezone.localtime(moment).isoformat() if moment else None
 
 
 @dataclass(frozen=True)
@@ -99,14 +93,6 @@ def _progress(state: str, payload) -> dict | None:
     return None
 
 
-def _decoded_args(text: str | None, default):
-    """django-celery-results stores a worker's view of the args as JSON text."""
-    try:
-        return json.loads(text) if text else default
-    except ValueError:
-        return text
-
-
 def _error_text(payload) -> str:
     if isinstance(payload, dict) and "exc_type" in payload:
         message = payload.get("exc_message")
@@ -152,8 +138,8 @@ def _as_received(row: TaskResult) -> dict:
     """A task sent from outside the site: its input as the worker's result row gives it."""
     return {
         "task_name": row.task_name or "",
-        "args": _decoded_args(row.task_args, []),
-        "kwargs": _decoded_args(row.task_kwargs, {}),
+        "args": stored_json(row.task_args, []),
+        "kwargs": stored_json(row.task_kwargs, {}),
         "queue": "",
         "enqueued_at": row.date_created,
     }

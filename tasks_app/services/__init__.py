@@ -36,6 +36,7 @@ from tasks_app.services.task_actions import (
     TaskStateConflict,
     find_record,
     retry,
+    retryable_in_words,
     revoke,
 )
 
@@ -59,6 +60,7 @@ __all__ = [
     "retry",
     "retry_failed",
     "retryable",
+    "retryable_in_words",
     "revocable",
     "revoke",
     "revoke_unfinished",

@@ -15,8 +15,8 @@ from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
 from tasks_app import catalog, ratelimit, schedules, validation
+from tasks_app.lib.formats import stored_json
 from tasks_app.models import TaskRecord
-from tasks_app.selectors.periodic import stored_json
 from tasks_app.services.sending import send, site_time_zone
 from tasks_app.services.task_actions import TaskStateConflict
 from tasks_app.validation import TaskInputError

@@ -13,7 +13,7 @@ from tasks_app.broker import control
 from tasks_app.models import TaskRecord
 from tasks_app.selectors import status
 from tasks_app.services.sending import send
-from tasks_app.states import FINISHED_STATES, WAITING_STATES
+from tasks_app.states import FINISHED_STATES, STATES, WAITING_STATES
 from tasks_app.validation import TaskInputError
 
 
@@ -32,6 +32,11 @@ class TaskStateConflict(TaskInputError):
 
 
 RETRYABLE_STATES = FINISHED_STATES  # SUCCESS, FAILURE, REVOKED
+
+
+def retryable_in_words() -> str:
+    """The states a task may be retried in, as messages and pages name them: `SUCCESS, FAILURE or REVOKED`."""
+    return validation.in_words(state for state in STATES if state in RETRYABLE_STATES)
 
 
 def find_record(task_id) -> TaskRecord:
@@ -56,7 +61,7 @@ def retry(task_id, owner=None) -> TaskRecord:
     state = status.states([original.task_id])[original.task_id]
     if state not in RETRYABLE_STATES:
         raise TaskStateConflict(
-            f"Task {original.task_id} is {state}; only a finished task (SUCCESS, FAILURE or REVOKED) can be retried."
+            f"Task {original.task_id} is {state}; only a finished task ({retryable_in_words()}) can be retried."
         )
     entry = catalog.get(original.task_name)
     args, kwargs = entry.bind(original.args, original.kwargs)

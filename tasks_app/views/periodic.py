@@ -16,6 +16,7 @@ from django_celery_beat.models import PeriodicTask
 from tasks_app import access, catalog, services
 from tasks_app.errors import UserError
 from tasks_app.forms import PeriodicForm, run_form_url, task_examples
+from tasks_app.lib.formats import stored_json
 from tasks_app.selectors import pagination, periodic
 from tasks_app.selectors import task_list as listing
 from tasks_app.selectors.periodic import summarize
@@ -46,7 +47,7 @@ def periodic_detail(request, pk):
 
 
 def _clone_url(task: PeriodicTask, schedule_text: str) -> str:
-    args, kwargs = periodic.stored_json(task.args, []), periodic.stored_json(task.kwargs, {})
+    args, kwargs = stored_json(task.args, []), stored_json(task.kwargs, {})
     return run_form_url(
         reverse("home"), task.task, args, kwargs, task.queue, schedule=schedule_text, name=f"{task.name} (copy)"
     )

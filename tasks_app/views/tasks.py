@@ -89,6 +89,7 @@ def _confirm(request, task_id, action):
             "allowed": allowed,
             "running": running,
             "keep_label": _keep_label(action, running),
+            "retryable": services.retryable_in_words(),
         }
         return None, render(request, "tasks_app/task_confirm.html", context, status=200 if allowed else 409)
     return found, None

@@ -5,7 +5,7 @@ import time
 import pytest
 from django.conf import settings
 
-from tasks_app import ratelimit
+from tasks_app import catalog, ratelimit
 from tasks_app.models import TaskRecord, WindowCount
 from tests.support.celery import app_on_broker
 from tests.support.users import logged_in
@@ -25,7 +25,7 @@ def post(client, body, content_type="application/json"):
         (
             {"task": "nope"},
             "task",
-            "Unknown task 'nope'; choose one of: echo, fetch_url, long_task, sales_report, word_count.",
+            f"Unknown task 'nope'; choose one of: {', '.join(sorted(catalog.ENTRIES))}.",
         ),
         ({"args": ["x"]}, "task", "The field 'task' is required."),
         ({"task": ["echo"]}, "task", "Unknown task ['echo']"),
@@ -36,7 +36,11 @@ def post(client, body, content_type="application/json"):
         ({"task": "echo", "kwargs": {"valu": 1}}, "kwargs", "Unknown keyword argument 'valu'; echo(value) takes"),
         ({"task": "fetch_url", "args": [5]}, "args", "Argument 'url' must be a string, not int 5."),
         ({"task": "fetch_url", "kwargs": {"url": True}}, "kwargs", "Argument 'url' must be a string, not true."),
-        ({"task": "echo", "args": [1], "queue": "urgent"}, "queue", "Unknown queue 'urgent'; choose one of: high"),
+        (
+            {"task": "echo", "args": [1], "queue": "urgent"},
+            "queue",
+            f"Unknown queue 'urgent'; choose one of: {', '.join(settings.QUEUES)}.",
+        ),
         ({"task": "echo", "args": [1], "priority": 9}, "priority", "Unknown field 'priority'"),
     ],
 )

@@ -1,5 +1,5 @@
 """The API page (GET /api/): every endpoint is on it, and every `curl` example on it works as written,
-run with the real curl against the real site (gunicorn) and a real worker.
+run with the real curl against the real site (its web server, granian) and a real worker.
 
 Examples are `<pre data-example="name" data-status="..." data-keys="..." data-save="VAR=path">` blocks.
 An example may use a shell variable that an earlier example saved from its answer (`$TASK_ID`).
@@ -130,12 +130,12 @@ def test_every_answer_shown_on_the_page_is_one_the_document_allows(client):
         openapi.check(example.method, example.path, example.status, "application/json", example.response.encode())
 
 
-# --- Every example runs (slow: gunicorn, a worker, curl) -------------------------------------
+# --- Every example runs (slow: the web server, a worker, curl) ----------------------------------
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    """The real site in local mode, as `make run` starts it: gunicorn and a Celery worker under honcho,
+    """The real site in local mode, as `make run` starts it: the web server and a Celery worker under honcho,
     on the filesystem broker and SQLite in a data directory of its own; and an API token."""
     tmp_path = tmp_path_factory.mktemp("api-docs")
     env = processes.site_env(tmp_path)

@@ -1,6 +1,6 @@
 """Cheap requests stay cheap: health and the dashboard share one broker snapshot, anonymous health names
 nothing, a dashboard answers within about 2 s while the broker is down, a chunked body is a 411, and a
-bulk request over the rate limit is refused before its body is parsed. (The same against a real gunicorn
+bulk request over the rate limit is refused before its body is parsed. (The same against the real web server
 with concurrent and slow clients: tests/system/test_web_with_slow_clients.py.)"""
 
 import json

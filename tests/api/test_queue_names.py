@@ -74,7 +74,7 @@ def test_an_unknown_queue_is_still_a_400_naming_the_short_names(client, offline_
         )
         assert response.status_code == 400
         assert response.json() == {
-            "error": f"Unknown queue '{queue}'; choose one of: high, default, low.",
+            "error": f"Unknown queue '{queue}'; choose one of: {', '.join(settings.QUEUES)}.",
             "field": "queue",
         }
         assert client.get(f"/api/tasks/?queue={queue}").status_code == 400

@@ -1,4 +1,4 @@
-"""Schemathesis, the OpenAPI fuzzer, against the real site (gunicorn and a worker under honcho, local
+"""Schemathesis, the OpenAPI fuzzer, against the real site (the web server and a worker under honcho, local
 mode): on every GET endpoint and every task endpoint, never a 5xx, every answer as documented, and
 nothing recorded for a refused request.
 

@@ -1,1 +1,1 @@
-"""The brokers (helloworld/brokers.py, transports.py, tasks_app/broker/): queues, their order, JSON only."""
+"""The brokers (helloworld/brokers.py, helloworld/transports/, tasks_app/broker/): queues, their order, JSON only."""

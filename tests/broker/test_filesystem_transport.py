@@ -1,4 +1,4 @@
-"""The embedded broker's transport (helloworld/transports.py) never shows a reader a message,
+"""The embedded broker's transport (helloworld/transports/) never shows a reader a message,
 or a fanout exchange's bindings, still being written.
 
 kombu's own filesystem transport creates a message's file under its final name before it

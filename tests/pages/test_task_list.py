@@ -9,7 +9,7 @@ from django.conf import settings
 from django_celery_results.models import TaskResult
 
 from helloworld import brokers
-from tasks_app import services
+from tasks_app import catalog, services
 from tasks_app.models import TaskRecord
 from tests.support.celery import app_on_broker
 from tests.support.users import logged_in
@@ -100,9 +100,9 @@ def test_date_filters_are_whole_days_in_the_site_time_zone(client, settings):
         (
             "task=nope",
             "task",
-            "Unknown task 'nope'; choose one of: echo, fetch_url, long_task, sales_report, word_count.",
+            f"Unknown task 'nope'; choose one of: {', '.join(sorted(catalog.ENTRIES))}.",
         ),
-        ("queue=urgent", "queue", "Unknown queue 'urgent'; choose one of: high, default, low."),
+        ("queue=urgent", "queue", f"Unknown queue 'urgent'; choose one of: {', '.join(settings.QUEUES)}."),
         ("date_from=yesterday", "date_from", "The first date must be a date such as 2026-01-31"),
         ("date_from=2026-02-30", "date_from", "The first date must be a date such as 2026-01-31"),
         ("date_from=2026-03-02&date_to=2026-03-01", "date_from", "The first date comes after the last date."),

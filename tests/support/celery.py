@@ -15,7 +15,9 @@ from kombu import Queue
 
 
 @contextmanager
-def app_on_broker(url: str, transport_options: dict | None = None, pool_limit: int | None = None):
+def app_on_broker(
+    url: str, transport_options: dict | None = None, pool_limit: int | None = None, transport: str | None = None
+):
     """A Celery app configured exactly like the project's but on `url`, made the current app
     (so the project's @shared_task tasks and `services` send through it) until the block ends.
 
@@ -26,6 +28,7 @@ def app_on_broker(url: str, transport_options: dict | None = None, pool_limit: i
     app.config_from_object("django.conf:settings", namespace="CELERY")
     app.conf.broker_url = url
     app.conf.broker_transport_options = transport_options or {}
+    app.conf.broker_transport = transport  # the site's Redis transport, when a Broker names it
     if pool_limit is not None:
         app.conf.broker_pool_limit = pool_limit
     app.set_current()

@@ -7,6 +7,7 @@ import sys
 
 import pytest
 
+from tasks_app import catalog
 from tests.support import processes
 from tests.support.waiting import wait_for
 
@@ -47,7 +48,7 @@ def run(env, *args, timeout=60) -> subprocess.CompletedProcess:
     [
         (
             ["enqueue", "nope"],
-            "task: Unknown task 'nope'; choose one of: echo, fetch_url, long_task, sales_report, word_count.",
+            f"task: Unknown task 'nope'; choose one of: {', '.join(sorted(catalog.ENTRIES))}.",
         ),
         (["enqueue", "echo", "--args", "[1"], "args: Args is not valid JSON (Expecting ',' delimiter"),
         (["enqueue", "echo", "--args", "[1, 2]"], "args: These arguments do not fit echo(value): too many"),

@@ -1,5 +1,5 @@
 """The layout holds: no import cycles inside tasks_app, every module imports, no module grows past the
-size a person reads in one sitting, and few modules lie loose in tasks_app (docs: DESIGN.md, "Layout").
+size a person reads in one sitting, and few modules lie loose in tasks_app (README.md, "Tests").
 Which package may import which is import-linter's to check (pyproject.toml, `make lint`)."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from tests.support.processes import ROOT
 MAX_LINES = 300
 
 # Modules allowed over MAX_LINES for now, each until it is split. Empty this set, do not add to it:
-# a module that outgrows the limit is split (see DESIGN.md, "Layout").
+# a module that outgrows the limit is split (README.md, "Tests").
 EXCEPTIONS = {
     # Django's convention is one settings module; every knob in it carries the comment that says why.
     "helloworld/settings.py",

@@ -7,7 +7,7 @@ import json
 
 from django.core.management.base import CommandError
 
-from tasks_app import services, validation
+from tasks_app import catalog, services, validation
 from tasks_app.errors import UserError
 from tasks_app.models import TaskRecord
 from tasks_app.selectors import filters, status
@@ -31,23 +31,25 @@ def describe(found: status.TaskStatus) -> str:
     return json.dumps(found.as_json(), indent=2, ensure_ascii=False)
 
 
-# The tasks list's filters, as options of the commands that act on every task they select.
-FILTER_OPTIONS = {
-    "task": "only this task (echo, fetch_url, long_task)",
-    "queue": "only this queue (high, default, low)",
-    "periodic": "only the runs of this periodic task",
-    "date_from": "sent on or after this day (YYYY-MM-DD, the site's zone)",
-    "date_to": "sent on or before this day (YYYY-MM-DD)",
-    "id": "only ids that start with this",
-}
+def filter_help() -> dict[str, str]:
+    """The tasks list's filters, as options of the commands that act on every task they select; the
+    lists in their help are read from the catalog and the settings when the command runs."""
+    return {
+        "task": f"only this task ({', '.join(catalog.names())})",
+        "queue": f"only this queue ({', '.join(catalog.queues())})",
+        "periodic": "only the runs of this periodic task",
+        "date_from": "sent on or after this day (YYYY-MM-DD, the site's zone)",
+        "date_to": "sent on or before this day (YYYY-MM-DD)",
+        "id": "only ids that start with this",
+    }
 
 
 def add_filter_arguments(parser) -> None:
-    for name, help_text in FILTER_OPTIONS.items():
+    for name, help_text in filter_help().items():
         parser.add_argument(f"--{name.replace('_', '-')}", dest=f"filter_{name}", help=help_text)
 
 
 def selected(options: dict):
     """Every task the filter options select (the CLI sees all tasks, as staff does)."""
-    given = {name: options[f"filter_{name}"] for name in FILTER_OPTIONS if options.get(f"filter_{name}")}
+    given = {name: options[f"filter_{name}"] for name in filter_help() if options.get(f"filter_{name}")}
     return filters.apply(TaskRecord.objects.all(), filters.parse(given, services.site_time_zone()))

@@ -5,7 +5,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from tasks_app import services
+from tasks_app import catalog, services, validation
 from tasks_app.errors import UserError
 from tasks_app.management.commands._common import command_error, parse_json_option
 from tasks_app.selectors import status
@@ -16,13 +16,13 @@ class Command(BaseCommand):
     help = "Send a task now (prints its id) or on a schedule (prints the periodic task)."
 
     def add_arguments(self, parser):
-        parser.add_argument("task", help="echo, fetch_url or long_task")
+        parser.add_argument("task", help=validation.in_words(catalog.names()))
         # dest: Django's BaseCommand keeps `args` for itself.
         parser.add_argument("--args", dest="task_args", help="JSON list of positional arguments, e.g. '[\"hello\"]'")
         parser.add_argument(
             "--kwargs", dest="task_kwargs", help="JSON object of keyword arguments, e.g. '{\"seconds\": 5}'"
         )
-        parser.add_argument("--queue", help="high, default or low (default: the task's own)")
+        parser.add_argument("--queue", help=f"{validation.in_words(catalog.queues())} (default: the task's own)")
         parser.add_argument("--schedule", help="e.g. 'every 5 minutes', '0 4 * * *', 'at 2026-12-01 09:30'")
         parser.add_argument("--name", help="the periodic task's name (with --schedule)")
         parser.add_argument(
