@@ -10,10 +10,9 @@ from celery import shared_task
 from django.core.management import load_command_class
 
 from helloworld import brokers
-from tasks_app import catalog, validation
+from tasks_app import catalog, states, validation
 from tasks_app.forms import TaskForm
 from tasks_app.models import TaskRecord
-from tasks_app.selectors import status
 from tests.support.celery import app_on_broker
 
 NAME = "shout"
@@ -91,7 +90,7 @@ def test_the_api_page_lists_it_every_queue_and_every_state(admin_client, new_tas
         assert f"<code>{queue}</code>" in page
     assert "<code>word_count</code> or <code>shout</code>" in page  # the site's last, then the new one
     assert f"choose one of: {', '.join(catalog.queues())}." in page
-    for state in status.STATES:
+    for state in states.STATES:
         assert f"<code>{state}</code>" in page
 
 
@@ -132,7 +131,7 @@ def test_the_api_takes_it_and_refuses_arguments_that_do_not_fit(client, new_task
 def test_the_states_a_retry_needs_are_named_from_the_state_constants(admin_client):
     """Not a task type, the same rule: the page's refusal and the API's 409 list the finished states."""
     record = TaskRecord.objects.create(task_id="still-queued", task_name="echo", args=[1], kwargs={}, queue="default")
-    finished = validation.in_words(state for state in status.STATES if state in status.FINISHED_STATES)
+    finished = validation.in_words(state for state in states.STATES if state in states.FINISHED_STATES)
     page = admin_client.get(f"/tasks/{record.task_id}/retry/")
     assert page.status_code == 409
     assert f"Only a finished task ({finished}) can be retried." in page.content.decode()
