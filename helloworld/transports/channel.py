@@ -15,7 +15,7 @@ from kombu.utils.encoding import bytes_to_str, str_to_bytes
 from kombu.utils.json import dumps, loads
 from kombu.utils.scheduling import FairCycle
 
-from helloworld.transports import claims, expiry, files
+from helloworld.transports import claims, doorbell, expiry, files
 
 logger = get_logger(__name__)
 
@@ -134,6 +134,7 @@ class Channel(filesystem.Channel):
                 files.write_whole(final, body, staging=self.data_folder_out)
         except OSError as exc:
             raise ChannelError(f"Cannot add file {final!r} to directory") from exc
+        doorbell.ring(folder)
 
     def _get(self, queue):
         """Take the oldest message of `queue`: renamed out of the queue's folder first (of two
@@ -209,6 +210,10 @@ class Channel(filesystem.Channel):
         super().basic_reject(delivery_tag, requeue=requeue)
         self._release(delivery_tag)
         self._wake_transport()
+
+    def consumed_folders(self) -> list[Path]:
+        """The folders of the queues this channel consumes (their doorbells wake its transport)."""
+        return [self._folder(queue) for queue in self._active_queues] if self._consumers else []
 
     def has_news(self) -> bool:
         """Whether polling this channel could deliver anything (the cheap check before a poll)."""
