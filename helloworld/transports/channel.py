@@ -187,6 +187,7 @@ class Channel(filesystem.Channel):
         result = super().basic_consume(queue, no_ack, *args, **kwargs)
         if queue in self._lifetimes:
             expiry.renew(self._folder(queue))
+        self._consumers_changed()
         return result
 
     def basic_cancel(self, consumer_tag):
@@ -194,6 +195,7 @@ class Channel(filesystem.Channel):
         super().basic_cancel(consumer_tag)
         if queue not in self._tag_to_queue.values():
             self._no_ack_queues.discard(queue)
+        self._consumers_changed()
 
     def basic_get(self, queue, no_ack=False, **kwargs):
         message = super().basic_get(queue, no_ack=no_ack, **kwargs)
@@ -220,6 +222,11 @@ class Channel(filesystem.Channel):
         if not self._consumers or not self.qos.can_consume():
             return False
         return any(self._reader(queue).has_news() for queue in self._active_queues)
+
+    def _consumers_changed(self) -> None:
+        changed = getattr(self.connection, "consumers_changed", None)
+        if changed is not None:
+            changed()
 
     def _wake_transport(self) -> None:
         """A prefetch slot is free again: let the polling loop take the next message now."""

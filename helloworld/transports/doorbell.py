@@ -42,8 +42,8 @@ def ring(folder) -> None:
 
 class Doorbells:
     """What one consumer (a transport's polling loop) waits on: the FIFOs of the queues it
-    consumes and a pipe of its own. `watch` once per poll, `clear` before looking for messages,
-    `wait` when none were found; `ring_own` from any thread."""
+    consumes and a pipe of its own. `watch` when what it consumes changes, `wait` when it found
+    no message; `ring_own` from any thread."""
 
     def __init__(self):
         self._own_read, self._own_write = os.pipe()
@@ -85,15 +85,13 @@ class Doorbells:
                 self._close(path)
                 self._open(path)
 
-    def clear(self) -> None:
-        """Take every pending wake-up: one that comes after this wakes the next `wait`."""
-        for fd in (self._own_read, *(read for read, _write, _inode in self._fifos.values())):
+    def wait(self, timeout: float) -> None:
+        """Wait for a wake-up, at most `timeout` seconds, and take the wake-ups that came (a
+        wake-up that comes while the caller looks for messages ends the next wait at once)."""
+        for fd, _events in self._poller.poll(max(0, int(timeout * 1000))):
             with suppress(OSError):
                 while os.read(fd, 512):
                     pass
-
-    def wait(self, timeout: float) -> None:
-        self._poller.poll(max(0, int(timeout * 1000)))
 
     def close(self) -> None:
         with self._lock:

@@ -27,9 +27,13 @@ class Transport(filesystem.Transport):
     def __init__(self, client, **kwargs):
         super().__init__(client, **kwargs)
         self._doorbells: doorbell.Doorbells | None = None  # made by the first wait: a producer never waits
+        self._rewatch = True  # the queues consumed changed: their doorbells to wait on with them
         self._next_renewal = 0.0
         self._next_sweep = 0.0
         self._swept_dangling = False
+
+    def consumers_changed(self) -> None:
+        self._rewatch = True
 
     def wake_up(self) -> None:
         """A prefetch slot is free again (an ack, from any thread): end the current wait."""
@@ -45,8 +49,9 @@ class Transport(filesystem.Transport):
         doorbells = self._doorbells
         while True:
             self._housekeeping()
-            doorbells.watch(folder for channel in self.channels for folder in channel.consumed_folders())
-            doorbells.clear()  # before the poll: a wake-up during it ends the wait below at once
+            if self._rewatch:
+                self._rewatch = False
+                doorbells.watch(folder for channel in self.channels for folder in channel.consumed_folders())
             # kombu's poll walks every channel and queue through its cycles (tens of microseconds,
             # five times a second when idle); a stat per queue says first whether it can find anything.
             if any(channel.has_news() for channel in self.channels):
@@ -78,6 +83,7 @@ class Transport(filesystem.Transport):
                     channel.renew_leases()
                 if self._doorbells is not None:
                     self._doorbells.check()
+                self._rewatch = True  # a safety net: queues deleted, declared again, their consumers moved
             if now >= self._next_sweep:
                 self._next_sweep = now + expiry.SWEEP_EVERY
                 options = self.client.transport_options
