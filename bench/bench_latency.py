@@ -13,13 +13,15 @@ a random pause of up to GAP seconds, so that each one meets the site idle at a r
 broker that polls would otherwise always be met at the same point of its interval). The sites
 take turns in rounds. Per task the clock runs from the moment the POST is sent; the stages beside
 it say where the time goes, each counted from that same moment (p50 over the tasks):
-- POST answered: the web process committed the record and published the message;
+- published: the web process committed the record and its publish returned (`after_task_publish`);
+- POST answered: the client has the answer;
 - received: the worker's main process took the message (Celery's `task_received`);
-- started, finished: a pool process began and ended the task (`task_prerun`, `task_postrun`: the
-  result is written durably by then); finished_at of the API, the result row's own time, beside it;
+- started: a pool process is about to run the task (`task_prerun`);
+- result write begun: the result row's `date_done` (finished_at in the API), taken as its statement
+  is built; stored: the statement committed (`task_success`); finished: `task_postrun`;
 - seen: the client's poll read SUCCESS.
-The worker's events come from bench/latency_probe (a `sitecustomize` on the worker's path only,
-one line appended to a file per event).
+The processes' events come from bench/latency_probe (a `sitecustomize` on the path of the web and
+worker processes started here, one line appended to a file per event).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ import os
 import random
 import subprocess
 import time
+import uuid
 from datetime import datetime
 from pathlib import Path
 
@@ -39,7 +42,7 @@ from bench.harness import Report, interleave, percentile, say
 PROBE_DIR = Path(__file__).resolve().parent / "latency_probe"
 POLL = float(os.environ.get("BENCH_LATENCY_POLL_MS", "1")) / 1000
 GAP = 0.1
-STAGES = ("POST answered", "received", "started", "finished", "result row's finished_at", "seen")
+STAGES = ("published", "POST answered", "received", "started", "result write begun", "stored", "finished", "seen")
 REDIS, RABBITMQ, LOCAL = "redis", "rabbitmq", "local (SQLite, filesystem broker)"
 TARGETS_MS = {REDIS: 15, RABBITMQ: 15, LOCAL: 60}
 
@@ -49,23 +52,19 @@ class LatencySite:
 
     def __init__(self, name: str, broker: str, overrides: dict | None = None):
         self.name = name
-        self.probe = env.DATA_DIR / f"latency-probe-{broker}.txt"
-        self.probe.unlink(missing_ok=True)
+        tag = f"{broker}-{uuid.uuid4().hex[:8]}"
+        self.probe = env.DATA_DIR / f"latency-probe-{tag}.txt"
         overrides = overrides or {}
+        probed = {"PYTHONPATH": f"{PROBE_DIR}{os.pathsep}{env.ROOT}", "BENCH_LATENCY_PROBE": str(self.probe)}
         environ = env.site_environ(broker, **overrides)
         if "DATABASE_URL" in overrides:  # a database of its own: migrated as the release phase would
             manage = [str(env.BIN / "python"), "manage.py", "migrate", "--noinput", "-v", "0"]
             subprocess.run(manage, cwd=env.ROOT, env=environ, check=True)
-        self.web, base = env.start_web(broker, extra=overrides)
+        self.web, base = env.start_web(broker, extra={**overrides, **probed})
         self.worker = env.start(
-            f"latency-worker-{broker}",
-            [str(env.BIN / "python"), "-m", "helloworld.worker", "--hostname", f"latency-{broker}@%h"],
-            {
-                **environ,
-                "REMAP_SIGTERM": "SIGQUIT",
-                "PYTHONPATH": f"{PROBE_DIR}{os.pathsep}{environ['PYTHONPATH']}",
-                "BENCH_LATENCY_PROBE": str(self.probe),
-            },
+            f"latency-worker-{tag}",
+            [str(env.BIN / "python"), "-m", "helloworld.worker", "--hostname", f"latency-{tag}@%h"],
+            {**environ, **probed, "REMAP_SIGTERM": "SIGQUIT"},
         )
         self.connection = http.client.HTTPConnection(base.removeprefix("http://"), timeout=30)
         self.timings: list[dict[str, float]] = []
@@ -97,13 +96,15 @@ class LatencySite:
             "id": answer["id"],
             "sent": sent,
             "POST answered": answered - sent,
-            "result row's finished_at": datetime.fromisoformat(found["finished_at"]).timestamp() - sent,
+            "result write begun": datetime.fromisoformat(found["finished_at"]).timestamp() - sent,
             "seen": seen - sent,
         }
         self.timings.append(timing)
         return timing
 
     def run(self, count: int, rng: random.Random) -> None:
+        # A connection of its own each round: the server closes one left idle for 30 s meanwhile.
+        self.connection.close()
         for _ in range(count):
             time.sleep(rng.uniform(0, GAP))
             self.one()
