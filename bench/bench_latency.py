@@ -42,7 +42,16 @@ from bench.harness import Report, interleave, percentile, say
 PROBE_DIR = Path(__file__).resolve().parent / "latency_probe"
 POLL = float(os.environ.get("BENCH_LATENCY_POLL_MS", "1")) / 1000
 GAP = 0.1
-STAGES = ("published", "POST answered", "received", "started", "result write begun", "stored", "finished", "seen")
+# The parts of a task's way, each the median over the tasks of the time between two events.
+PARTS = {
+    "web and broker: sent -> received": (None, "received"),
+    "hand-off: received -> started in a pool process": ("received", "started"),
+    "task: started -> result write begun": ("started", "result write begun"),
+    "result write and durable commit": ("result write begun", "stored"),
+    "the poll: stored -> seen": ("stored", "seen"),
+    "sent -> POST answered": (None, "POST answered"),
+    "sent -> publish returned": (None, "published"),
+}
 REDIS, RABBITMQ, LOCAL = "redis", "rabbitmq", "local (SQLite, filesystem broker)"
 TARGETS_MS = {REDIS: 15, RABBITMQ: 15, LOCAL: 60}
 
@@ -68,6 +77,7 @@ class LatencySite:
         )
         self.connection = http.client.HTTPConnection(base.removeprefix("http://"), timeout=30)
         self.timings: list[dict[str, float]] = []
+        self.gets: list[float] = []  # each poll's seconds
 
     def request(self, method: str, path: str, body=None) -> tuple[int, dict]:
         headers = {"Content-Type": "application/json"} if body is not None else {}
@@ -83,7 +93,9 @@ class LatencySite:
         if status != 202:
             raise RuntimeError(f"{self.name}: POST answered {status}: {str(answer)[:200]}")
         while True:
+            asked = time.perf_counter()
             status, found = self.request("GET", f"/api/tasks/{answer['id']}/")
+            self.gets.append(time.perf_counter() - asked)
             if status == 200 and found["state"] == "SUCCESS":
                 seen = time.time()
                 break
@@ -135,7 +147,8 @@ def run(smoke: bool) -> list[Report]:
     )
     latency = report.metric("POST to SUCCESS seen (each task)", "ms", higher_is_better=False)
     p95 = report.metric("p95", "ms", higher_is_better=False)
-    stages = {stage: report.metric(f"p50 at {stage}", "ms", higher_is_better=False) for stage in STAGES}
+    parts = {part: report.metric(f"p50 {part}", "ms", higher_is_better=False) for part in PARTS}
+    get = report.metric("p50 of one poll (GET /api/tasks/<id>/)", "ms", higher_is_better=False)
 
     local_dir = env.DATA_DIR / "latency-local"
     local_dir.mkdir(parents=True, exist_ok=True)
@@ -149,6 +162,7 @@ def run(smoke: bool) -> list[Report]:
         for site in sites.values():  # each worker up and consuming before any clock runs
             site.one(timeout=120)
             site.timings.clear()
+            site.gets.clear()
         say(f"[latency] {rounds} rounds, {tasks} tasks per site, one at a time, polled every {POLL * 1000:g} ms")
         per_round = max(1, tasks // rounds)
         interleave({name: (lambda site=site: site.run(per_round, rng)) for name, site in sites.items()}, rounds)
@@ -161,11 +175,18 @@ def run(smoke: bool) -> list[Report]:
         for timing in site.timings:
             latency.add(name, 1000 * timing["seen"])
         p95.add(name, 1000 * percentile([t["seen"] for t in site.timings], 0.95))
-        for stage, metric in stages.items():
-            values = [t[stage] for t in site.timings if stage in t]
+        get.add(name, 1000 * percentile(site.gets, 0.5))
+        for part, (start, end) in PARTS.items():
+            timed = [t for t in site.timings if end in t and (start is None or start in t)]
+            values = [t[end] - (t[start] if start else 0) for t in timed]
             if values:
-                metric.add(name, 1000 * percentile(values, 0.5))
+                parts[part].add(name, 1000 * percentile(values, 0.5))
         report.target(f"{name}: p50 POST to SUCCESS seen, ms", latency.median(name), TARGETS_MS[name], at_most=True)
+        shares = ", ".join(f"{part.split(':')[0]} {parts[part].median(name) or 0:.1f}" for part in list(PARTS)[:5])
+        report.note(
+            f"{name}: p50 {latency.median(name):.1f} ms (target {TARGETS_MS[name]}), p95 {p95.median(name):.1f}; "
+            f"its parts' medians: {shares}; one poll {get.median(name):.1f} ms"
+        )
     if smoke:
         report.note(f"smoke sizes: {tasks} tasks per site; the targets are for the full 200")
     return [report]
