@@ -25,6 +25,7 @@ BENCHMARKS = {
     "local": "bench.bench_local",
     "web": "bench.bench_web",
     "djtasks": "bench.bench_djtasks",
+    "latency": "bench.bench_latency",
 }
 
 

@@ -111,8 +111,8 @@ def filesystem(data_dir: Path) -> Broker:
         folder.mkdir(parents=True, exist_ok=True)
     options = {name: str(path) for name, path in folders.items()}
     options["store_processed"] = False
-    # How often the transport looks for messages another process sent (an ack wakes it at once):
-    # the default second makes every task feel slow locally.
+    # How often the transport looks for messages when nothing woke it: a producer's doorbell and an
+    # ack wake it at once (helloworld/transports/doorbell.py), so this only bounds a missed wake-up.
     options["polling_interval"] = 0.2
     return Broker(
         url=f"{transports.SCHEME}://localhost//", kind="filesystem", source="default", transport_options=options

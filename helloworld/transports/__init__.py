@@ -18,9 +18,12 @@ What it changes in kombu's transport, and why:
   starts at the first queue, as Redis does with `queue_order_strategy: priority`.
 - One folder per queue, read through a cached listing (files.py): taking a message costs the same
   whatever the backlog, and a poll of a queue that has not changed costs one stat.
-- Woken by acks (transport.py). With a prefetch limit the consumer stops taking messages until one
-  is acknowledged, and kombu then sleeps the whole polling interval; here an ack (from the pool's
-  result thread) wakes the polling loop at once, so the interval no longer bounds the drain rate.
+- Woken, not only polled (doorbell.py, transport.py). kombu sleeps the whole polling interval
+  between polls, so a task sent to an idle worker waited half of it on average, and with a prefetch
+  limit each acknowledgement waited for the next poll too. Here a producer rings the queue's
+  doorbell (a FIFO in its folder) and an ack (from the pool's result thread) a pipe of the
+  consumer's own, and either ends the wait at once: the interval bounds neither the latency nor
+  the drain rate, and is only the fallback for a wake-up that never came.
 - Queues that expire (expiry.py): auto-delete and `x-expires` queues whose consumer has gone are
   unbound and removed, so a monitor that left stops filling the folder.
 - Nothing lost to a crash (claims.py). kombu's transport deletes a message as it hands it over, so

@@ -15,7 +15,7 @@ from kombu.utils.encoding import bytes_to_str, str_to_bytes
 from kombu.utils.json import dumps, loads
 from kombu.utils.scheduling import FairCycle
 
-from helloworld.transports import claims, expiry, files
+from helloworld.transports import claims, doorbell, expiry, files
 
 logger = get_logger(__name__)
 
@@ -134,6 +134,7 @@ class Channel(filesystem.Channel):
                 files.write_whole(final, body, staging=self.data_folder_out)
         except OSError as exc:
             raise ChannelError(f"Cannot add file {final!r} to directory") from exc
+        doorbell.ring(folder)
 
     def _get(self, queue):
         """Take the oldest message of `queue`: renamed out of the queue's folder first (of two
@@ -186,6 +187,7 @@ class Channel(filesystem.Channel):
         result = super().basic_consume(queue, no_ack, *args, **kwargs)
         if queue in self._lifetimes:
             expiry.renew(self._folder(queue))
+        self._consumers_changed()
         return result
 
     def basic_cancel(self, consumer_tag):
@@ -193,6 +195,7 @@ class Channel(filesystem.Channel):
         super().basic_cancel(consumer_tag)
         if queue not in self._tag_to_queue.values():
             self._no_ack_queues.discard(queue)
+        self._consumers_changed()
 
     def basic_get(self, queue, no_ack=False, **kwargs):
         message = super().basic_get(queue, no_ack=no_ack, **kwargs)
@@ -210,11 +213,20 @@ class Channel(filesystem.Channel):
         self._release(delivery_tag)
         self._wake_transport()
 
+    def consumed_folders(self) -> list[Path]:
+        """The folders of the queues this channel consumes (their doorbells wake its transport)."""
+        return [self._folder(queue) for queue in self._active_queues] if self._consumers else []
+
     def has_news(self) -> bool:
         """Whether polling this channel could deliver anything (the cheap check before a poll)."""
         if not self._consumers or not self.qos.can_consume():
             return False
         return any(self._reader(queue).has_news() for queue in self._active_queues)
+
+    def _consumers_changed(self) -> None:
+        changed = getattr(self.connection, "consumers_changed", None)
+        if changed is not None:
+            changed()
 
     def _wake_transport(self) -> None:
         """A prefetch slot is free again: let the polling loop take the next message now."""

@@ -23,7 +23,7 @@ import uuid
 from contextlib import suppress
 from pathlib import Path
 
-from helloworld.transports import files
+from helloworld.transports import doorbell, files
 
 LOCK = ".lock"
 
@@ -98,6 +98,8 @@ def _recover_owner(folder: Path, options: dict) -> list[str]:
             for name in names:
                 os.rename(folder / queue / name, destination / name)
                 recovered.append(f"{queue}/{name}")
+            if names:
+                doorbell.ring(destination)
         shutil.rmtree(folder, ignore_errors=True)
     except FileNotFoundError:
         pass  # another process is recovering it too: each rename moves a message once
