@@ -12,7 +12,6 @@
   var body = document.getElementById("task-rows");
   if (!body) return;
   var news = document.getElementById("task-list-news");
-  var showBox = document.querySelector(".new-tasks");
   var showButton = document.getElementById("show-new-tasks");
   var choosePage = document.getElementById("choose-page");
   var every = (parseInt(body.dataset.refreshSeconds, 10) || 5) * 1000;
@@ -28,7 +27,11 @@
     var days = Math.round(hours / 24);
     return days + " day" + (days === 1 ? "" : "s") + " ago";
   }
-  var exact = new Intl.DateTimeFormat(undefined, {dateStyle: "medium", timeStyle: "medium", timeZoneName: "short"});
+  // dateStyle and timeStyle cannot be combined with timeZoneName: each part is named instead.
+  var exact = new Intl.DateTimeFormat(undefined, {
+    year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", second: "2-digit",
+    timeZoneName: "short"
+  });
 
   function relativeTimes(root) {
     root.querySelectorAll("time[datetime]").forEach(function (node) {
@@ -88,7 +91,7 @@
     body.dispatchEvent(new CustomEvent("helloworld:updated", {bubbles: true}));
     var first = pending[0];
     pending = [];
-    showBox.hidden = true;
+    showButton.hidden = true;
     syncChoosePage();
     if (first) first.querySelector("input[name=ids]").focus();
   }
@@ -122,7 +125,7 @@
     if (pending.length) {
       var count = pending.length + (many ? "+" : "");
       showButton.textContent = count + " new task" + (pending.length === 1 ? "" : "s") + " — show";
-      showBox.hidden = false;
+      showButton.hidden = false;
       if (pending.length !== before) said.push(count + " new task" + (pending.length === 1 ? "" : "s"));
     }
     if (said.length && news) news.textContent = said.slice(0, 4).join("; ") + ".";
