@@ -337,6 +337,10 @@ WEB_THREADS = env_int("WEB_THREADS", 8)
 # Retry all failed / revoke all queued or running (page, API, CLI) act on at most this many tasks
 # per request, the oldest first, and say how many remain: like a bulk enqueue, bounded.
 BULK_ACTION_MAX_TASKS = env_int("BULK_ACTION_MAX_TASKS", 5000)
+# An export of the tasks list (CSV or JSON: page, API, CLI) streams at most this many rows, newest
+# first, read in keyset pages: a safe default that keeps one download to a few megabytes and seconds;
+# the JSON export says `"truncated": true` when the filters select more.
+TASK_EXPORT_MAX_ROWS = env_int("TASK_EXPORT_MAX_ROWS", 10000)
 
 # --- fetch_url ----------------------------------------------------------------------------
 FETCH_URL_TIMEOUT = env_float("FETCH_URL_TIMEOUT", 10)  # per socket operation

@@ -3,13 +3,14 @@
 from django.urls import include, path
 
 from tasks_app.api.metrics import metrics
-from tasks_app.views import api_docs, bulk, dashboard, home, periodic, tasks
+from tasks_app.views import api_docs, bulk, dashboard, export, home, periodic, tasks
 
 urlpatterns = [
     path("", home.home, name="home"),
     path("tasks/", tasks.task_list, name="task-list"),
     path("tasks/retry/", bulk.bulk_action, {"action": "retry"}, name="task-retry-all"),
     path("tasks/revoke/", bulk.bulk_action, {"action": "revoke"}, name="task-revoke-all"),
+    path("tasks/export/", export.task_export, name="task-export"),
     path("tasks/<str:task_id>/", tasks.task_status, name="task-status"),
     path("tasks/<str:task_id>/retry/", tasks.task_retry, name="task-retry"),
     path("tasks/<str:task_id>/revoke/", tasks.task_revoke, name="task-revoke"),

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.http import JsonResponse
 
 from tasks_app import catalog
+from tasks_app.api import openapi_export
 from tasks_app.api import openapi_requests as inputs
 from tasks_app.api import openapi_schemas as schemas
 from tasks_app.api.decorators import api_view
@@ -61,25 +62,27 @@ def paths() -> dict:
         "/api/tasks/retry/": {
             "post": op(
                 "retryFailedTasks",
-                "Retry every failed task the filters select (at most BULK_ACTION_MAX_TASKS a call)",
+                "Retry every failed task the filters select (at most BULK_ACTION_MAX_TASKS a call); "
+                "with `ids`, only the failed ones among those tasks",
                 {202: ("queued again", "RetriedAll")},
                 enqueue,
                 params=filters,
-                body="NoFields",
+                body="ChosenTasks",
                 optional_body=True,
             )
         },
         "/api/tasks/revoke/": {
             "post": op(
                 "revokeTasks",
-                "Revoke every queued or running task the filters select",
+                "Revoke every queued or running task the filters select; with `ids`, only those tasks",
                 {200: ("revoked", "RevokedAll")},
                 (*WRITE, 503),
                 params=filters,
-                body="Terminate",
+                body="TerminateChosen",
                 optional_body=True,
             )
         },
+        **openapi_export.export_path(),
         "/api/tasks/{task_id}/": {
             "get": op(
                 "getTask",
@@ -211,7 +214,7 @@ def build(local_mode: bool) -> dict:
         "security": [{}, *SECURITY] if local_mode else SECURITY,
         "paths": paths(),
         "components": {
-            "schemas": components(),
+            "schemas": {**components(), **openapi_export.components()},
             "securitySchemes": {
                 "token": {"type": "http", "scheme": "bearer", "description": "an API token from the admin"},
                 "session": {

@@ -139,14 +139,15 @@ def _action_body(request, allowed: set) -> dict:
 @api_view("POST")
 def retry_all(request):
     """Retry every failed task the list's filters (in the query string) select, not retried yet:
-    at most BULK_ACTION_MAX_TASKS, oldest first; `more_left` says whether to call again."""
-    _action_body(request, set())
-    done = services.retry_failed(_selected(request), owner=access.owner_of(request))
+    at most BULK_ACTION_MAX_TASKS, oldest first; `more_left` says whether to call again. With
+    `{"ids": [...]}`, only the failed ones among those tasks (the others are counted as skipped)."""
+    records, chosen = _selected(request, _action_body(request, {"ids"}))
+    done = services.retry_failed(records, owner=access.owner_of(request))
     return JsonResponse(
         {
             "retried": len(done.task_ids),
             "tasks": [{"id": task_id, "url": task_url(task_id)} for task_id in done.task_ids],
-            "skipped": done.skipped,
+            "skipped": _skipped(done, chosen),
             "more_left": done.more_left,
         },
         status=202,
@@ -156,24 +157,37 @@ def retry_all(request):
 @api_view("POST")
 def revoke_all(request):
     """Revoke every queued or running task the list's filters (in the query string) select;
-    `{"terminate": true}` also kills the running ones. At most BULK_ACTION_MAX_TASKS a call."""
-    terminate = _action_body(request, {"terminate"}).get("terminate", False)
+    `{"terminate": true}` also kills the running ones. At most BULK_ACTION_MAX_TASKS a call. With
+    `{"ids": [...]}`, only the queued or running ones among those tasks."""
+    body = _action_body(request, {"terminate", "ids"})
+    terminate = body.get("terminate", False)
     if not isinstance(terminate, bool):
         raise BadRequest("'terminate' must be true or false.", "terminate")
-    done = services.revoke_unfinished(_selected(request), terminate=terminate)
+    records, chosen = _selected(request, body)
+    done = services.revoke_unfinished(records, terminate=terminate)
     return JsonResponse(
         {
             "revoked": len(done.task_ids),
             "ids": done.task_ids,
-            "skipped": done.skipped,
+            "skipped": _skipped(done, chosen),
             "more_left": done.more_left,
             "workers_told": done.workers_told,
         }
     )
 
 
-def _selected(request):
-    return listing.selected(request.user, filters.parse(request.GET, services.site_time_zone()))
+def _skipped(done, chosen: list[str] | None) -> int:
+    """Chosen tasks not acted on (not failed, not unfinished, not this user's, unknown); else the bulk count."""
+    return done.skipped if chosen is None else len(chosen) - len(done.task_ids)
+
+
+def _selected(request, body: dict):
+    """The tasks the filters select, narrowed to the body's `ids` when it lists some (and those ids)."""
+    cleaned = filters.parse(request.GET, services.site_time_zone())
+    if "ids" not in body:
+        return listing.selected(request.user, cleaned), None
+    chosen = listing.chosen_ids(body["ids"])
+    return listing.chosen(request.user, chosen, cleaned), chosen
 
 
 @api_view("POST")

@@ -2,7 +2,7 @@
 
 from django.urls import path, re_path
 
-from tasks_app.api import openapi, periodic, system, tasks
+from tasks_app.api import export, openapi, periodic, system, tasks
 
 NOT_FOUND = "api-not-found"
 
@@ -11,6 +11,7 @@ urlpatterns = [
     path("tasks/bulk/", tasks.task_bulk_create, name="api-task-bulk-create"),
     path("tasks/retry/", tasks.retry_all, name="api-task-retry-all"),
     path("tasks/revoke/", tasks.revoke_all, name="api-task-revoke-all"),
+    path("tasks/export/", export.task_export, name="api-task-export"),
     path("tasks/<str:task_id>/", tasks.task_detail, name="api-task-detail"),
     path("tasks/<str:task_id>/retry/", tasks.task_retry, name="api-task-retry"),
     path("tasks/<str:task_id>/revoke/", tasks.task_revoke, name="api-task-revoke"),

@@ -9,9 +9,12 @@ order, see tasks_app.selectors.filters). The states the page shows are read from
 
 from __future__ import annotations
 
-from tasks_app import access
+from django.conf import settings
+
+from tasks_app import access, validation
 from tasks_app.models import TaskRecord
 from tasks_app.selectors import filters, pagination, status
+from tasks_app.validation import TaskInputError
 
 ORDER = "-created_at"  # newest first: the next page is older, the previous one newer
 
@@ -21,6 +24,25 @@ def selected(user, cleaned_filters: dict | None = None):
     page shows one page of, and what retry-all and revoke-all act on."""
     records = access.visible_tasks(user, TaskRecord.objects.all())
     return filters.apply(records, cleaned_filters) if cleaned_filters else records
+
+
+def chosen_ids(ids) -> list[str]:
+    """Task ids a person ticked (or an API client listed), checked: a non-empty list of at most
+    BULK_ACTION_MAX_TASKS strings an id could be, duplicates dropped; else TaskInputError ("ids")."""
+    most = settings.BULK_ACTION_MAX_TASKS
+    if not isinstance(ids, list) or not ids or not all(isinstance(task_id, str) for task_id in ids):
+        raise TaskInputError("The field 'ids' must be a non-empty list of task ids, such as [\"0f4b6c9e-...\"].", "ids")
+    if len(ids) > most:
+        raise TaskInputError(f"{len(ids)} task ids; at most {most} at once (BULK_ACTION_MAX_TASKS).", "ids")
+    for task_id in ids:
+        validation.check_text(task_id, "ids", "A task id", max_chars=255)
+    return list(dict.fromkeys(ids))
+
+
+def chosen(user, ids: list[str], cleaned_filters: dict | None = None):
+    """The chosen tasks (chosen_ids) among those `user` may see: another user's id is left out, as
+    an unknown one is."""
+    return selected(user, cleaned_filters).filter(task_id__in=ids)
 
 
 def page(user, cleaned_filters: dict | None = None, cursor: str = "", limit: int = pagination.DEFAULT_LIMIT):

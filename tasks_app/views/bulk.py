@@ -1,5 +1,6 @@
-"""Retry all failed and revoke all queued or running tasks a tasks-list filter selects: a
-confirmation page that states the count and the filters, then the action."""
+"""Retry all failed and revoke all queued or running tasks a tasks-list filter selects, or only the
+rows ticked on the list (`?ids=...`, several): a confirmation page that states the count and the
+filters, then the action."""
 
 from __future__ import annotations
 
@@ -28,14 +29,14 @@ def bulk_action(request, action):
     given = {name: request.GET[name] for name in filters.FIELDS if request.GET.get(name, "").strip()}
     back = reverse("task-list") + (f"?{urlencode(given)}" if given else "")
     try:
-        selected = listing.selected(request.user, filters.parse(request.GET, services.site_time_zone()))
+        selected, chosen = _selected(request)
     except UserError as exc:
         messages.error(request, exc.message)
         return redirect(back)
     if request.method == "GET":
         count, more = services.count_up_to(among(selected))
         context = {"verb": verb, "which": which, "action": action, "count": count, "more": more, "filters": given}
-        context["back"] = back
+        context.update(back=back, chosen=chosen)
         return render(request, "tasks_app/bulk_confirm.html", context)
     try:
         if action == "retry":
@@ -47,4 +48,19 @@ def bulk_action(request, action):
         return redirect(back)
     for line in done.summary(done_verb, which):
         messages.info(request, line)
+    if chosen and len(chosen) > len(done.task_ids):
+        left = len(chosen) - len(done.task_ids)
+        verb = "was" if left == 1 else "were"
+        messages.info(request, f"{left} of the {len(chosen)} chosen tasks {verb} not {which}.")
     return redirect(back)
+
+
+def _selected(request):
+    """The tasks the filters select, narrowed to the ticked ones (`ids`) when any were ticked, and those."""
+    cleaned = filters.parse(request.GET, services.site_time_zone())
+    if "ids" not in request.GET and "chosen" not in request.GET:  # `chosen`: sent by the list's own buttons
+        return listing.selected(request.user, cleaned), None
+    if not request.GET.getlist("ids"):  # the buttons pressed with no row ticked: never "all" instead
+        raise UserError("Tick the tasks to act on first.", field="ids")
+    chosen = listing.chosen_ids(request.GET.getlist("ids"))
+    return listing.chosen(request.user, chosen, cleaned), chosen

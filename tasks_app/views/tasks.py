@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from urllib.parse import urlencode
 
 from celery import states
 from django.conf import settings
@@ -14,16 +15,20 @@ from django.views.decorators.http import require_http_methods
 from tasks_app import access, catalog, services
 from tasks_app.errors import UserError
 from tasks_app.forms import run_form_url
-from tasks_app.selectors import filters
+from tasks_app.selectors import export, filters
 from tasks_app.selectors import task_list as listing
 from tasks_app.selectors.periodic import site_tasks
 from tasks_app.states import STATES, WAITING_STATES
 
 PERIODIC_SUGGESTIONS = 200  # the names the periodic filter suggests
+REFRESH_SECONDS = 5  # how often the open list's first page asks for its rows again, as the dashboard does
 
 
 @require_http_methods(["GET", "HEAD"])
 def task_list(request):
+    """The list; with `?fragment=1`, only the first page's rows, which static/task_list.js fetches to
+    follow new tasks and state changes in place (one template draws the rows either way)."""
+    given = {name: request.GET[name].strip() for name in filters.FIELDS if request.GET.get(name, "").strip()}
     context = {
         "states": STATES,
         "task_names": sorted(catalog.ENTRIES),
@@ -31,6 +36,10 @@ def task_list(request):
         "values": {name: request.GET.get(name, "") for name in filters.FIELDS},
         "error": None,
         "page": None,
+        "given": given,
+        "given_query": urlencode(given),
+        "export_max_rows": export.max_rows(),
+        "refresh_seconds": REFRESH_SECONDS,
     }
     try:
         cleaned = filters.parse(request.GET, services.site_time_zone())
@@ -40,10 +49,12 @@ def task_list(request):
         return render(request, "tasks_app/task_list.html", context, status=400)
     if cleaned.get("queue"):  # `helloworld.default` in the query string selects `default` in the form
         context["values"]["queue"] = catalog.short_queue(cleaned["queue"])
+    context.update(page=page.linked(request, keep=filters.FIELDS), filtered=any(cleaned.values()))
+    if request.GET.get("fragment") == "1":
+        return render(request, "tasks_app/_task_list_rows.html", context)
     context.update(
-        page=page.linked(request, keep=filters.FIELDS),
         periodic_names=site_tasks().order_by("name").values_list("name", flat=True)[:PERIODIC_SUGGESTIONS],
-        filtered=any(cleaned.values()),
+        live=not request.GET.get("cursor"),  # only the first page follows: older pages stay as they are
     )
     return render(request, "tasks_app/task_list.html", context)
 

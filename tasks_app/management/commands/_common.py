@@ -53,3 +53,19 @@ def selected(options: dict):
     """Every task the filter options select (the CLI sees all tasks, as staff does)."""
     given = {name: options[f"filter_{name}"] for name in filter_help() if options.get(f"filter_{name}")}
     return filters.apply(TaskRecord.objects.all(), filters.parse(given, services.site_time_zone()))
+
+
+def each_task(command, task_ids: list[str], act) -> int:
+    """`act(task_id)` for each id in turn (it prints its own answer); a refusal is printed to stderr,
+    naming the id, and the others still go ahead. How many were refused. One id alone is refused as
+    before: its CommandError."""
+    failed = 0
+    for task_id in task_ids:
+        try:
+            act(task_id)
+        except UserError as exc:
+            if len(task_ids) == 1:
+                raise command_error(exc) from None
+            command.stderr.write(f"{task_id}: {command_error(exc)}")
+            failed += 1
+    return failed
