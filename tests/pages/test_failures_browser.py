@@ -59,7 +59,10 @@ def test_the_failures_pages_fit_a_phone(page, live_server, a_failure):
 
 
 def test_a_group_is_read_retried_and_dismissed_from_the_keyboard(page, live_server, a_failure):
-    page.goto(live_server.url + "/failures/")
+    page.goto(live_server.url + "/")
+    tab_to(page, "Failures")  # in the nav of every page
+    page.keyboard.press("Enter")
+    page.wait_for_url(live_server.url + "/failures/")
     tab_to(page, "Latest traceback")
     page.keyboard.press("Enter")
     assert page.is_visible("[data-field=traceback]")
