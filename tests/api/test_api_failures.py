@@ -9,6 +9,9 @@ import pytest
 from django.utils import timezone
 from django_celery_results.models import TaskResult
 
+from tasks_app.models import TaskRecord
+from tasks_app.selectors import failures
+
 pytestmark = pytest.mark.django_db
 
 
@@ -62,3 +65,26 @@ def test_refusals(client, production, alice):
     assert missing.status_code == 404 and "No failure group" in missing.json()["error"]
     forbidden = as_alice.post("/api/failures/0000000000000000/dismiss/", {}, content_type="application/json")
     assert forbidden.status_code == 403
+
+
+def test_the_read_is_bounded_and_says_so(client, monkeypatch):
+    monkeypatch.setattr(failures, "SCAN_MAX", 2)
+    for number in (1, 2, 3):
+        fail(f"t{number}", f"bad value {number}")
+    answer = client.get("/api/failures/").json()
+    assert answer["capped"] is True and answer["scanned"] == 2 and answer["groups"][0]["count"] == 2
+    assert "Only the latest 2 failures" in client.get("/failures/").content.decode()
+
+
+@pytest.mark.production(RATE_LIMITS_PER_MINUTE={"enqueue": 1, "schedule": 0})
+def test_a_group_retry_counts_against_the_rate_limit_like_retry_all(client, production, one_window, alice):
+    for task_id in ("r1", "r2"):
+        TaskRecord.objects.create(task_id=task_id, task_name="echo", args=[task_id], queue="q", owner=alice)
+        TaskRecord.mirror_state(task_id, "FAILURE")
+        fail(task_id, "boom")
+    client.force_login(alice)
+    group = client.get("/api/failures/").json()["groups"][0]
+    assert group["count"] == 2
+    response = post(client, f"/api/failures/{group['id']}/retry/")
+    assert response.status_code == 429 and response["Retry-After"]
+    assert not TaskRecord.objects.filter(retry_of__isnull=False).exists()  # nothing was sent
