@@ -236,3 +236,22 @@ class MonitorSnapshot(models.Model):
 
     def __str__(self):
         return f"{self.name} as of {self.taken_at}"
+
+
+class FailureDismissal(models.Model):
+    """A group of failures (tasks_app.selectors.failures) someone dismissed: kept, and hidden from the
+    failures page until a failure of the group arrives after `dismissed_at`. Keyed by the group's key
+    (task, exception class, normalised message) through `group_id`, its stable hash, which the key's
+    three parts are kept beside for people to read."""
+
+    group_id = models.CharField(max_length=64, unique=True)
+    task_name = models.CharField(max_length=255)
+    exception = models.CharField(max_length=255)
+    message = models.TextField()
+    dismissed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    dismissed_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"{self.task_name} {self.exception} dismissed at {self.dismissed_at:%Y-%m-%d %H:%M:%S}"

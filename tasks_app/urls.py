@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from tasks_app.api.metrics import metrics
 from tasks_app.views import api_docs, bulk, dashboard, export, home, periodic, tasks
+from tasks_app.views import failures as failure_views
 
 urlpatterns = [
     path("", home.home, name="home"),
@@ -23,6 +24,11 @@ urlpatterns = [
     path("dashboard/", dashboard.dashboard_page, name="dashboard"),
     path("dashboard/queues/<str:queue>/purge/", dashboard.purge_confirm, name="dashboard-purge"),
     path("dashboard/lost/", dashboard.lost_confirm, name="dashboard-lost"),
+    # failures: grouped by cause (tasks_app.views.failures)
+    path("failures/", failure_views.failure_list, name="failure-list"),
+    path("failures/<str:group_id>/", failure_views.failure_group, name="failure-group"),
+    path("failures/<str:group_id>/retry/", failure_views.failure_retry, name="failure-retry"),
+    path("failures/<str:group_id>/dismiss/", failure_views.failure_dismiss, name="failure-dismiss"),
     path("metrics", metrics, name="metrics"),
     path("api/", api_docs.page, name="api-docs"),
     path("api/explorer/", api_docs.explorer, name="api-explorer"),

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.http import JsonResponse
 
 from tasks_app import catalog
-from tasks_app.api import openapi_export
+from tasks_app.api import openapi_export, openapi_failures
 from tasks_app.api import openapi_requests as inputs
 from tasks_app.api import openapi_schemas as schemas
 from tasks_app.api.decorators import api_view
@@ -212,9 +212,9 @@ def build(local_mode: bool) -> dict:
         "info": {"title": "helloworld API", "version": "1", "description": DESCRIPTION + (LOCAL if local_mode else "")},
         "servers": [{"url": "/"}],
         "security": [{}, *SECURITY] if local_mode else SECURITY,
-        "paths": paths(),
+        "paths": {**paths(), **openapi_failures.paths()},
         "components": {
-            "schemas": {**components(), **openapi_export.components()},
+            "schemas": {**components(), **openapi_export.components(), **openapi_failures.schemas()},
             "securitySchemes": {
                 "token": {"type": "http", "scheme": "bearer", "description": "an API token from the admin"},
                 "session": {

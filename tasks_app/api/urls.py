@@ -2,7 +2,7 @@
 
 from django.urls import path, re_path
 
-from tasks_app.api import export, openapi, periodic, system, tasks
+from tasks_app.api import export, failures, openapi, periodic, system, tasks
 
 NOT_FOUND = "api-not-found"
 
@@ -21,6 +21,10 @@ urlpatterns = [
     path("schedules/preview/", system.schedule_preview, name="api-schedule-preview"),
     path("health/", system.health, name="api-health"),
     path("dashboard/", system.dashboard_api, name="api-dashboard"),
+    # failures: grouped by cause (tasks_app.api.failures)
+    path("failures/", failures.failure_list, name="api-failures"),
+    path("failures/<str:group_id>/retry/", failures.failure_retry, name="api-failure-retry"),
+    path("failures/<str:group_id>/dismiss/", failures.failure_dismiss, name="api-failure-dismiss"),
     path("openapi.json", openapi.openapi_json, name="api-openapi"),
     re_path(r"^.*/$", system.unknown_endpoint, name=NOT_FOUND),  # last: only what nothing above serves
 ]

@@ -28,7 +28,7 @@ from prometheus_client.registry import Collector
 
 from tasks_app import catalog
 from tasks_app.models import TaskRecord
-from tasks_app.selectors import dashboard, monitoring
+from tasks_app.selectors import dashboard, failures, monitoring
 from tasks_app.states import FINISHED_STATES, QUEUED, STATES
 
 WINDOW = timedelta(hours=1)  # the dashboard's "hour"
@@ -51,6 +51,7 @@ class SiteCollector(Collector):
         yield tasks_sent(since)
         yield runtime_histogram(now - RUNTIME_WINDOW)
         yield retries(since)
+        yield failures_by_cause(since)
         yield from broker_metrics(snapshot, now)
         yield from beat_metrics(beat, now)
 
@@ -148,6 +149,19 @@ def retries(since) -> GaugeMetricFamily:
     Celery's own retries are the RETRY state, and revocations the REVOKED state, of tasks_last_hour."""
     family = _gauge("task_retries_last_hour", "Tasks sent in the last hour as a retry of another task (site retries)")
     family.add_metric([], TaskRecord.objects.filter(created_at__gte=since, retry_of__isnull=False).count())
+    return family
+
+
+def failures_by_cause(since) -> GaugeMetricFamily:
+    """The failures page's groups over the last hour, by task and exception class only: the normalised
+    message would be a label of unbounded values (a series per cause), so it stays on the page."""
+    family = _gauge(
+        "task_failures_last_hour",
+        "Tasks that failed (FAILURE) in the last hour, by task and exception class; /failures/ groups them by message",
+        ("task", "exception"),
+    )
+    for (task, exception), number in sorted(failures.counts_by_cause(since).items()):
+        family.add_metric([task, exception], number)
     return family
 
 
