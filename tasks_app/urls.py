@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from tasks_app.api.metrics import metrics
 from tasks_app.views import api_docs, bulk, dashboard, home, periodic, tasks
+from tasks_app.views import workers as worker_pages
 
 urlpatterns = [
     path("", home.home, name="home"),
@@ -22,6 +23,10 @@ urlpatterns = [
     path("dashboard/", dashboard.dashboard_page, name="dashboard"),
     path("dashboard/queues/<str:queue>/purge/", dashboard.purge_confirm, name="dashboard-purge"),
     path("dashboard/lost/", dashboard.lost_confirm, name="dashboard-lost"),
+    # Worker control (staff only)
+    path("workers/", worker_pages.worker_list, name="worker-list"),
+    path("workers/<str:name>/", worker_pages.worker_detail, name="worker-detail"),
+    path("workers/<str:name>/<str:action>/", worker_pages.worker_action, name="worker-action"),
     path("metrics", metrics, name="metrics"),
     path("api/", api_docs.page, name="api-docs"),
     path("api/explorer/", api_docs.explorer, name="api-explorer"),

@@ -12,6 +12,7 @@ from tasks_app.http.bulk_limits import BodyTooLarge
 from tasks_app.http.unavailable import DatabaseUnavailable
 from tasks_app.ratelimit import RateLimited
 from tasks_app.schedules import ScheduleError
+from tasks_app.services.worker_control import UnknownAction
 from tasks_app.validation import TaskInputError
 
 
@@ -54,6 +55,7 @@ STATUSES: dict[type[UserError], int] = {
     Forbidden: 403,
     NotFound: 404,
     services.TaskNotFound: 404,
+    UnknownAction: 404,  # /api/workers/<name>/<action>/ for an action there is not
     services.TaskStateConflict: 409,  # the input is fine; the task's state forbids it
     LengthRequired: 411,
     TooLarge: 413,

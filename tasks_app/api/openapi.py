@@ -18,6 +18,7 @@ from django.http import JsonResponse
 from tasks_app import catalog
 from tasks_app.api import openapi_requests as inputs
 from tasks_app.api import openapi_schemas as schemas
+from tasks_app.api import openapi_workers
 from tasks_app.api.decorators import api_view
 from tasks_app.api.openapi_operations import WRITE, op
 from tasks_app.api.openapi_schemas import components, printable
@@ -181,6 +182,7 @@ def paths() -> dict:
         "/api/dashboard/": {
             "get": op("getDashboard", "The dashboard's data", {200: ("queues, workers, beat, counts", "Dashboard")})
         },
+        **openapi_workers.paths(),
         "/api/openapi.json": {
             "get": op("getOpenApiDocument", "This document", {200: ("the OpenAPI 3.1 document", "OpenApi")})
         },
@@ -211,7 +213,7 @@ def build(local_mode: bool) -> dict:
         "security": [{}, *SECURITY] if local_mode else SECURITY,
         "paths": paths(),
         "components": {
-            "schemas": components(),
+            "schemas": {**components(), **openapi_workers.schemas()},
             "securitySchemes": {
                 "token": {"type": "http", "scheme": "bearer", "description": "an API token from the admin"},
                 "session": {

@@ -2,7 +2,7 @@
 
 from django.urls import path, re_path
 
-from tasks_app.api import openapi, periodic, system, tasks
+from tasks_app.api import openapi, periodic, system, tasks, workers
 
 NOT_FOUND = "api-not-found"
 
@@ -20,6 +20,9 @@ urlpatterns = [
     path("schedules/preview/", system.schedule_preview, name="api-schedule-preview"),
     path("health/", system.health, name="api-health"),
     path("dashboard/", system.dashboard_api, name="api-dashboard"),
+    path("workers/", workers.worker_collection, name="api-workers"),
+    path("workers/<str:name>/", workers.worker_item, name="api-worker-detail"),
+    path("workers/<str:name>/<str:action>/", workers.worker_action, name="api-worker-action"),
     path("openapi.json", openapi.openapi_json, name="api-openapi"),
     re_path(r"^.*/$", system.unknown_endpoint, name=NOT_FOUND),  # last: only what nothing above serves
 ]

@@ -10,6 +10,7 @@ who sent it, its arguments and the answer, as Flower (flower/api/control.py) doe
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -94,7 +95,7 @@ def _task_name(value) -> str:
     return value
 
 
-FIELDS = {
+FIELDS: dict[str, dict[str, Callable[[object], object]]] = {
     "pool_grow": {"n": _pool_change},
     "pool_shrink": {"n": _pool_change},
     "rate_limit": {"task": _task_name, "rate_limit": _rate},
@@ -102,7 +103,7 @@ FIELDS = {
     "cancel_consumer": {"queue": _queue},
     "shutdown": {},
 }
-DEFAULTS = {"n": 1}
+DEFAULTS: dict[str, object] = {"n": 1}
 
 
 def check(action: str, arguments: dict) -> dict:
@@ -139,9 +140,10 @@ def _check_worker(worker) -> str:
     return worker
 
 
-def send(worker: str, action: str, arguments: dict, by: str, timeout: float = REPLY_SECONDS) -> Outcome:
-    """Send one command to one worker, wait for its answer, record both; BrokerUnavailable when the
-    broker cannot be reached (nothing was sent, nothing recorded)."""
+def send(worker: str, action: str, arguments: dict, by: str, timeout: float | None = None) -> Outcome:
+    """Send one command to one worker, wait for its answer (REPLY_SECONDS unless `timeout`), record
+    both; BrokerUnavailable when the broker cannot be reached (nothing was sent, nothing recorded)."""
+    timeout = timeout or REPLY_SECONDS
     worker = _check_worker(worker)
     checked = check(action, arguments)
     try:
