@@ -84,3 +84,9 @@ def inspect_one(command: str, node: str, timeout: float, *args) -> object:
     with connection() as own:
         asked = current_app.control.inspect(destination=[node], timeout=timeout, limit=1, connection=own)
         return (getattr(asked, command)(*args) or {}).get(node)
+
+
+def answers(node: str, timeout: float) -> bool:
+    """Does `node` answer a ping within `timeout`?"""
+    with connection() as own:
+        return bool(current_app.control.ping(destination=[node], timeout=timeout, limit=1, connection=own))

@@ -10,6 +10,7 @@ who sent it, its arguments and the answer, as Flower (flower/api/control.py) doe
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -140,6 +141,30 @@ def _check_worker(worker) -> str:
     return worker
 
 
+def _answer(worker: str, reply: dict | None, timeout: float) -> tuple[str, str]:
+    if reply is None:
+        return "no reply", f"{worker} did not answer within {timeout:g} s."
+    if "ok" in reply:
+        return "ok", str(reply["ok"])
+    return "error", str(reply.get("error", reply))
+
+
+def _shut_down(worker: str, timeout: float) -> tuple[str, str]:
+    """Celery's shutdown never replies (the worker raises SystemExit while handling it), so the answer
+    is whether a worker that answered a ping just before stops answering within `timeout`."""
+    if not control.answers(worker, timeout):
+        return "no reply", f"{worker} did not answer within {timeout:g} s, so it was not told to shut down."
+    control.command("shutdown", worker, {}, timeout=0.2)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not control.answers(worker, 0.5):
+            return "ok", "shut down: it no longer answers (a warm shutdown: its running tasks finished first)."
+    return "no reply", (
+        f"{worker} still answers {timeout:g} s later: a warm shutdown lets its running tasks finish first; "
+        "look again in a moment."
+    )
+
+
 def send(worker: str, action: str, arguments: dict, by: str, timeout: float | None = None) -> Outcome:
     """Send one command to one worker, wait for its answer (REPLY_SECONDS unless `timeout`), record
     both; BrokerUnavailable when the broker cannot be reached (nothing was sent, nothing recorded)."""
@@ -147,15 +172,14 @@ def send(worker: str, action: str, arguments: dict, by: str, timeout: float | No
     worker = _check_worker(worker)
     checked = check(action, arguments)
     try:
-        reply = control.command(action, worker, _celery_arguments(action, checked), timeout)
+        if action == "shutdown":
+            outcome, words = _shut_down(worker, timeout)
+        else:
+            outcome, words = _answer(
+                worker, control.command(action, worker, _celery_arguments(action, checked), timeout), timeout
+            )
     except OperationalError as exc:
         raise BrokerUnavailable("The broker cannot be reached, so nothing was sent", detail=str(exc)) from exc
-    if reply is None:
-        outcome, words = "no reply", f"{worker} did not answer within {timeout:g} s."
-    elif "ok" in reply:
-        outcome, words = "ok", str(reply["ok"])
-    else:
-        outcome, words = "error", str(reply.get("error", reply))
     WorkerAction.objects.create(
         by=by[:150], worker=worker, action=action, arguments=checked, outcome=outcome, reply=words[:2000]
     )

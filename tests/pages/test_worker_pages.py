@@ -40,7 +40,7 @@ def test_a_shutdown_is_confirmed_first_then_sent_and_recorded(production, staff)
 
     sent = client.post(f"/workers/{NOBODY}/shutdown/", {"confirmed": "yes"}, follow=True)
     page = sent.content.decode()
-    assert "shutdown — nobody@nowhere gave no answer: nobody@nowhere did not answer within 0.3 s." in page
+    assert "shutdown — nobody@nowhere gave no answer: nobody@nowhere did not answer within 0.3 s, so it" in page
     row = WorkerAction.objects.get()
     assert (row.by, row.worker, row.action, row.outcome) == ("sam", NOBODY, "shutdown", "no reply")
     assert 'data-action="shutdown"' in page  # the worker's page lists it

@@ -16,7 +16,8 @@ from django.conf import settings
 from tasks_app.models import WorkerAction
 from tasks_app.selectors import workers
 from tasks_app.services import worker_control
-from tests.support import processes
+from tests.support import openapi, processes
+from tests.support.users import logged_in
 from tests.support.waiting import wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.broker_bound]
@@ -55,22 +56,46 @@ def test_growing_then_shrinking_the_pool_changes_its_size(worker, db):
     assert list(recorded) == [("pool_grow", {"n": 2}, "ok"), ("pool_shrink", {"n": 2}, "ok")]
 
 
-def test_a_rate_limit_applies_and_is_reported(worker, db):
+def api_post(client, path, body):
+    answer = client.post(path, body, content_type="application/json")
+    openapi.check("POST", path, answer.status_code, answer["Content-Type"], answer.content)
+    return answer
+
+
+def test_a_rate_limit_set_through_the_api_applies_and_only_staff_may_set_it(worker, production, alice, staff):
+    path = f"/api/workers/{worker}/rate_limit/"
+    refused = api_post(logged_in(alice), path, {"task": "echo", "rate_limit": "10/m"})
+    assert refused.status_code == 403
     assert workers.detail(worker).rate_limits["echo"] is None
-    set_limit = send(worker, "rate_limit", task="echo", rate_limit="10/m")
-    assert set_limit.ok, set_limit.reply
+
+    answer = api_post(logged_in(staff), path, {"task": "echo", "rate_limit": "10/m"})
+    assert answer.json()["outcome"] == "ok", answer.json()
     assert workers.detail(worker).rate_limits["echo"] == "10/m"
-    assert send(worker, "rate_limit", task="echo", rate_limit="0").ok
+    assert api_post(logged_in(staff), path, {"task": "echo", "rate_limit": "0"}).json()["outcome"] == "ok"
     assert workers.detail(worker).rate_limits["echo"] in (None, "0")
+    assert list(WorkerAction.objects.values_list("by", "outcome")) == [("sam", "ok"), ("sam", "ok")]
 
 
-def test_consuming_from_a_queue_is_stopped_and_started_again(worker, db):
+def test_a_queue_stopped_from_the_page_after_confirming_is_dropped_and_taken_up_again(worker, staff):
+    client = logged_in(staff)
     assert "low" in workers.detail(worker).queues
-    stopped = send(worker, "cancel_consumer", queue="low")
-    assert stopped.ok, stopped.reply
+    asked = client.post(f"/workers/{worker}/cancel_consumer/", {"queue": "low"})
+    assert b"Stop consuming" in asked.content and not WorkerAction.objects.exists()
+    done = client.post(f"/workers/{worker}/cancel_consumer/", {"queue": "low", "confirmed": "yes"}, follow=True)
+    assert f"{worker} answered: no longer consuming from {settings.QUEUES['low']}" in done.content.decode()
     wait_for(lambda: "low" not in workers.detail(worker).queues, timeout=10, message="low to be dropped")
+    assert client.get(f"/workers/{worker}/").content.count(b"not consumed") == 1
+
     assert send(worker, "add_consumer", queue="low").ok
     wait_for(lambda: "low" in workers.detail(worker).queues, timeout=10, message="low to be consumed again")
+
+
+def test_a_task_waiting_for_its_eta_is_listed_as_scheduled_with_a_link(worker, celery_app, staff):
+    sent = celery_app.send_task("tasks_app.tasks.echo", ["later"], countdown=3600, queue=settings.QUEUES["default"])
+    held = wait_for(lambda: workers.detail(worker).scheduled, timeout=15, message="the task to be scheduled")
+    assert [(task.id, task.name) for task in held] == [(sent.id, "tasks_app.tasks.echo")]
+    page = logged_in(staff).get(f"/workers/{worker}/").content.decode()
+    assert f'href="/tasks/{sent.id}/"' in page
 
 
 def test_a_worker_that_does_not_exist_is_no_reply_and_recorded(celery_app, db):
@@ -81,6 +106,6 @@ def test_a_worker_that_does_not_exist_is_no_reply_and_recorded(celery_app, db):
 
 def test_shutdown_stops_the_worker(worker, db):
     stopped = send(worker, "shutdown")
-    assert stopped.outcome in ("ok", "no reply"), stopped.reply
-    wait_for(lambda: not workers.detail(worker, timeout=0.5).answered, timeout=30, message="the worker to stop")
+    assert stopped.outcome == "ok", stopped.reply
+    assert stopped.reply.startswith("shut down: it no longer answers")
     assert WorkerAction.objects.get(worker=worker, action="shutdown").by == "sam"
