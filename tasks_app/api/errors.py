@@ -12,7 +12,7 @@ from tasks_app.http.bulk_limits import BodyTooLarge
 from tasks_app.http.unavailable import DatabaseUnavailable
 from tasks_app.ratelimit import RateLimited
 from tasks_app.schedules import ScheduleError
-from tasks_app.services.worker_control import UnknownAction
+from tasks_app.services.worker_control import UnknownAction, WorkerControlError
 from tasks_app.validation import TaskInputError
 
 
@@ -49,6 +49,7 @@ class UnsupportedMediaType(UserError):
 STATUSES: dict[type[UserError], int] = {
     BadRequest: 400,
     TaskInputError: 400,
+    WorkerControlError: 400,
     ScheduleError: 400,
     Unauthorized: 401,
     BadToken: 401,
