@@ -15,7 +15,7 @@ from tasks_app.models import WorkerAction
 
 logger = logging.getLogger(__name__)
 
-ASK_SECONDS = 1.5
+ASK_SECONDS = 1.0  # ends at the worker's answer; only a worker that does not answer waits it all
 RECENT_ACTIONS = 10
 COMMANDS = ("stats", "active", "reserved", "scheduled", "active_queues", "registered")
 RATE_LIMIT = re.compile(r"^(?P<task>\S+) \[.*\brate_limit=(?P<rate>\S+?)\]?$")
@@ -86,7 +86,10 @@ def _rate_limits(registered) -> dict[str, str | None]:
 
 
 def detail(name: str, timeout: float = ASK_SECONDS) -> WorkerDetail:
-    """What `name` says of itself now (each question asked at once, each ending at its answer)."""
+    """What `name` says of itself now (each question asked at once, each ending at its answer). A name
+    without `@` is no Celery node name (Celery gives every worker one as name@host): nobody is asked."""
+    if "@" not in name:
+        return WorkerDetail(name, answered=False)
     try:
         with ThreadPoolExecutor(max_workers=len(COMMANDS)) as pool:
             asked = [

@@ -136,7 +136,8 @@ def _celery_arguments(action: str, checked: dict) -> dict:
 
 
 def _check_worker(worker) -> str:
-    if not isinstance(worker, str) or not worker.strip() or len(worker) > 255 or not worker.isprintable():
+    # Celery names every worker name@host (a --hostname without @ gets celery@ in front).
+    if not isinstance(worker, str) or "@" not in worker or len(worker) > 255 or not worker.isprintable():
         raise WorkerControlError("A worker's name is its Celery node name, such as celery@host.", "worker")
     return worker
 

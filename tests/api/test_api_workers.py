@@ -66,3 +66,11 @@ def test_a_command_nobody_answers_is_recorded_as_no_reply(client):
     }
     assert client.get("/api/workers/").json()["actions"][0]["outcome"] == "no reply"
     assert client.get(f"/api/workers/{NOBODY}/").json()["actions"][0]["by"] == "the local user"
+
+
+def test_a_name_that_no_celery_worker_can_have_is_refused_or_not_asked(client):
+    answer = post(client, "pool_grow", {"n": 1}).json()
+    assert answer["outcome"] == "no reply"
+    refused = client.post("/api/workers/localhost/pool_grow/", {"n": 1}, content_type="application/json")
+    assert refused.status_code == 400 and refused.json()["field"] == "worker"
+    assert client.get("/api/workers/localhost/").json()["answered"] is False

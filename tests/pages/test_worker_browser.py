@@ -32,6 +32,7 @@ def message(page) -> str:
 def test_a_worker_is_controlled_from_the_keyboard_on_a_phone(page, live_server, worker):
     page.set_viewport_size(PHONE)
     page.goto(f"{live_server.url}/workers/")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     press_on(page, f"[data-worker='{worker}'] a")
     assert page.inner_text("h1") == worker
 
