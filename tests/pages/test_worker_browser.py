@@ -19,10 +19,10 @@ def worker(settings, broker, transactional_db):
         yield started.hostname
 
 
-def press_on(page, selector, key="Enter"):
+def press_on(page, selector):
     page.focus(selector)
-    page.keyboard.press(key)
-    page.wait_for_load_state()
+    with page.expect_navigation():  # the form's POST, then the redirect to the worker's page
+        page.keyboard.press("Enter")
 
 
 def message(page) -> str:
@@ -40,8 +40,8 @@ def test_a_worker_is_controlled_from_the_keyboard_on_a_phone(page, live_server, 
     page.keyboard.type("echo")
     page.keyboard.press("Tab")
     page.keyboard.type("5/s")
-    page.keyboard.press("Enter")
-    page.wait_for_selector(".messages")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
     assert f"rate_limit — {worker} answered: new rate limit set successfully" in message(page)
     assert page.inner_text("[data-rate=echo]") == "5/s"
 
