@@ -12,15 +12,31 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from kombu import Exchange, Queue
 
 from tasks_app.models import WorkerAction
 from tasks_app.selectors import workers
 from tasks_app.services import worker_control
 from tests.support import openapi, processes
+from tests.support.celery import purge_queues
 from tests.support.users import logged_in
 from tests.support.waiting import wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.broker_bound]
+
+
+@pytest.fixture(scope="module")
+def own_queue(broker, celery_app):
+    """A queue only this module's worker consumes: a task it holds, back in the queue after its shutdown,
+    reaches no other test's worker. Emptied afterwards (deleted with its exchange on RabbitMQ, which keeps both)."""
+    name = f"{os.environ['CELERY_QUEUE_PREFIX']}.control-{uuid.uuid4().hex[:6]}"
+    yield name
+    purge_queues(celery_app, [name])
+    if broker.kind == "rabbitmq":
+        with celery_app.connection_for_write() as connection:
+            channel = connection.default_channel
+            Queue(name, Exchange(name), routing_key=name)(channel).delete()
+            Exchange(name)(channel).delete()
 
 
 @pytest.fixture(scope="module")
@@ -90,8 +106,15 @@ def test_a_queue_stopped_from_the_page_after_confirming_is_dropped_and_taken_up_
     wait_for(lambda: "low" in workers.detail(worker).queues, timeout=10, message="low to be consumed again")
 
 
-def test_a_task_waiting_for_its_eta_is_listed_as_scheduled_with_a_link(worker, celery_app, staff):
-    sent = celery_app.send_task("tasks_app.tasks.echo", ["later"], countdown=3600, queue=settings.QUEUES["default"])
+def test_a_task_waiting_for_its_eta_is_listed_as_scheduled_with_a_link(worker, own_queue, celery_app, staff):
+    # Celery's own add_consumer, which takes any queue (the site's takes only the site's queues).
+    own = Queue(own_queue, Exchange(own_queue), routing_key=own_queue)
+    [answer] = celery_app.control.add_consumer(
+        own_queue, own_queue, "direct", own_queue, destination=[worker], reply=True, timeout=5
+    )
+    assert "ok" in answer[worker], answer
+    wait_for(lambda: own_queue in workers.detail(worker).queues, timeout=10, message="its own queue consumed")
+    sent = celery_app.send_task("tasks_app.tasks.echo", ["later"], countdown=3600, queue=own)
     held = wait_for(lambda: workers.detail(worker).scheduled, timeout=15, message="the task to be scheduled")
     assert [(task.id, task.name) for task in held] == [(sent.id, "tasks_app.tasks.echo")]
     page = logged_in(staff).get(f"/workers/{worker}/").content.decode()
