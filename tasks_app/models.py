@@ -255,3 +255,22 @@ class FailureDismissal(models.Model):
 
     def __str__(self):
         return f"{self.task_name} {self.exception} dismissed at {self.dismissed_at:%Y-%m-%d %H:%M:%S}"
+
+
+class WorkerAction(models.Model):
+    """One remote-control command a person sent a worker (tasks_app.services.worker_control) and what
+    the worker answered: the record of who grew, shrank, rate-limited, re-routed or stopped which worker."""
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    by = models.CharField(max_length=150)  # a username, or "the local user" (local mode)
+    worker = models.CharField(max_length=255, db_index=True)  # Celery's node name
+    action = models.CharField(max_length=32)  # a Celery control command: pool_grow, shutdown, ...
+    arguments = models.JSONField(default=dict)
+    outcome = models.CharField(max_length=16)  # ok, error or no reply
+    reply = models.TextField(blank=True)  # the worker's own words, or why there were none
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+
+    def __str__(self):
+        return f"{self.by}: {self.action} on {self.worker} ({self.outcome})"

@@ -5,6 +5,7 @@ from django.urls import include, path
 from tasks_app.api.metrics import metrics
 from tasks_app.views import api_docs, bulk, dashboard, export, home, periodic, tasks
 from tasks_app.views import failures as failure_views
+from tasks_app.views import workers as worker_pages
 
 urlpatterns = [
     path("", home.home, name="home"),
@@ -29,6 +30,10 @@ urlpatterns = [
     path("failures/<str:group_id>/", failure_views.failure_group, name="failure-group"),
     path("failures/<str:group_id>/retry/", failure_views.failure_retry, name="failure-retry"),
     path("failures/<str:group_id>/dismiss/", failure_views.failure_dismiss, name="failure-dismiss"),
+    # Worker control (staff only)
+    path("workers/", worker_pages.worker_list, name="worker-list"),
+    path("workers/<str:name>/", worker_pages.worker_detail, name="worker-detail"),
+    path("workers/<str:name>/<str:action>/", worker_pages.worker_action, name="worker-action"),
     path("metrics", metrics, name="metrics"),
     path("api/", api_docs.page, name="api-docs"),
     path("api/explorer/", api_docs.explorer, name="api-explorer"),

@@ -13,6 +13,7 @@ from tasks_app.http.unavailable import DatabaseUnavailable
 from tasks_app.ratelimit import RateLimited
 from tasks_app.schedules import ScheduleError
 from tasks_app.selectors.failures import GroupNotFound
+from tasks_app.services.worker_control import UnknownAction, WorkerControlError
 from tasks_app.validation import TaskInputError
 
 
@@ -49,6 +50,7 @@ class UnsupportedMediaType(UserError):
 STATUSES: dict[type[UserError], int] = {
     BadRequest: 400,
     TaskInputError: 400,
+    WorkerControlError: 400,
     ScheduleError: 400,
     Unauthorized: 401,
     BadToken: 401,
@@ -56,6 +58,7 @@ STATUSES: dict[type[UserError], int] = {
     NotFound: 404,
     services.TaskNotFound: 404,
     GroupNotFound: 404,
+    UnknownAction: 404,  # /api/workers/<name>/<action>/ for an action there is not
     services.TaskStateConflict: 409,  # the input is fine; the task's state forbids it
     LengthRequired: 411,
     TooLarge: 413,

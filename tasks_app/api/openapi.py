@@ -16,7 +16,7 @@ from django.conf import settings
 from django.http import JsonResponse
 
 from tasks_app import catalog
-from tasks_app.api import openapi_export, openapi_failures
+from tasks_app.api import openapi_export, openapi_failures, openapi_workers
 from tasks_app.api import openapi_requests as inputs
 from tasks_app.api import openapi_schemas as schemas
 from tasks_app.api.decorators import api_view
@@ -184,6 +184,7 @@ def paths() -> dict:
         "/api/dashboard/": {
             "get": op("getDashboard", "The dashboard's data", {200: ("queues, workers, beat, counts", "Dashboard")})
         },
+        **openapi_workers.paths(),
         "/api/openapi.json": {
             "get": op("getOpenApiDocument", "This document", {200: ("the OpenAPI 3.1 document", "OpenApi")})
         },
@@ -214,7 +215,12 @@ def build(local_mode: bool) -> dict:
         "security": [{}, *SECURITY] if local_mode else SECURITY,
         "paths": {**paths(), **openapi_failures.paths()},
         "components": {
-            "schemas": {**components(), **openapi_export.components(), **openapi_failures.schemas()},
+            "schemas": {
+                **components(),
+                **openapi_export.components(),
+                **openapi_failures.schemas(),
+                **openapi_workers.schemas(),
+            },
             "securitySchemes": {
                 "token": {"type": "http", "scheme": "bearer", "description": "an API token from the admin"},
                 "session": {

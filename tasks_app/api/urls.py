@@ -2,7 +2,7 @@
 
 from django.urls import path, re_path
 
-from tasks_app.api import export, failures, openapi, periodic, system, tasks
+from tasks_app.api import export, failures, openapi, periodic, system, tasks, workers
 
 NOT_FOUND = "api-not-found"
 
@@ -25,6 +25,9 @@ urlpatterns = [
     path("failures/", failures.failure_list, name="api-failures"),
     path("failures/<str:group_id>/retry/", failures.failure_retry, name="api-failure-retry"),
     path("failures/<str:group_id>/dismiss/", failures.failure_dismiss, name="api-failure-dismiss"),
+    path("workers/", workers.worker_collection, name="api-workers"),
+    path("workers/<str:name>/", workers.worker_item, name="api-worker-detail"),
+    path("workers/<str:name>/<str:action>/", workers.worker_action, name="api-worker-action"),
     path("openapi.json", openapi.openapi_json, name="api-openapi"),
     re_path(r"^.*/$", system.unknown_endpoint, name=NOT_FOUND),  # last: only what nothing above serves
 ]

@@ -67,3 +67,26 @@ def revoke(task_ids: str | list[str], terminate: bool, signal: str) -> bool:
     except OperationalError:
         return False
     return True
+
+
+def command(name: str, node: str, arguments: dict, timeout: float) -> dict | None:
+    """One worker's reply to one control command (Celery's `{"ok": ...}` or `{"error": ...}`), None when
+    it did not answer within `timeout`. Only `node` is asked, and the wait ends at its reply."""
+    with connection() as own:
+        replies = current_app.control.broadcast(
+            name, arguments=arguments, destination=[node], reply=True, timeout=timeout, limit=1, connection=own
+        )
+    return next((reply[node] for reply in replies or [] if node in reply), None)
+
+
+def inspect_one(command: str, node: str, timeout: float, *args) -> object:
+    """One worker's answer to one inspect command (`active`, `reserved`, ...), None without one in time."""
+    with connection() as own:
+        asked = current_app.control.inspect(destination=[node], timeout=timeout, limit=1, connection=own)
+        return (getattr(asked, command)(*args) or {}).get(node)
+
+
+def answers(node: str, timeout: float) -> bool:
+    """Does `node` answer a ping within `timeout`?"""
+    with connection() as own:
+        return bool(current_app.control.ping(destination=[node], timeout=timeout, limit=1, connection=own))

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from tasks_app import access
 from tasks_app.selectors import dashboard
+from tasks_app.selectors import workers as worker_reads
 from tasks_app.services import lost, queue_purge
 
 REFRESH_SECONDS = 5
@@ -24,6 +25,8 @@ def dashboard_page(request):
         "dash": dashboard.collect(request.user),
         "may_purge": access.is_open(request.user),
         "refresh_seconds": REFRESH_SECONDS,
+        # Worker control is staff only: who did what to which worker, the latest few.
+        "worker_actions": worker_reads.recent_actions(limit=5) if access.is_open(request.user) else [],
     }
     if request.GET.get("fragment") == "1":
         return render(request, "tasks_app/_dashboard_body.html", context)

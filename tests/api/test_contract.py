@@ -17,7 +17,13 @@ from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.django_db
 
-DUMMY = {"task_id": "00000000-0000-0000-0000-000000000000", "pk": "999999", "group_id": "0000000000000000"}
+DUMMY = {
+    "task_id": "00000000-0000-0000-0000-000000000000",
+    "pk": "999999",
+    "group_id": "0000000000000000",
+    "name": "nobody@nowhere",
+    "action": "nope",
+}
 METHODS = ("get", "post", "put", "patch", "delete")
 
 

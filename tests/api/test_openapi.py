@@ -11,7 +11,13 @@ from tests.support import openapi
 
 pytestmark = pytest.mark.django_db
 
-DUMMY = {"task_id": "00000000-0000-0000-0000-000000000000", "pk": "999999", "group_id": "0000000000000000"}
+DUMMY = {
+    "task_id": "00000000-0000-0000-0000-000000000000",
+    "pk": "999999",
+    "group_id": "0000000000000000",
+    "name": "nobody@nowhere",
+    "action": "nope",
+}
 
 
 def documented(client) -> dict:
