@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from helloworld.transports import REDIS_SCHEME
 from tests.support import processes
 from tests.support.services import POSTGRESQL, RABBITMQ, REDIS, require
 from tests.support.waiting import wait_for
@@ -88,7 +89,8 @@ def test_a_deployment_boots_runs_tasks_and_stops_on_sigterm(request, tmp_path, m
             env, "shell", "-c", "from django.conf import settings; print(settings.BROKER.display)"
         )
         assert display.strip().splitlines()[-1] == f"{kind} at {host}"
-        scheme = "amqp" if kind == "rabbitmq" else "redis"
+        # The worker names its transport: kombu's amqp, or the site's own Redis one (helloworld/transports/).
+        scheme = "amqp" if kind == "rabbitmq" else REDIS_SCHEME
         wait_for(lambda: f"Connected to {scheme}://" in running.log, message=f"the worker to connect to {kind}")
         wait_for(lambda: len(processes.periodic_runs(database_url, "tick")) >= 2, message="beat to send twice")
         wait_for(
