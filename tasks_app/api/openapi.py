@@ -18,6 +18,7 @@ from django.http import JsonResponse
 from tasks_app import catalog
 from tasks_app.api import openapi_requests as inputs
 from tasks_app.api import openapi_schemas as schemas
+from tasks_app.api import openapi_stats
 from tasks_app.api.decorators import api_view
 from tasks_app.api.openapi_operations import WRITE, op
 from tasks_app.api.openapi_schemas import components, printable
@@ -181,6 +182,14 @@ def paths() -> dict:
         "/api/dashboard/": {
             "get": op("getDashboard", "The dashboard's data", {200: ("queues, workers, beat, counts", "Dashboard")})
         },
+        "/api/stats/": {
+            "get": op(
+                "getTaskStats",
+                "Each task type's runs, success rate, runtime and wait percentiles, slowest runs (staff)",
+                {200: ("the last hour's and day's figures", "TaskStats")},
+                (403,),
+            )
+        },
         "/api/openapi.json": {
             "get": op("getOpenApiDocument", "This document", {200: ("the OpenAPI 3.1 document", "OpenApi")})
         },
@@ -211,7 +220,7 @@ def build(local_mode: bool) -> dict:
         "security": [{}, *SECURITY] if local_mode else SECURITY,
         "paths": paths(),
         "components": {
-            "schemas": components(),
+            "schemas": {**components(), **openapi_stats.schemas()},
             "securitySchemes": {
                 "token": {"type": "http", "scheme": "bearer", "description": "an API token from the admin"},
                 "session": {

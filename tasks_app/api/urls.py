@@ -2,7 +2,7 @@
 
 from django.urls import path, re_path
 
-from tasks_app.api import openapi, periodic, system, tasks
+from tasks_app.api import openapi, periodic, stats, system, tasks
 
 NOT_FOUND = "api-not-found"
 
@@ -20,6 +20,7 @@ urlpatterns = [
     path("schedules/preview/", system.schedule_preview, name="api-schedule-preview"),
     path("health/", system.health, name="api-health"),
     path("dashboard/", system.dashboard_api, name="api-dashboard"),
+    path("stats/", stats.stats_api, name="api-stats"),
     path("openapi.json", openapi.openapi_json, name="api-openapi"),
     re_path(r"^.*/$", system.unknown_endpoint, name=NOT_FOUND),  # last: only what nothing above serves
 ]

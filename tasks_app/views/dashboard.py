@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from tasks_app import access
-from tasks_app.selectors import dashboard
+from tasks_app.selectors import dashboard, task_stats
 from tasks_app.services import lost, queue_purge
 
 REFRESH_SECONDS = 5
@@ -24,6 +24,8 @@ def dashboard_page(request):
         "dash": dashboard.collect(request.user),
         "may_purge": access.is_open(request.user),
         "refresh_seconds": REFRESH_SECONDS,
+        # Staff only: the figures cover every user's tasks and the slowest runs name them.
+        "stats": task_stats.collect() if access.is_open(request.user) else None,
     }
     if request.GET.get("fragment") == "1":
         return render(request, "tasks_app/_dashboard_body.html", context)
