@@ -2,9 +2,12 @@
 PostgreSQL's percentile_cont gives them (and the same from the capped sample on SQLite), the wait,
 the slowest runs, the sample's cap, the cache, and a number of queries that does not grow with the rows."""
 
+import json
 from datetime import timedelta
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -97,3 +100,50 @@ def test_the_figures_are_cached_for_the_time_set(settings):
         assert [stats.name for stats in task_stats.collect().types] == [ECHO]
     finally:
         task_stats.cache.delete(task_stats.CACHE_KEY)
+
+
+def test_the_cli_prints_the_table_and_the_json():
+    now = timezone.now()
+    slow = finished_run(LONG, 75, done=now - timedelta(minutes=5), waited=3)
+    finished_run(LONG, 1, status="FAILURE", done=now - timedelta(minutes=4), waited=1)
+    out = StringIO()
+    call_command("task_stats", stdout=out)
+    header, row, note = out.getvalue().splitlines()
+    assert header.split() == [
+        "task",
+        "type",
+        "runs/h",
+        "runs/day",
+        "ok/day",
+        "p50",
+        "p95",
+        "wait",
+        "p50",
+        "slowest",
+        "run",
+    ]
+    assert row.split() == [
+        LONG,
+        "2",
+        "2",
+        "50.0%",
+        "38.00",
+        "s",
+        "1",
+        "min",
+        "11",
+        "s",
+        "2.00",
+        "s",
+        "1",
+        "min",
+        "15",
+        "s",
+        slow,
+    ]
+    assert "newest 1000 runs" in note
+
+    out = StringIO()
+    call_command("task_stats", "--json", stdout=out)
+    [found] = json.loads(out.getvalue())["task_types"]
+    assert found["windows"]["day"]["success_rate"] == 0.5 and found["slowest"][0]["task_id"] == slow
