@@ -28,7 +28,7 @@ from celery import states
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Count, DurationField, ExpressionWrapper, F, Q
+from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 from django_celery_results.models import TaskResult
@@ -42,8 +42,6 @@ SAMPLE_PER_TYPE = 1000  # the newest runs of the day per type that the percentil
 MOST_TYPES = 50  # the busiest types of the day shown; the registered tasks are far fewer
 SLOWEST = 5
 CACHE_KEY = "tasks_app.task_stats"
-
-RUNTIME = ExpressionWrapper(F("date_done") - F("date_started"), output_field=DurationField())
 
 
 @dataclass(frozen=True)
@@ -141,11 +139,12 @@ def compute(now: datetime, cache_seconds: float = 0) -> TaskStats:
     types = []
     for name, runs in counted.items():
         sample = day_sample(name, since)
+        rows = list(sample.values_list("task_id", "status", "date_started", "date_done"))
         if connection.vendor == "postgresql":
             sampled, p50, p95, wait = percentiles_in_database(sample)
         else:
-            sampled, p50, p95, wait = percentiles_in_python(sample)
-        types.append(TypeStats(name, runs, sampled, p50, p95, wait, slowest(sample)))
+            sampled, p50, p95, wait = percentiles_in_python(rows)
+        types.append(TypeStats(name, runs, sampled, p50, p95, wait, slowest(rows)))
     return TaskStats(now, types, cache_seconds)
 
 
@@ -185,16 +184,22 @@ def day_sample(name: str, since: datetime):
 
 
 def percentiles_in_database(sample) -> tuple[int, float | None, float | None, float | None]:
-    """PostgreSQL: the sample's size, runtime p50 and p95, and wait p50, in one statement."""
+    """PostgreSQL: the sample's size, runtime p50 and p95, and wait p50, in one statement. Each run's
+    record is a scalar subquery by its task id: one index probe per run of the sample (PostgreSQL turns
+    a join, even a LATERAL one, into a hash join that reads the whole records table)."""
     inner, params = sample.values("task_id", "date_started", "date_done").query.sql_with_params()
     quote = connection.ops.quote_name
-    runtime = "EXTRACT(EPOCH FROM s.date_done - s.date_started)::float8"
-    wait = f"GREATEST(0, EXTRACT(EPOCH FROM s.date_started - r.{quote('created_at')}))::float8"  # two hosts' clocks
+    record, created_at, task_id = quote(TaskRecord._meta.db_table), quote("created_at"), quote("task_id")
+    runtime = "EXTRACT(EPOCH FROM date_done - date_started)::float8"
+    wait = "GREATEST(0, EXTRACT(EPOCH FROM date_started - sent_at))::float8"  # the clocks of two hosts
     statement = (
         f"SELECT count(*), percentile_cont(0.5) WITHIN GROUP (ORDER BY {runtime}), "  # noqa: S608 (names, not values)
         f"percentile_cont(0.95) WITHIN GROUP (ORDER BY {runtime}), "
-        f"percentile_cont(0.5) WITHIN GROUP (ORDER BY {wait}) FILTER (WHERE r.{quote('created_at')} IS NOT NULL) "
-        f"FROM ({inner}) s LEFT JOIN {quote(TaskRecord._meta.db_table)} r ON r.{quote('task_id')} = s.task_id"
+        f"percentile_cont(0.5) WITHIN GROUP (ORDER BY {wait}) FILTER (WHERE sent_at IS NOT NULL) "
+        # OFFSET 0 keeps the subquery apart: one probe a run, not one for each use of sent_at.
+        f"FROM (SELECT s.date_started, s.date_done, "
+        f"(SELECT {created_at} FROM {record} WHERE {record}.{task_id} = s.task_id) AS sent_at "
+        f"FROM ({inner}) s OFFSET 0) runs"
     )
     with connection.cursor() as cursor:
         cursor.execute(statement, params)
@@ -202,13 +207,13 @@ def percentiles_in_database(sample) -> tuple[int, float | None, float | None, fl
     return sampled, _seconds(p50), _seconds(p95), _seconds(wait_p50)
 
 
-def percentiles_in_python(sample) -> tuple[int, float | None, float | None, float | None]:
-    """SQLite (no percentile function): the same capped sample read, and interpolated as percentile_cont does."""
-    rows = list(sample.values_list("task_id", "date_started", "date_done"))
+def percentiles_in_python(rows: list) -> tuple[int, float | None, float | None, float | None]:
+    """SQLite (no percentile function): the same capped sample's rows (task_id, status, date_started,
+    date_done), interpolated as percentile_cont does."""
     sent = dict(TaskRecord.objects.filter(task_id__in=[row[0] for row in rows]).values_list("task_id", "created_at"))
-    runtimes = sorted((done - started).total_seconds() for _, started, done in rows)
+    runtimes = sorted((done - started).total_seconds() for _, _, started, done in rows)
     waits = sorted(
-        max(0.0, (started - sent[task_id]).total_seconds()) for task_id, started, _ in rows if task_id in sent
+        max(0.0, (started - sent[task_id]).total_seconds()) for task_id, _, started, _ in rows if task_id in sent
     )
     return (
         len(rows),
@@ -227,15 +232,13 @@ def percentile(ordered: list[float], fraction: float) -> float | None:
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
-def slowest(sample) -> list[Run]:
-    """The sample's SLOWEST longest runs, longest first."""
-    rows = (
-        TaskResult.objects.filter(id__in=sample.values("id"))
-        .annotate(runtime=RUNTIME)
-        .order_by("-runtime", "-date_done")
-        .values_list("task_id", "status", "runtime", "date_done")[:SLOWEST]
-    )
-    return [Run(task_id, status, round(runtime.total_seconds(), 3), done) for task_id, status, runtime, done in rows]
+def slowest(rows: list) -> list[Run]:
+    """The SLOWEST longest of the sample's rows (task_id, status, date_started, date_done), longest first."""
+    runs = [
+        Run(task_id, status, round((done - started).total_seconds(), 3), done)
+        for task_id, status, started, done in rows
+    ]
+    return sorted(runs, key=lambda run: (run.runtime, run.finished_at), reverse=True)[:SLOWEST]
 
 
 def _seconds(value) -> float | None:
