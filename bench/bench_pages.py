@@ -140,7 +140,7 @@ TASK_PAGES = {
     # A Prometheus scrape: the last hour's counts and runtimes, beat, and the shared broker snapshot.
     "metrics /metrics": lambda side: "/metrics",
     # The stats per task type (tasks_app.selectors.task_stats): over the last day's runs (1,000 rows on one
-    # side, 86,400 on the other), cached TASK_STATS_CACHE_SECONDS; set it to 0 to measure each computation.
+    # side, 86,400 on the other), cached DASHBOARD_FIGURES_CACHE_SECONDS; set it to 0 to measure each computation.
     "stats API /api/stats/": lambda side: "/api/stats/",
     "dashboard refresh /dashboard/?fragment=1 (with task types)": lambda side: "/dashboard/?fragment=1",
 }

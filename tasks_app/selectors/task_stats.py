@@ -14,8 +14,9 @@ A run's runtime is date_done - date_started of its result row (the worker's star
 worker.started keeps even for a STARTED never written); its wait, date_started - the record's created_at
 (when the site sent it). Tasks the site did not send (beat's) have no record: they count, but not in the wait.
 
-The answer is cached for CACHE_SECONDS (settings.TASK_STATS_CACHE_SECONDS): each open dashboard asks
-again every few seconds, and staff all see the same figures, so one computation serves them all.
+The answer is cached for settings.DASHBOARD_FIGURES_CACHE_SECONDS (5 s), as the dashboard's counts are:
+each open dashboard asks again every few seconds, and staff all see the same figures, so one computation
+serves them all.
 """
 
 from __future__ import annotations
@@ -123,8 +124,8 @@ class TaskStats:
 
 
 def collect() -> TaskStats:
-    """The stats as of now, or as of at most CACHE_SECONDS ago (see the module's docstring)."""
-    seconds = settings.TASK_STATS_CACHE_SECONDS
+    """The stats as of now, or as of at most DASHBOARD_FIGURES_CACHE_SECONDS ago (see the module's docstring)."""
+    seconds = settings.DASHBOARD_FIGURES_CACHE_SECONDS
     if seconds > 0 and (found := cache.get(CACHE_KEY)) is not None:
         return found
     found = compute(timezone.now(), seconds)

@@ -92,13 +92,13 @@ def test_the_queries_do_not_grow_with_the_runs():
 
 
 def test_the_figures_are_cached_for_the_time_set(settings):
-    settings.TASK_STATS_CACHE_SECONDS = 60
+    settings.DASHBOARD_FIGURES_CACHE_SECONDS = 60
     task_stats.cache.delete(task_stats.CACHE_KEY)
     try:
         first = task_stats.collect()
         finished_run(ECHO, 1, done=timezone.now())
         assert task_stats.collect() == first  # within the minute: the same answer
-        settings.TASK_STATS_CACHE_SECONDS = 0
+        settings.DASHBOARD_FIGURES_CACHE_SECONDS = 0
         assert [stats.name for stats in task_stats.collect().types] == [ECHO]
     finally:
         task_stats.cache.delete(task_stats.CACHE_KEY)
@@ -149,3 +149,18 @@ def test_the_cli_prints_the_table_and_the_json():
     call_command("task_stats", "--json", stdout=out)
     [found] = json.loads(out.getvalue())["task_types"]
     assert found["windows"]["day"]["success_rate"] == 0.5 and found["slowest"][0]["task_id"] == slow
+
+
+def test_the_dashboards_counts_are_cached_for_the_same_time(settings):
+    from tasks_app.selectors import dashboard
+
+    settings.DASHBOARD_FIGURES_CACHE_SECONDS = 60
+    dashboard.cache.delete(dashboard.FIGURES_CACHE_KEY)
+    try:
+        before, _chart = dashboard.figures(timezone.now())
+        finished_run(ECHO, 1, done=timezone.now())
+        assert dashboard.figures(timezone.now())[0] == before
+        settings.DASHBOARD_FIGURES_CACHE_SECONDS = 0
+        assert dashboard.figures(timezone.now())[0]["hour"]["SUCCESS"] == before["hour"]["SUCCESS"] + 1
+    finally:
+        dashboard.cache.delete(dashboard.FIGURES_CACHE_KEY)
