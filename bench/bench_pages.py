@@ -11,7 +11,9 @@ the same pages in turn, so the two sizes are measured side by side. Two phases:
    status page and the API detail ask for a random task each time (so that no single row stays
    cached); the lists ask for their first page: the tasks list unfiltered and filtered, the home
    page's recent tasks, and the periodic detail page's runs of "bench nightly"; and /metrics, as
-   Prometheus scrapes it (its counts cover the last hour: 1,000 rows on one side, 3,600 on the other).
+   Prometheus scrapes it (its counts cover the last hour: 1,000 rows on one side, 3,600 on the other);
+   the stats per task type, `/api/stats/` and the dashboard's refresh that shows them (over the last
+   day: 1,000 rows on one side, 86,400 on the other).
 2. Periodic tasks: both sides reseeded to the small number of tasks, and to 100 and 10,000
    periodic tasks (half interval, half crontab): the home page (its first ten), `/periodic/` and
    `/api/periodic/`.
@@ -137,6 +139,10 @@ TASK_PAGES = {
     "periodic detail /periodic/<id>/ (its runs)": lambda side: f"/periodic/{side['nightly']}/",
     # A Prometheus scrape: the last hour's counts and runtimes, beat, and the shared broker snapshot.
     "metrics /metrics": lambda side: "/metrics",
+    # The stats per task type (tasks_app.selectors.task_stats): over the last day's runs (1,000 rows on one
+    # side, 86,400 on the other), cached DASHBOARD_FIGURES_CACHE_SECONDS; set it to 0 to measure each computation.
+    "stats API /api/stats/": lambda side: "/api/stats/",
+    "dashboard refresh /dashboard/?fragment=1 (with task types)": lambda side: "/dashboard/?fragment=1",
 }
 PERIODIC_PAGES = {
     "home page / (periodic tasks)": lambda side: "/",

@@ -317,6 +317,10 @@ LOGIN_FAILURES_PER_ADDRESS = env_int("LOGIN_FAILURES_PER_ADDRESS", 30)
 # The broker's and workers' state is asked for at most once per this many seconds, whatever the
 # number of health checks and open dashboards (which refresh every 5 s); 0 asks on every request.
 MONITOR_REFRESH_SECONDS = env_int("MONITOR_REFRESH_SECONDS", 5)
+# The dashboard's figures read from the task tables (counts by state, the chart, the stats per task type:
+# tasks_app/selectors/dashboard.py, task_stats.py) are computed at most once per this many seconds per web
+# process, however many dashboards refresh (every 5 s each) and /api/stats/ calls; 0: on every request.
+DASHBOARD_FIGURES_CACHE_SECONDS = env_float("DASHBOARD_FIGURES_CACHE_SECONDS", 5)
 # GET /metrics (tasks_app/api/metrics.py) in production: Prometheus sends this as
 # `Authorization: Bearer <token>` (a staff session works too); empty accepts no token. Local mode needs none.
 METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")

@@ -31,3 +31,5 @@ if DATABASES["default"]["ENGINE"].endswith("postgresql"):
 # Each test asks the broker afresh (health and the dashboard otherwise share a snapshot up to 5 s
 # old); tests of the sharing itself set their own interval.
 MONITOR_REFRESH_SECONDS = 0
+# Likewise the dashboard's counts and stats per task type are computed afresh; the test of the cache sets its own.
+DASHBOARD_FIGURES_CACHE_SECONDS = 0

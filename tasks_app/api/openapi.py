@@ -16,7 +16,7 @@ from django.conf import settings
 from django.http import JsonResponse
 
 from tasks_app import catalog
-from tasks_app.api import openapi_export, openapi_failures, openapi_workers
+from tasks_app.api import openapi_export, openapi_failures, openapi_stats, openapi_workers
 from tasks_app.api import openapi_requests as inputs
 from tasks_app.api import openapi_schemas as schemas
 from tasks_app.api.decorators import api_view
@@ -185,6 +185,14 @@ def paths() -> dict:
             "get": op("getDashboard", "The dashboard's data", {200: ("queues, workers, beat, counts", "Dashboard")})
         },
         **openapi_workers.paths(),
+        "/api/stats/": {
+            "get": op(
+                "getTaskStats",
+                "Each task type's runs, success rate, runtime and wait percentiles, slowest runs (staff)",
+                {200: ("the last hour's and day's figures", "TaskStats")},
+                (403,),
+            )
+        },
         "/api/openapi.json": {
             "get": op("getOpenApiDocument", "This document", {200: ("the OpenAPI 3.1 document", "OpenApi")})
         },
@@ -220,6 +228,7 @@ def build(local_mode: bool) -> dict:
                 **openapi_export.components(),
                 **openapi_failures.schemas(),
                 **openapi_workers.schemas(),
+                **openapi_stats.schemas(),
             },
             "securitySchemes": {
                 "token": {"type": "http", "scheme": "bearer", "description": "an API token from the admin"},

@@ -2,7 +2,7 @@
 
 from django.urls import path, re_path
 
-from tasks_app.api import export, failures, openapi, periodic, system, tasks, workers
+from tasks_app.api import export, failures, openapi, periodic, stats, system, tasks, workers
 
 NOT_FOUND = "api-not-found"
 
@@ -28,6 +28,7 @@ urlpatterns = [
     path("workers/", workers.worker_collection, name="api-workers"),
     path("workers/<str:name>/", workers.worker_item, name="api-worker-detail"),
     path("workers/<str:name>/<str:action>/", workers.worker_action, name="api-worker-action"),
+    path("stats/", stats.stats_api, name="api-stats"),
     path("openapi.json", openapi.openapi_json, name="api-openapi"),
     re_path(r"^.*/$", system.unknown_endpoint, name=NOT_FOUND),  # last: only what nothing above serves
 ]

@@ -3,7 +3,8 @@
 Queues and workers come from tasks_app.selectors.monitoring's snapshot (the broker and remote control asked at
 most once per MONITOR_REFRESH_SECONDS, however many dashboards are open), beat from its heartbeats and
 lease in the database, counts and the chart from the result table (django-celery-results) and the
-site's own task records, with a few aggregate queries.
+site's own task records, with a few aggregate queries, at most once per DASHBOARD_FIGURES_CACHE_SECONDS
+(`figures`).
 """
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
-from django.db.models import Count, Exists, OuterRef
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Count
 from django.db.models.functions import TruncMinute
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTasks
@@ -29,6 +32,7 @@ from tasks_app.states import QUEUED, STATES
 WINDOWS = {"hour": timedelta(hours=1), "day": timedelta(days=1)}
 CHART_MINUTES = 60  # the chart: the last hour, one bar a minute
 CHART_WIDTH, CHART_HEIGHT = 600, 120
+FIGURES_CACHE_KEY = "tasks_app.dashboard.figures"
 
 
 # What other users see in place of the broker's own error, which names its host and port.
@@ -146,16 +150,18 @@ def beat_state() -> Beat:
 def counts(now: datetime) -> dict[str, dict[str, int]]:
     """Tasks by state in each window: a result row counts by the time of its latest state change
     (django-celery-results' date_done moves with each state); a task no worker has reported on
-    yet counts as QUEUED by when it was sent."""
+    yet counts as QUEUED by when it was sent: its record's mirrored state is QUEUED until a worker reports
+    (as services.lost reads it), one range of the (state, created_at) index, where a search for records
+    without a result row probed the result table for each of the window's records (most of a second
+    at a million rows)."""
     found = {}
-    no_result = ~Exists(TaskResult.objects.filter(task_id=OuterRef("task_id")))
     for window, length in WINDOWS.items():
         since = now - length
         by_state = dict.fromkeys(STATES, 0)
         rows = TaskResult.objects.filter(date_done__gte=since).values_list("status").annotate(n=Count("id"))
         for state, number in rows:
             by_state[state] = by_state.get(state, 0) + number
-        by_state[QUEUED] = TaskRecord.objects.filter(no_result, created_at__gte=since).count()
+        by_state[QUEUED] = TaskRecord.objects.filter(state=QUEUED, created_at__gte=since).count()
         found[window] = by_state
     return found
 
@@ -197,6 +203,19 @@ def chart(now: datetime) -> tuple[list[Bar], int]:
     return bars, peak
 
 
+def figures(now: datetime) -> tuple[dict, tuple[list[Bar], int]]:
+    """The counts and the chart, the same for every viewer: computed at most once per
+    DASHBOARD_FIGURES_CACHE_SECONDS per process, since every open dashboard asks again every few seconds
+    and the day's counts read every row of the day."""
+    seconds = settings.DASHBOARD_FIGURES_CACHE_SECONDS
+    found = cache.get(FIGURES_CACHE_KEY) if seconds > 0 else None
+    if found is None:
+        found = (counts(now), chart(now))
+        if seconds > 0:
+            cache.set(FIGURES_CACHE_KEY, found, seconds)
+    return found
+
+
 def collect(viewer) -> Dashboard:
     """The dashboard as `viewer` (a user) may see it: see `without_machine_names`."""
     # The clock is read after the snapshot (which this request may refresh) and beat's state, so that
@@ -205,7 +224,7 @@ def collect(viewer) -> Dashboard:
     beat = beat_state()
     now = timezone.now()
     kind = queues.broker_kind()
-    bars, peak = chart(now)
+    by_state, (bars, peak) = figures(now)
     found = Dashboard(
         generated_at=now,
         broker_kind=kind,
@@ -215,7 +234,7 @@ def collect(viewer) -> Dashboard:
         age_known=queues.age_known(kind),
         workers=snapshot.workers,
         beat=beat,
-        counts=counts(now),
+        counts=by_state,
         bars=bars,
         peak=peak,
         possibly_lost=lost.suspects(snapshot.queues, snapshot.taken_at),

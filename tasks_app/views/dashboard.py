@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from tasks_app import access
-from tasks_app.selectors import dashboard
+from tasks_app.selectors import dashboard, task_stats
 from tasks_app.selectors import workers as worker_reads
 from tasks_app.services import lost, queue_purge
 
@@ -27,6 +27,8 @@ def dashboard_page(request):
         "refresh_seconds": REFRESH_SECONDS,
         # Worker control is staff only: who did what to which worker, the latest few.
         "worker_actions": worker_reads.recent_actions(limit=5) if access.is_open(request.user) else [],
+        # Staff only: the figures cover every user's tasks and the slowest runs name them.
+        "stats": task_stats.collect() if access.is_open(request.user) else None,
     }
     if request.GET.get("fragment") == "1":
         return render(request, "tasks_app/_dashboard_body.html", context)
