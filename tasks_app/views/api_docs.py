@@ -40,6 +40,7 @@ def page(request):
         "bulk_governed_by": bulk_limits.governing_limit(),
         "rate_limits": settings.RATE_LIMITS_PER_MINUTE,
         "bulk_action_max": settings.BULK_ACTION_MAX_TASKS,
+        "export_max_rows": f"{settings.TASK_EXPORT_MAX_ROWS:,}",
         # Every list of names is read from the catalog, the settings and the states, never written out.
         "task_names": catalog.names(),
         "queue_names": catalog.queues(),

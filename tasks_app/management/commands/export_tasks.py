@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand
 
 from tasks_app import services
 from tasks_app.errors import UserError
-from tasks_app.management.commands._common import FILTER_OPTIONS, add_filter_arguments, command_error
+from tasks_app.management.commands._common import add_filter_arguments, command_error, filter_help
 from tasks_app.selectors import export, filters
 
 # Whoever runs the CLI is on the server: it sees every task, as staff does (tasks_app.access.is_open).
@@ -26,7 +26,7 @@ class Command(BaseCommand):
         add_filter_arguments(parser)
 
     def handle(self, *args, **options):
-        names = (*FILTER_OPTIONS, "state")
+        names = (*filter_help(), "state")
         given = {name: options[f"filter_{name}"] for name in names if options.get(f"filter_{name}")}
         try:
             cleaned = filters.parse(given, services.site_time_zone())
