@@ -31,12 +31,12 @@ class Command(BaseCommand):
             if options["all_failed"]:
                 if options["wait"]:
                     raise CommandError("--wait waits for one task; --all-failed sends many.")
-                done = services.retry_failed(selected(options))
+                done = services.retry_failed(selected(options), sent_from=services.SentFrom.CLI)
                 for new_id in done.task_ids:
                     self.stdout.write(new_id)
                 self.stdout.write("\n".join(done.summary("Retried", "failed")))
                 return
-            record = services.retry(task_id)
+            record = services.retry(task_id, sent_from=services.SentFrom.CLI)
         except UserError as exc:
             raise command_error(exc) from None
         self.stdout.write(record.task_id)
