@@ -123,3 +123,23 @@ def test_a_long_task_delivered_again_after_a_cut_off_run_shows_as_redelivered(cl
     redelivered = timeline[2]
     assert redelivered.attempt == 2 and redelivered.worker and redelivered.gap_seconds >= 29
     assert redelivered.detail.startswith("attempt 1 ended: Attempt 1 was interrupted: its worker stopped")
+
+
+@embedded
+def test_each_way_in_is_named_beat_the_cli_and_another_service_included(celery_worker):
+    # Beat publishes its runs itself, with the periodic task's name in a header (signals.record_periodic_run).
+    from_beat = str(uuid.uuid4())
+    tasks.echo.apply_async(
+        ["b"], task_id=from_beat, queue=settings.QUEUES["default"], headers={"periodic_task_name": "nightly"}
+    )
+    out = io.StringIO()
+    call_command("enqueue", "echo", "--args", '["c"]', stdout=out)
+    from_cli = out.getvalue().strip()
+    # Another service, with plain Celery: the worker records it (worker.outside).
+    from_outside = tasks.echo.app.send_task("tasks_app.tasks.echo", ["o"], queue=settings.QUEUES["default"]).id
+
+    for task_id in (from_beat, from_cli, from_outside):
+        wait_for(lambda t=task_id: status.get(t) and status.get(t).finished, timeout=20, message="the three to run")
+    assert status.get(from_beat).timeline[0].detail == 'by beat as a run of periodic task "nightly"'
+    assert status.get(from_cli).timeline[0].detail == "from the command line"
+    assert status.get(from_outside).timeline[0].detail == "from another service"
