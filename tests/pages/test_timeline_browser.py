@@ -6,6 +6,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
 from django_celery_results.models import TaskResult
 
@@ -46,6 +47,9 @@ def test_the_timeline_fits_a_phone_shows_exact_times_on_hover_and_follows_the_ta
     assert time.get_attribute("datetime").startswith(str(timezone.localtime(sent).date()))
     assert time.get_attribute("title").endswith(page.locator("#task-status").get_attribute("data-time-zone"))
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    shots = settings.BASE_DIR / "var" / "screenshots"  # kept after the run, for a person to look at
+    shots.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(shots / "phone-timeline.png"), full_page=True)
 
     # Drawn by the server too, the same list.
     page.reload()
