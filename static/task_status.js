@@ -37,6 +37,7 @@
       set("traceback", task.traceback || "");
     }
     if (task.attempts) renderAttempts(task);
+    if (task.timeline) renderTimeline(task.timeline);
     var requested = Boolean(task.revoke_requested_at) && !task.finished;
     field("revoke-requested").hidden = !requested;
     field("retry-link").hidden = !task.finished;
@@ -63,6 +64,56 @@
       list.appendChild(item);
     });
     field("attempt-errors-box").hidden = attempts.errors.length === 0;
+  }
+
+  // The task's history (selectors.timeline), as the page's template draws it.
+  var LABELS = {sent: "Sent", started: "Started", retried: "Retried", redelivered: "Redelivered",
+    retry_waiting: "Failed, will retry", progress: "Progress", revoke_requested: "Revoke requested", finished: "Finished"};
+  function gapText(ms) {
+    if (ms === null) return "";
+    if (ms < 1000) return "+" + ms + " ms";
+    var seconds = ms / 1000;
+    if (seconds < 60) return "+" + seconds.toFixed(1) + " s";
+    var minutes = Math.floor(seconds / 60);
+    if (minutes < 60) return "+" + minutes + " min " + Math.floor(seconds % 60) + " s";
+    return "+" + Math.floor(minutes / 60) + " h " + (minutes % 60) + " min";
+  }
+  function span(className, text) {
+    var element = document.createElement("span");
+    element.className = className;
+    element.textContent = text;
+    return element;
+  }
+  function timeOf(iso) {
+    var parts = /T(\d\d:\d\d:\d\d)(\.\d+)?/.exec(iso);
+    var time = document.createElement("time");
+    time.setAttribute("datetime", iso);
+    time.title = iso.slice(0, 10) + " " + parts[1] + (parts[2] || "") + " " + zone;
+    time.textContent = parts[1] + (parts[2] || ".000").slice(0, 4);
+    return time;
+  }
+  function renderTimeline(events) {
+    var list = field("timeline");
+    list.replaceChildren();
+    events.forEach(function (event) {
+      var item = document.createElement("li");
+      item.className = "timeline-" + event.event;
+      var when = span("timeline-when", "");
+      when.appendChild(event.at ? timeOf(event.at) : span("muted", "time not kept"));
+      if (event.gap_ms !== null) { when.appendChild(document.createTextNode(" ")); when.appendChild(span("timeline-gap", gapText(event.gap_ms))); }
+      var what = span("timeline-what", "");
+      var label = document.createElement("strong");
+      label.textContent = LABELS[event.event] || event.event;
+      what.appendChild(label);
+      if (event.attempt > 1) what.appendChild(document.createTextNode(" (attempt " + event.attempt + ")"));
+      if (event.worker) { what.appendChild(document.createTextNode(" on ")); what.appendChild(span("mono", event.worker)); }
+      if (event.state) { what.appendChild(document.createTextNode(" ")); what.appendChild(span("state state-" + event.state.toLowerCase(), event.state)); }
+      if (event.detail) { what.appendChild(document.createTextNode(" ")); what.appendChild(span("timeline-detail", event.detail)); }
+      item.appendChild(when);
+      item.appendChild(document.createTextNode(" "));
+      item.appendChild(what);
+      list.appendChild(item);
+    });
   }
 
   function poll() {

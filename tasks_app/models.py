@@ -10,6 +10,17 @@ from tasks_app.managers import RecordManager, ResultWriter
 from tasks_app.states import QUEUED
 
 
+class SentFrom(models.TextChoices):
+    """The way in a task was sent by (its status page's timeline says so)."""
+
+    FORM = "form", "the form"
+    API = "api", "the API"
+    CLI = "cli", "the command line"
+    BEAT = "beat", "beat"
+    CODE = "code", "the site's code"  # Django's Tasks framework (tasks_app.djtasks)
+    OUTSIDE = "outside", "another service"  # recorded by the worker (tasks_app.worker.outside)
+
+
 class TaskRecord(models.Model):
     """The site's own record of a task it sent.
 
@@ -49,6 +60,9 @@ class TaskRecord(models.Model):
     # A periodic task's run sent by a person ("Run now"), not by beat on its schedule. A database
     # default too, so that rows written in SQL (bulk loads, the benchmarks' seeds) need not name it.
     by_hand = models.BooleanField(default=False, db_default=False)
+    # Which way in sent it (SentFrom; empty for records older than the field). A database default
+    # too, for rows written in SQL.
+    sent_from = models.CharField(max_length=10, choices=SentFrom.choices, blank=True, default="", db_default="")
 
     objects = RecordManager()
 

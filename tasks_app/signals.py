@@ -18,7 +18,7 @@ from django_celery_results.models import TaskResult
 
 from tasks_app import catalog
 from tasks_app.broker import queues
-from tasks_app.models import TaskRecord
+from tasks_app.models import SentFrom, TaskRecord
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +43,7 @@ def record_periodic_run(sender=None, body=None, headers=None, routing_key=None, 
                 "kwargs": dict(task_kwargs),
                 "queue": routing_key or "",
                 "periodic_task_name": periodic_task_name,
+                "sent_from": SentFrom.BEAT,
             },
         )
     except DatabaseError:

@@ -9,7 +9,7 @@ from django.conf import settings
 from tasks_app.djtasks.runner import run_django_task  # noqa: F401  registers it: runs django.tasks tasks
 from tasks_app.lib import safe_http
 from tasks_app.states import PROGRESS
-from tasks_app.worker import restarts  # noqa: F401  (its signal: a restarted task says so)
+from tasks_app.worker import restarts  # its signal: a restarted task says so
 from tasks_app.worker.revocation import SiteTask
 
 
@@ -26,8 +26,9 @@ def fetch_url(self, url: str) -> dict:
     max_attempts = settings.FETCH_URL_MAX_RETRIES + 1
     # Stored with each state this attempt writes (django-celery-results keeps request.meta), so
     # the status page can say which attempt this is and what the earlier ones ran into.
-    errors = list((getattr(self.request, "meta", None) or {}).get("errors", []))
-    self.request.meta = {"attempt": attempt, "max_attempts": max_attempts, "errors": errors}
+    meta = getattr(self.request, "meta", None) or {}
+    errors, starts = list(meta.get("errors", [])), restarts.attempt_starts(meta)
+    self.request.meta = {"attempt": attempt, "max_attempts": max_attempts, "errors": errors, "starts": starts}
     try:
         summary = safe_http.fetch(
             url,
@@ -39,7 +40,7 @@ def fetch_url(self, url: str) -> dict:
         # Celery's autoretry_for, spelled out: it fixes its backoff when the task is defined,
         # and these settings are read at each attempt. Refusals (FetchError) fail at once.
         errors.append(str(exc))
-        self.request.meta = {"attempt": attempt, "max_attempts": max_attempts, "errors": errors}
+        self.request.meta = {"attempt": attempt, "max_attempts": max_attempts, "errors": errors, "starts": starts}
         countdown = get_exponential_backoff_interval(
             factor=settings.FETCH_URL_RETRY_BACKOFF,
             retries=self.request.retries,
@@ -53,12 +54,18 @@ def fetch_url(self, url: str) -> dict:
             # The next attempt's request carries the errors so far (a message header).
             headers={
                 **(self.request.headers or {}),
-                "meta": {"attempt": attempt + 1, "max_attempts": max_attempts, "errors": errors},
+                "meta": {"attempt": attempt + 1, "max_attempts": max_attempts, "errors": errors, "starts": starts},
             },
         ) from exc
     except safe_http.FetchError as exc:
         # A refusal is refused again on every attempt: this one is the last, and the page says so.
-        self.request.meta = {"attempt": attempt, "max_attempts": attempt, "errors": errors, "not_retried": True}
+        self.request.meta = {
+            "attempt": attempt,
+            "max_attempts": attempt,
+            "errors": errors,
+            "starts": starts,
+            "not_retried": True,
+        }
         raise safe_http.FetchError(safe_http.explained(exc, settings.LOCAL_MODE)) from None
     return summary.as_dict()
 

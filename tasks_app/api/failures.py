@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.http import JsonResponse
 
-from tasks_app import access
+from tasks_app import access, services
 from tasks_app.api.decorators import api_view, task_url
 from tasks_app.api.errors import BadRequest
 from tasks_app.api.tasks import _action_body
@@ -37,7 +37,9 @@ def failure_list(request):
 def failure_retry(request, group_id):
     """Retry every failed task of the group not retried yet (at most BULK_ACTION_MAX_TASKS a call)."""
     _action_body(request, set())
-    done = actions.retry_group(failures.find(request.user, group_id), owner=access.owner_of(request))
+    done = actions.retry_group(
+        failures.find(request.user, group_id), owner=access.owner_of(request), sent_from=services.SentFrom.API
+    )
     return JsonResponse(
         {
             "retried": len(done.task_ids),

@@ -9,6 +9,7 @@ from __future__ import annotations
 from celery import states as celery_states
 
 from tasks_app import catalog, validation
+from tasks_app.api.openapi_timeline import timeline_schemas
 from tasks_app.http import bulk_limits
 from tasks_app.states import QUEUED, RUNNING_STATES, STATES
 
@@ -212,8 +213,10 @@ def components() -> dict:
                     **TIME,
                     "description": "when a revoke without terminate was asked for while it ran; null otherwise",
                 },
+                "timeline": {"type": "array", "items": ref("TimelineEvent"), "description": "its history"},
             }
         ),
+        **timeline_schemas(),
         "TaskListItem": obj(
             {
                 "id": ID,

@@ -140,5 +140,5 @@ def periodic_run(request, pk: int):
     """Send the periodic task's task now, once, besides its schedule."""
     task = _get(pk, request.user)
     _require_staff(request)
-    record = services.run_now(task, owner=access.owner_of(request))
+    record = services.run_now(task, owner=access.owner_of(request), sent_from=services.SentFrom.API)
     return JsonResponse({"id": record.task_id, "state": QUEUED, "url": task_url(record.task_id)}, status=202)

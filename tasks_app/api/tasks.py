@@ -38,7 +38,12 @@ def task_create(request):
     if "name" in body:
         raise BadRequest("A name is only for a periodic task: give a schedule too, or leave the name out.", "name")
     record = services.enqueue(
-        body["task"], body.get("args"), body.get("kwargs"), body.get("queue"), owner=access.owner_of(request)
+        body["task"],
+        body.get("args"),
+        body.get("kwargs"),
+        body.get("queue"),
+        owner=access.owner_of(request),
+        sent_from=services.SentFrom.API,
     )
     return JsonResponse(
         {"id": record.task_id, "state": QUEUED, "url": task_url(record.task_id)},
@@ -70,7 +75,7 @@ def task_bulk_create(request):
                 f'Task {position} must be a JSON object, such as {{"task": "echo"}}.', f"tasks[{position}]"
             )
         check_fields(spec, TASK_FIELDS, required=("task",), where=f"tasks[{position}].")
-    records = services.enqueue_many(specs, owner=access.owner_of(request))
+    records = services.enqueue_many(specs, owner=access.owner_of(request), sent_from=services.SentFrom.API)
     return JsonResponse(
         {"tasks": [{"id": record.task_id, "url": task_url(record.task_id)} for record in records]},
         status=202,
@@ -142,7 +147,7 @@ def retry_all(request):
     at most BULK_ACTION_MAX_TASKS, oldest first; `more_left` says whether to call again. With
     `{"ids": [...]}`, only the failed ones among those tasks (the others are counted as skipped)."""
     records, chosen = _selected(request, _action_body(request, {"ids"}))
-    done = services.retry_failed(records, owner=access.owner_of(request))
+    done = services.retry_failed(records, owner=access.owner_of(request), sent_from=services.SentFrom.API)
     return JsonResponse(
         {
             "retried": len(done.task_ids),
@@ -195,7 +200,8 @@ def task_retry(request, task_id):
     """Run a finished task again with its exact args, kwargs and queue, as a new task."""
     task_id = _visible_task_id(request, task_id)
     _action_body(request, set())
-    record = services.retry(task_id, owner=access.owner_of(request))  # a 409 if not finished (api_view)
+    # A 409 if not finished (api_view).
+    record = services.retry(task_id, owner=access.owner_of(request), sent_from=services.SentFrom.API)
     return JsonResponse(
         {"id": record.task_id, "state": QUEUED, "retry_of": task_id, "url": task_url(record.task_id)},
         status=202,

@@ -137,6 +137,7 @@ class CeleryBackend(compat.BaseTaskBackend):
     def enqueue(self, task, args, kwargs):
         from tasks_app import catalog
         from tasks_app.djtasks import results, runner
+        from tasks_app.models import SentFrom
         from tasks_app.services.sending import send
 
         self.validate_task(task)
@@ -150,7 +151,7 @@ class CeleryBackend(compat.BaseTaskBackend):
             # The same checks and words as the form's and the API's (TaskInputError, a ValueError).
             args, kwargs = entry.bind(args, kwargs)
         options = self.send_options(task, generic)
-        record = send(entry, args, kwargs, settings.QUEUES[task.queue_name], options=options)
+        record = send(entry, args, kwargs, settings.QUEUES[task.queue_name], options=options, sent_from=SentFrom.CODE)
         result = results.from_record(record, task, self.alias)
         compat.task_enqueued.send(type(self), task_result=result)
         return result

@@ -6,12 +6,14 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import OuterRef, Subquery
+from django.contrib.auth import get_user_model
+from django.db.models import F, OuterRef, Subquery
 from django_celery_results.models import TaskResult
 
 from tasks_app import catalog
 from tasks_app.lib.formats import iso, stored_json
-from tasks_app.models import TaskRecord
+from tasks_app.models import SentFrom, TaskRecord
+from tasks_app.selectors import timeline
 from tasks_app.states import FAILED_STATES, FINISHED_STATES, PROGRESS, QUEUED
 
 
@@ -41,6 +43,7 @@ class TaskStatus:
     recorded: bool = False  # the site sent it (a TaskRecord exists), so it can be retried or revoked
     # When a revoke was asked for while it ran: this run finishes, and it does not run again.
     revoke_requested_at: datetime | None = None
+    timeline: tuple[timeline.Event, ...] = ()  # its history (selectors.timeline)
 
     @property
     def finished(self) -> bool:
@@ -74,6 +77,7 @@ class TaskStatus:
             "retried_as": self.retried_as[-1] if self.retried_as else None,
             "attempts": self.attempts,
             "revoke_requested_at": iso(self.revoke_requested_at),
+            "timeline": [event.as_json() for event in self.timeline],
         }
 
 
@@ -104,18 +108,36 @@ def _error_text(payload) -> str:
 
 def get(task_id: str) -> TaskStatus | None:
     """The task's status, or None when the site never saw this id."""
-    record = TaskRecord.objects.filter(task_id=task_id).first()
+    sender = F(f"owner__{get_user_model().USERNAME_FIELD}")
+    record = TaskRecord.objects.filter(task_id=task_id).annotate(sent_by=sender).first()
     row = TaskResult.objects.filter(task_id=task_id).first()
     if record is None and row is None:
         return None
     state = row.status if row else QUEUED
-    return TaskStatus(
-        task_id=task_id,
-        state=state,
+    fields = {
         **(_as_sent(record) if record else _as_received(row)),
         **_outcome(state, _decode(row) if row else None),
         **_run(row, state),
+    }
+    facts = timeline.Facts(
+        state=state,
+        enqueued_at=fields["enqueued_at"],
+        sent_from=record.sent_from if record else SentFrom.OUTSIDE,
+        sent_by=(record.sent_by or "") if record else "",
+        periodic_task=record.periodic_task_name if record else "",
+        by_hand=record.by_hand if record else False,
+        retry_of=fields.get("retry_of", ""),
+        started_at=fields["started_at"],
+        worker=fields["worker"],
+        attempts=fields["attempts"],
+        attempt_starts=_attempt_starts(row),
+        reported_at=row.date_done if row else None,
+        progress=fields["progress"],
+        revoke_requested_at=fields.get("revoke_requested_at"),
+        finished_at=fields["finished_at"],
+        error=fields["error"],
     )
+    return TaskStatus(task_id=task_id, state=state, timeline=timeline.build(facts), **fields)
 
 
 def _as_sent(record: TaskRecord) -> dict:
@@ -169,15 +191,24 @@ def _run(row: TaskResult | None, state: str) -> dict:
     }
 
 
+def _meta(row: TaskResult | None) -> dict:
+    try:
+        meta = json.loads(row.meta) if row is not None and row.meta else {}
+    except ValueError:
+        return {}
+    return meta if isinstance(meta, dict) else {}
+
+
+def _attempt_starts(row: TaskResult | None) -> tuple[str, ...]:
+    """When each attempt started, as a retrying or restarted task keeps it (worker.restarts.attempt_starts)."""
+    starts = _meta(row).get("starts")
+    return tuple(str(start) for start in starts) if isinstance(starts, list) else ()
+
+
 def _attempts(row: TaskResult | None) -> dict | None:
     """What a retrying task stored about its attempts in the result's meta (see tasks.fetch_url)."""
-    if row is None or not row.meta:
-        return None
-    try:
-        meta = json.loads(row.meta)
-    except ValueError:
-        return None
-    if not isinstance(meta, dict) or not isinstance(meta.get("attempt"), int):
+    meta = _meta(row)
+    if not isinstance(meta.get("attempt"), int):
         return None
     errors = meta.get("errors")
     return {

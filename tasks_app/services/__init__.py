@@ -9,6 +9,7 @@ Celery or django-celery-beat directly, so every way in validates and records ali
     queue_purge.purge("default", by="alice")    # empty one queue, each dropped task marked so
 """
 
+from tasks_app.models import SentFrom
 from tasks_app.services.bulk import (
     BulkAction,
     count_up_to,
@@ -46,6 +47,7 @@ __all__ = [
     "BrokerUnavailable",
     "BulkAction",
     "Revocation",
+    "SentFrom",
     "TaskNotFound",
     "TaskStateConflict",
     "addon_warning",

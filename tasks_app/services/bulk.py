@@ -75,7 +75,7 @@ def _batch(selected, limit: int | None) -> tuple[list[TaskRecord], bool]:
     return rows[:limit], len(rows) > limit
 
 
-def retry_failed(records, owner=None, limit: int | None = None) -> BulkAction:
+def retry_failed(records, owner=None, limit: int | None = None, sent_from: str = "") -> BulkAction:
     """Retry every failed task of `records` not retried yet, up to the cap; `owner` owns the new
     tasks and its rate limit counts each (RateLimited when over, and then nothing is sent)."""
     originals, more = _batch(retryable(records), limit)
@@ -91,7 +91,7 @@ def retry_failed(records, owner=None, limit: int | None = None) -> BulkAction:
         queue = original.queue or settings.CELERY_TASK_DEFAULT_QUEUE
         batch.append((entry, publishing.Outgoing(entry.task, args, kwargs, uuid(), queue)))
         linked.append(original)
-    created = send_many(batch, owner=owner, retry_of=linked) if batch else []
+    created = send_many(batch, owner=owner, retry_of=linked, sent_from=sent_from) if batch else []
     return BulkAction([record.task_id for record in created], len(truth) - len(created), more)
 
 

@@ -26,9 +26,9 @@ def retryable_count(group: Group) -> tuple[int, bool]:
     return bulk.count_up_to(bulk.retryable(group_records(group)))
 
 
-def retry_group(group: Group, owner=None) -> bulk.BulkAction:
+def retry_group(group: Group, owner=None, sent_from: str = "") -> bulk.BulkAction:
     """Retry every failed task of the group not retried yet (tasks_app.services.bulk.retry_failed)."""
-    return bulk.retry_failed(group_records(group), owner=owner)
+    return bulk.retry_failed(group_records(group), owner=owner, sent_from=sent_from)
 
 
 def dismiss(group: Group, by=None) -> FailureDismissal:

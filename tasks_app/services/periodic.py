@@ -85,14 +85,23 @@ def addon_warning(spec: schedules.Spec | None) -> str | None:
     )
 
 
-def run_now(periodic: PeriodicTask, owner=None) -> TaskRecord:
+def run_now(periodic: PeriodicTask, owner=None, sent_from: str = "") -> TaskRecord:
     """Send a periodic task's task at once, as a run of that periodic task."""
     entry = catalog.by_task_name(periodic.task)
     if entry is None:
         raise TaskInputError(f"{periodic.task!r} is not a task this site runs.", field="task")
     args, kwargs = entry.bind(json.loads(periodic.args or "[]"), json.loads(periodic.kwargs or "{}"))
     queue_name = periodic.queue or settings.CELERY_TASK_DEFAULT_QUEUE
-    return send(entry, args, kwargs, queue_name, periodic_task_name=periodic.name, owner=owner, by_hand=True)
+    return send(
+        entry,
+        args,
+        kwargs,
+        queue_name,
+        periodic_task_name=periodic.name,
+        owner=owner,
+        by_hand=True,
+        sent_from=sent_from,
+    )
 
 
 def set_enabled(periodic: PeriodicTask, enabled: bool) -> None:

@@ -49,12 +49,13 @@ def send(
     by_hand: bool = False,
     retry_of: TaskRecord | None = None,
     options: dict | None = None,
+    sent_from: str = "",
 ) -> TaskRecord:
     """Record, then publish: the record (and the owner's rate-limit count) is committed before the
     message leaves, so no worker can report on a task whose record it cannot see yet. If the broker
     refuses the message, the record is deleted and the count given back, so no page ever claims a
     task is queued that no broker holds. `options` go to apply_async as they are (eta, priority,
-    time_limit, headers: tasks_app.djtasks sends with them)."""
+    time_limit, headers: tasks_app.djtasks sends with them). `sent_from` names the way in (SentFrom)."""
     # delay_on_commit would return no id; the status page needs it now, so make it here.
     task_id = uuid()
     options = dict(options or {})
@@ -75,6 +76,7 @@ def send(
             owner=owner,
             by_hand=by_hand,
             retry_of=retry_of,
+            sent_from=sent_from,
         )
     try:
         entry.task.apply_async(args, kwargs, task_id=task_id, queue=queue_name, headers=headers, **options)
@@ -97,7 +99,7 @@ def catch_up(task_id: str) -> None:
         TaskRecord.mirror_state(task_id, found)
 
 
-def enqueue(task, args=None, kwargs=None, queue=None, owner=None) -> TaskRecord:
+def enqueue(task, args=None, kwargs=None, queue=None, owner=None, sent_from: str = "") -> TaskRecord:
     """Validate, record and send one task; the record's task_id is the Celery task id.
 
     `owner` is the user who asked (None for local mode and the CLI): it may see the task, and
@@ -105,7 +107,7 @@ def enqueue(task, args=None, kwargs=None, queue=None, owner=None) -> TaskRecord:
     """
     entry = catalog.get(task)
     args, kwargs = entry.bind(args, kwargs)
-    return send(entry, args, kwargs, catalog.queue_name(queue or entry.queue), owner=owner)
+    return send(entry, args, kwargs, catalog.queue_name(queue or entry.queue), owner=owner, sent_from=sent_from)
 
 
 def _prepare(position: int, spec) -> tuple[catalog.Entry, publishing.Outgoing]:
@@ -119,17 +121,20 @@ def _prepare(position: int, spec) -> tuple[catalog.Entry, publishing.Outgoing]:
     return entry, publishing.Outgoing(entry.task, args, kwargs, uuid(), queue_name)
 
 
-def enqueue_many(specs, owner=None) -> list[TaskRecord]:
+def enqueue_many(specs, owner=None, sent_from: str = "") -> list[TaskRecord]:
     """Validate every task first (all or nothing), then record them all and publish them all in
     as few broker round trips as the broker allows (see `publishing`); records in request order.
 
     `specs` are dicts with `task` and optional `args`, `kwargs`, `queue`, as `enqueue` takes them;
     a TaskInputError's field says which one is at fault (`tasks[3].args`).
     """
-    return send_many([_prepare(position, spec) for position, spec in enumerate(specs)], owner=owner)
+    batch = [_prepare(position, spec) for position, spec in enumerate(specs)]
+    return send_many(batch, owner=owner, sent_from=sent_from)
 
 
-def send_many(batch: list[tuple[catalog.Entry, publishing.Outgoing]], owner=None, retry_of=None) -> list[TaskRecord]:
+def send_many(
+    batch: list[tuple[catalog.Entry, publishing.Outgoing]], owner=None, retry_of=None, sent_from: str = ""
+) -> list[TaskRecord]:
     """Record and publish validated messages together (enqueue_many, retry-all): the records, the
     owner's rate-limit count (one per task) and the publishing share one transaction, so if the
     broker fails or does not confirm every message, nothing stays recorded as queued. Messages the
@@ -149,6 +154,7 @@ def send_many(batch: list[tuple[catalog.Entry, publishing.Outgoing]], owner=None
                     queue=message.queue,
                     owner=owner,
                     retry_of=original,
+                    sent_from=sent_from,
                 )
                 for (entry, message), original in zip(batch, originals, strict=True)
             )

@@ -53,7 +53,7 @@ def find_record(task_id) -> TaskRecord:
     return record
 
 
-def retry(task_id, owner=None) -> TaskRecord:
+def retry(task_id, owner=None, sent_from: str = "") -> TaskRecord:
     """Run a finished task again as a new task: the exact JSON args, kwargs and queue it was sent
     with (the site's record, not the worker's repr of them), linked to it by `retry_of`. `owner`
     (who asked) owns the new task, and its rate limit counts it."""
@@ -66,7 +66,7 @@ def retry(task_id, owner=None) -> TaskRecord:
     entry = catalog.get(original.task_name)
     args, kwargs = entry.bind(original.args, original.kwargs)
     queue_name = original.queue or settings.CELERY_TASK_DEFAULT_QUEUE
-    return send(entry, args, kwargs, queue_name, owner=owner, retry_of=original)
+    return send(entry, args, kwargs, queue_name, owner=owner, retry_of=original, sent_from=sent_from)
 
 
 @dataclass(frozen=True)

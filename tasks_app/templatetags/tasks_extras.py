@@ -5,6 +5,8 @@
 - `{{ text|json_text }}`: stored JSON text (a periodic task's args) with its letters as written,
   `"café"` rather than the `"caf\\u00e9"` that json.dumps stored; text that is not JSON as it is.
 - `{{ name|short_queue }}`: a site queue by its short name (`default`), the one spelling shown.
+- `{{ moment|clock }}`, `|exact_when`, `|exact_iso`: a timeline's time of day (to the millisecond), the
+  full time for hovering, and the machine-readable one for `<time datetime>`.
 """
 
 import json
@@ -41,6 +43,24 @@ def duration(seconds):
     if hours < 48:
         return f"{hours} h {minutes} min"
     return f"{hours // 24} days {hours % 24} h"
+
+
+@register.filter
+def clock(moment):
+    return timezone.localtime(moment).strftime("%H:%M:%S.%f")[:-3] if moment else "—"
+
+
+@register.filter
+def exact_when(moment):
+    if not moment:
+        return ""
+    local = timezone.localtime(moment)
+    return f"{local.strftime('%Y-%m-%d %H:%M:%S.%f')} {timezone.get_current_timezone_name()}"
+
+
+@register.filter
+def exact_iso(moment):
+    return timezone.localtime(moment).isoformat() if moment else ""
 
 
 @register.filter

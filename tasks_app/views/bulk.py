@@ -40,7 +40,7 @@ def bulk_action(request, action):
         return render(request, "tasks_app/bulk_confirm.html", context)
     try:
         if action == "retry":
-            done = services.retry_failed(selected, owner=access.owner_of(request))
+            done = services.retry_failed(selected, owner=access.owner_of(request), sent_from=services.SentFrom.FORM)
         else:
             done = services.revoke_unfinished(selected, terminate=request.POST.get("terminate") == "on")
     except UserError as exc:

@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from tasks_app import access
+from tasks_app import access, services
 from tasks_app.errors import UserError
 from tasks_app.selectors import failures, pagination
 from tasks_app.services import failures as actions
@@ -61,7 +61,7 @@ def failure_retry(request, group_id):
         context = {"group": group, "count": count, "more": more, "back": back}
         return render(request, "tasks_app/failure_retry_confirm.html", context)
     try:
-        done = actions.retry_group(group, owner=access.owner_of(request))
+        done = actions.retry_group(group, owner=access.owner_of(request), sent_from=services.SentFrom.FORM)
     except UserError as exc:
         messages.error(request, f"{access.error_text(exc, request.user)} Nothing was retried.")
         return redirect(back)

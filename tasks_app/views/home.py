@@ -74,7 +74,9 @@ def _send(request, form):
     data = form.cleaned_data
     owner = access.owner_of(request)
     if not form.is_scheduled:
-        record = services.enqueue(data["task"], data["args"], data["kwargs"], data["queue"], owner=owner)
+        record = services.enqueue(
+            data["task"], data["args"], data["kwargs"], data["queue"], owner=owner, sent_from=services.SentFrom.FORM
+        )
         warn_if_nobody_will_run_it(request, scheduled=False)
         return redirect("task-status", task_id=record.task_id)
     task = services.schedule(

@@ -121,7 +121,7 @@ def periodic_confirm(request, pk, action):
         messages.success(request, f"Deleted {task.name}.")
         return redirect("periodic-list")
     try:
-        record = services.run_now(task, owner=access.owner_of(request))
+        record = services.run_now(task, owner=access.owner_of(request), sent_from=services.SentFrom.FORM)
     except UserError as exc:
         messages.error(request, access.error_text(exc, request.user))
         return redirect("periodic-detail", pk=pk)

@@ -112,7 +112,7 @@ def task_retry(request, task_id):
     if response:
         return response
     try:
-        record = services.retry(found.task_id, owner=access.owner_of(request))
+        record = services.retry(found.task_id, owner=access.owner_of(request), sent_from=services.SentFrom.FORM)
     except UserError as exc:
         messages.error(request, access.error_text(exc, request.user))
         return redirect("task-status", task_id=found.task_id)

@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from tasks_app import catalog
 from tasks_app.broker.queues import RECORDED_HEADER, SENT_AT_HEADER
-from tasks_app.models import TaskRecord
+from tasks_app.models import SentFrom, TaskRecord
 
 logger = logging.getLogger(__name__)
 
@@ -64,6 +64,7 @@ def record_if_unknown(task_id=None, task=None, args=None, kwargs=None, **extra) 
                     args=list(args or ()),
                     kwargs=dict(kwargs or {}),
                     queue=queue,
+                    sent_from=SentFrom.OUTSIDE,
                 )
             ],
             ignore_conflicts=True,

@@ -25,18 +25,30 @@ from tasks_app.states import RUNNING_STATES
 
 logger = logging.getLogger(__name__)
 
+INTERRUPTED = "was interrupted: its worker stopped"  # how a note below reads (selectors.timeline finds it)
+
+
+def attempt_starts(meta: dict | None, first_started_at=None) -> list[str]:
+    """The start times (ISO) of the attempts so far, kept in the result's meta, and now's for the one
+    starting: the task's timeline shows when each began. In the message (a retry's header) or the
+    row's meta that the state write carries anyway: no write of its own."""
+    starts = (meta or {}).get("starts")
+    if not isinstance(starts, list):
+        starts = [first_started_at.isoformat()] if first_started_at else []
+    return [*starts, timezone.now().isoformat()]
+
 
 def interrupted_note(attempt: int, last_heard) -> str:
     when = timezone.localtime(last_heard).strftime("%Y-%m-%d %H:%M:%S %Z") if last_heard else "an unknown time"
     return (
-        f"Attempt {attempt} was interrupted: its worker stopped before it finished (last heard from at {when}). "
+        f"Attempt {attempt} {INTERRUPTED} before it finished (last heard from at {when}). "
         "The task was handed back and started again from the beginning."
     )
 
 
 def next_attempt(row: dict) -> dict | None:
     """The meta of the run starting now, given the result row of the run before (status, meta,
-    date_done); None when that run was not interrupted (first run, or it finished)."""
+    date_started, date_done); None when that run was not interrupted (first run, or it finished)."""
     if row["status"] not in RUNNING_STATES:
         return None
     try:
@@ -50,6 +62,7 @@ def next_attempt(row: dict) -> dict | None:
         "attempt": attempt + 1,
         "max_attempts": meta.get("max_attempts"),
         "errors": [*errors, interrupted_note(attempt, row["date_done"])],
+        "starts": attempt_starts(meta, row.get("date_started")),
     }
 
 
@@ -60,7 +73,7 @@ def note_restart(task=None, task_id=None, **kwargs):
     from django_celery_results.models import TaskResult  # imported late: tasks.py loads before the apps
 
     try:
-        row = TaskResult.objects.filter(task_id=task_id).values("status", "meta", "date_done").first()
+        row = TaskResult.objects.filter(task_id=task_id).values("status", "meta", "date_started", "date_done").first()
     except DatabaseError:
         logger.warning("Could not check whether task %s ran before", task_id, exc_info=True)
         return

@@ -51,7 +51,9 @@ class Command(BaseCommand):
                 return
             if options["name"] is not None:
                 raise CommandError("--name names a periodic task: give it with --schedule.")
-            record = services.enqueue(options["task"], task_args, task_kwargs, options["queue"])
+            record = services.enqueue(
+                options["task"], task_args, task_kwargs, options["queue"], sent_from=services.SentFrom.CLI
+            )
         except UserError as exc:
             raise command_error(exc) from None
         self.stdout.write(record.task_id)

@@ -4,6 +4,7 @@ twin); `--retry GROUP` retries a group's tasks, `--dismiss GROUP` hides it until
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
+from tasks_app import services
 from tasks_app.errors import UserError
 from tasks_app.management.commands._common import command_error
 from tasks_app.selectors import failures
@@ -33,7 +34,7 @@ class Command(BaseCommand):
     def handle(self, *args, retry=None, dismiss=None, **options):
         try:
             if retry:
-                done = actions.retry_group(failures.find(Everyone(), retry))
+                done = actions.retry_group(failures.find(Everyone(), retry), sent_from=services.SentFrom.CLI)
                 for new_id in done.task_ids:
                     self.stdout.write(new_id)
                 self.stdout.write("\n".join(done.summary("Retried", "failed")))

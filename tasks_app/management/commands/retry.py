@@ -31,7 +31,7 @@ class Command(BaseCommand):
             raise CommandError("--wait waits for one task; --all-failed and several ids send many.")
         try:
             if options["all_failed"]:
-                done = services.retry_failed(selected(options))
+                done = services.retry_failed(selected(options), sent_from=services.SentFrom.CLI)
                 for new_id in done.task_ids:
                     self.stdout.write(new_id)
                 self.stdout.write("\n".join(done.summary("Retried", "failed")))
@@ -41,7 +41,7 @@ class Command(BaseCommand):
         sent = []
 
         def retry_one(task_id):
-            sent.append(services.retry(task_id).task_id)
+            sent.append(services.retry(task_id, sent_from=services.SentFrom.CLI).task_id)
             self.stdout.write(sent[-1])
 
         failed = each_task(self, task_ids, retry_one)
