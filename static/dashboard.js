@@ -8,7 +8,6 @@
   var root = document.getElementById("dashboard");
   var news = document.getElementById("dashboard-changes");
   if (!root) return;
-  var every = (parseInt(root.dataset.refreshSeconds, 10) || 5) * 1000;
 
   function key(node) {
     if (node.nodeType !== 1) return "";
@@ -92,16 +91,5 @@
     root.dispatchEvent(new CustomEvent("helloworld:updated", {bubbles: true}));
   }
 
-  function refresh() {
-    if (document.hidden) { setTimeout(refresh, every); return; }
-    fetch(root.dataset.url, {headers: {"Accept": "text/html"}, credentials: "same-origin"})
-      .then(function (response) {
-        if (response.redirected) { window.location.reload(); throw new Error("logged out"); }  // to the login page
-        if (!response.ok) throw new Error(response.status);
-        return response.text();
-      })
-      .then(function (html) { update(html); setTimeout(refresh, every); })
-      .catch(function () { setTimeout(refresh, every * 3); });  // a restarting server: ask again, more slowly
-  }
-  setTimeout(refresh, every);
+  window.helloworldLiveRefresh(root, update);
 })();

@@ -14,7 +14,6 @@
   var news = document.getElementById("task-list-news");
   var showButton = document.getElementById("show-new-tasks");
   var choosePage = document.getElementById("choose-page");
-  var every = (parseInt(body.dataset.refreshSeconds, 10) || 5) * 1000;
   var pending = [];  // fresh rows not shown yet, newest first
   var many = false;  // more new tasks than one page holds: showing them means reloading
 
@@ -132,16 +131,5 @@
     body.dispatchEvent(new CustomEvent("helloworld:updated", {bubbles: true}));  // copy buttons in new cells
   }
 
-  function refresh() {
-    if (document.hidden) { setTimeout(refresh, every); return; }
-    fetch(body.dataset.url, {headers: {"Accept": "text/html"}, credentials: "same-origin"})
-      .then(function (response) {
-        if (response.redirected) { window.location.reload(); throw new Error("logged out"); }  // to the login page
-        if (!response.ok) throw new Error(response.status);
-        return response.text();
-      })
-      .then(function (html) { update(html); setTimeout(refresh, every); })
-      .catch(function () { setTimeout(refresh, every * 3); });  // a restarting server: ask again, more slowly
-  }
-  setTimeout(refresh, every);
+  window.helloworldLiveRefresh(body, update);
 })();

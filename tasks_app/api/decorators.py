@@ -224,6 +224,17 @@ TASK_FIELDS = ("task", "args", "kwargs", "queue")
 SCHEDULE_FIELDS = ("schedule", "name")
 
 
+def optional_body(request, allowed: set) -> dict:
+    """An action's JSON body, which may be empty: {} then; an unknown field is refused (400)."""
+    body = json_body(request) if request.body else {}
+    unknown = sorted(set(body) - allowed)
+    if unknown:
+        fields = " and ".join(sorted(allowed)) or "none"
+        message = f"Unknown field {validation.short_repr(unknown[0])}; the fields are {fields}."
+        raise errors.BadRequest(message, unknown[0][:100])
+    return body
+
+
 def check_fields(body: dict, allowed: tuple[str, ...], required: tuple[str, ...] = (), where: str = "") -> None:
     """Refuse unknown and missing fields; `where` prefixes field names (`tasks[3].`)."""
     unknown = sorted(set(body) - set(allowed))

@@ -6,9 +6,8 @@ from __future__ import annotations
 from django.http import JsonResponse
 
 from tasks_app import access, services
-from tasks_app.api.decorators import api_view, task_url
+from tasks_app.api.decorators import api_view, optional_body, task_url
 from tasks_app.api.errors import BadRequest
-from tasks_app.api.tasks import _action_body
 from tasks_app.selectors import failures
 from tasks_app.services import failures as actions
 
@@ -36,7 +35,7 @@ def failure_list(request):
 @api_view("POST")
 def failure_retry(request, group_id):
     """Retry every failed task of the group not retried yet (at most BULK_ACTION_MAX_TASKS a call)."""
-    _action_body(request, set())
+    optional_body(request, set())
     done = actions.retry_group(
         failures.find(request.user, group_id), owner=access.owner_of(request), sent_from=services.SentFrom.API
     )
@@ -54,7 +53,7 @@ def failure_retry(request, group_id):
 @api_view("POST", staff=True)
 def failure_dismiss(request, group_id):
     """Hide the group (for everyone: staff only) until a failure of it arrives after now."""
-    _action_body(request, set())
+    optional_body(request, set())
     group = failures.find(request.user, group_id)
     group.dismissal = actions.dismiss(group, by=request.user)
     return JsonResponse(group.as_json())

@@ -9,7 +9,7 @@ from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from tasks_app import access, catalog, ratelimit, services, validation
+from tasks_app import access, ratelimit, services, validation
 from tasks_app.api import periodic
 from tasks_app.api.decorators import (
     SCHEDULE_FIELDS,
@@ -18,12 +18,12 @@ from tasks_app.api.decorators import (
     check_fields,
     declared_length,
     json_body,
+    optional_body,
     task_url,
 )
 from tasks_app.api.errors import BadRequest
 from tasks_app.http import bulk_limits
-from tasks_app.lib.formats import iso
-from tasks_app.selectors import filters, pagination
+from tasks_app.selectors import export, filters, pagination
 from tasks_app.selectors import task_list as listing
 from tasks_app.states import QUEUED
 
@@ -100,17 +100,7 @@ def tasks_collection(request):
 
 
 def _list_item(record) -> dict:
-    return {
-        "id": record.task_id,
-        "task": record.task_name,
-        "state": record.state,
-        "queue": catalog.short_queue(record.queue),
-        "periodic_task": record.periodic_task_name or None,
-        "retry_of": record.retry_of_id,
-        "retried_as": record.retried_as,
-        "enqueued_at": iso(record.created_at),
-        "url": task_url(record.task_id),
-    }
+    return {**export.row(record), "url": task_url(record.task_id)}
 
 
 @api_view("GET", "HEAD")
@@ -131,22 +121,12 @@ def _visible_task_id(request, task_id: str) -> str:
     return found.task_id
 
 
-def _action_body(request, allowed: set) -> dict:
-    body = json_body(request) if request.body else {}
-    unknown = sorted(set(body) - allowed)
-    if unknown:
-        fields = " and ".join(sorted(allowed)) or "none"
-        message = f"Unknown field {validation.short_repr(unknown[0])}; the fields are {fields}."
-        raise BadRequest(message, unknown[0][:100])
-    return body
-
-
 @api_view("POST")
 def retry_all(request):
     """Retry every failed task the list's filters (in the query string) select, not retried yet:
     at most BULK_ACTION_MAX_TASKS, oldest first; `more_left` says whether to call again. With
     `{"ids": [...]}`, only the failed ones among those tasks (the others are counted as skipped)."""
-    records, chosen = _selected(request, _action_body(request, {"ids"}))
+    records, chosen = _selected(request, optional_body(request, {"ids"}))
     done = services.retry_failed(records, owner=access.owner_of(request), sent_from=services.SentFrom.API)
     return JsonResponse(
         {
@@ -164,7 +144,7 @@ def revoke_all(request):
     """Revoke every queued or running task the list's filters (in the query string) select;
     `{"terminate": true}` also kills the running ones. At most BULK_ACTION_MAX_TASKS a call. With
     `{"ids": [...]}`, only the queued or running ones among those tasks."""
-    body = _action_body(request, {"terminate", "ids"})
+    body = optional_body(request, {"terminate", "ids"})
     terminate = body.get("terminate", False)
     if not isinstance(terminate, bool):
         raise BadRequest("'terminate' must be true or false.", "terminate")
@@ -199,7 +179,7 @@ def _selected(request, body: dict):
 def task_retry(request, task_id):
     """Run a finished task again with its exact args, kwargs and queue, as a new task."""
     task_id = _visible_task_id(request, task_id)
-    _action_body(request, set())
+    optional_body(request, set())
     # A 409 if not finished (api_view).
     record = services.retry(task_id, owner=access.owner_of(request), sent_from=services.SentFrom.API)
     return JsonResponse(
@@ -212,7 +192,7 @@ def task_retry(request, task_id):
 def task_revoke(request, task_id):
     """Revoke a queued or running task; `{"terminate": true}` also kills it if it is running."""
     task_id = _visible_task_id(request, task_id)
-    body = _action_body(request, {"terminate"})
+    body = optional_body(request, {"terminate"})
     revocation = services.revoke(task_id, terminate=body.get("terminate", False))  # 409 if finished
     return JsonResponse(
         {

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from tasks_app import catalog
+from tasks_app.lib.formats import iso
 from tasks_app.selectors import task_list
 from tasks_app.validation import TaskInputError
 
@@ -44,7 +45,7 @@ def row(record) -> dict:
         "periodic_task": record.periodic_task_name or None,
         "retry_of": record.retry_of_id,
         "retried_as": record.retried_as,
-        "enqueued_at": timezone.localtime(record.created_at).isoformat(),
+        "enqueued_at": iso(record.created_at),
     }
 
 

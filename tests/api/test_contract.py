@@ -13,17 +13,11 @@ from tasks_app import catalog
 from tasks_app.api import openapi
 from tasks_app.catalog import Entry
 from tasks_app.models import TaskRecord
+from tests.support.openapi import PATH_PARAMETERS
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.django_db
 
-DUMMY = {
-    "task_id": "00000000-0000-0000-0000-000000000000",
-    "pk": "999999",
-    "group_id": "0000000000000000",
-    "name": "nobody@nowhere",
-    "action": "nope",
-}
 METHODS = ("get", "post", "put", "patch", "delete")
 
 
@@ -67,7 +61,7 @@ def test_every_array_names_its_items_and_every_operation_has_an_id_that_reads_we
 
 def test_allow_names_every_method_a_route_serves_and_only_those(client):
     for template, methods in openapi.document()["paths"].items():
-        path = template.format(**DUMMY)
+        path = template.format(**PATH_PARAMETERS)
         served = {method.upper() for method in methods}
         unserved = [method for method in METHODS if method not in methods]
         for method in ("OPTIONS", unserved[0].upper()):

@@ -11,14 +11,6 @@ from tests.support import openapi
 
 pytestmark = pytest.mark.django_db
 
-DUMMY = {
-    "task_id": "00000000-0000-0000-0000-000000000000",
-    "pk": "999999",
-    "group_id": "0000000000000000",
-    "name": "nobody@nowhere",
-    "action": "nope",
-}
-
 
 def documented(client) -> dict:
     response = client.get("/api/openapi.json")
@@ -42,7 +34,7 @@ def test_every_route_of_the_api_is_in_the_document_and_nothing_else():
 def test_every_documented_operation_is_served(client):
     """No documented method is a 405; each call is chosen to change nothing (404s and 400s)."""
     for template, operations in openapi.document()["paths"].items():
-        path = template.format(**DUMMY)
+        path = template.format(**openapi.PATH_PARAMETERS)
         for method in operations:
             # Filters no task can pass keep retry-all and revoke-all from acting on anything.
             query = "?state=NOPE" if template in ("/api/tasks/retry/", "/api/tasks/revoke/") else ""

@@ -19,6 +19,16 @@ class Mismatch(AssertionError):
 # Pages under /api/ (tasks_app/urls.py), not endpoints of the API: not in the document.
 PAGES = {"/api/", "/api/explorer/"}
 
+# A value for each path parameter of the document, naming nothing that exists: for the tests that
+# call every path (an unknown task, periodic task, failure group, worker or action).
+PATH_PARAMETERS = {
+    "task_id": "00000000-0000-0000-0000-000000000000",
+    "pk": "999999",
+    "group_id": "0000000000000000",
+    "name": "nobody@nowhere",
+    "action": "nope",
+}
+
 
 @cache
 def _templates() -> list[tuple[re.Pattern, str]]:
