@@ -34,7 +34,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_celery_results.models import TaskResult
 
-from tasks_app.lib.formats import iso
+from tasks_app.lib.formats import duration_text, iso
 from tasks_app.models import TaskRecord
 
 WINDOWS = {"hour": timedelta(hours=1), "day": timedelta(days=1)}
@@ -247,12 +247,5 @@ def _seconds(value) -> float | None:
 
 
 def seconds_text(value: float | None) -> str:
-    """A runtime as a person reads it: 12 ms, 1.25 s, 3 min 5 s."""
-    if value is None:
-        return "—"
-    if value < 1:
-        return f"{value * 1000:.0f} ms"
-    if value < 60:
-        return f"{value:.2f} s"
-    minutes, rest = divmod(round(value), 60)
-    return f"{minutes} min {rest} s" if minutes < 60 else f"{minutes // 60} h {minutes % 60} min"
+    """A runtime as a person reads it (12 ms, 1.25 s, 3 min 5 s), or a dash for none."""
+    return "—" if value is None else duration_text(value)

@@ -18,7 +18,7 @@ from datetime import datetime
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from tasks_app.lib.formats import iso
+from tasks_app.lib.formats import duration_text, iso
 from tasks_app.models import SentFrom
 from tasks_app.states import FINISHED_STATES, PROGRESS
 from tasks_app.worker.restarts import INTERRUPTED
@@ -37,17 +37,8 @@ EVENTS = tuple(LABELS)
 
 
 def gap_text(seconds: float | None) -> str:
-    """A gap as the timeline shows it: `+120 ms`, `+3.4 s`, `+2 min 5 s`, `+3 h 10 min`."""
-    if seconds is None:
-        return ""
-    if seconds < 1:
-        return f"+{round(seconds * 1000)} ms"
-    if seconds < 60:
-        return f"+{seconds:.1f} s"
-    minutes, rest = divmod(int(seconds), 60)
-    if minutes < 60:
-        return f"+{minutes} min {rest} s"
-    return f"+{minutes // 60} h {minutes % 60} min"
+    """A gap as the timeline shows it: `+120 ms`, `+3.44 s`, `+2 min 5 s`, `+3 h 10 min`."""
+    return "" if seconds is None else f"+{duration_text(seconds)}"
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ def test_a_task_sent_from_the_form_and_finished_has_three_events_with_their_gaps
     assert kinds(events) == ["sent", "started", "finished"]
     assert events[0].detail == "from the form by alice" and events[0].gap_seconds is None
     assert events[1].worker == "celery@box" and events[1].gap == "+120 ms"
-    assert events[2].state == "SUCCESS" and events[2].gap == "+1.4 s"
+    assert events[2].state == "SUCCESS" and events[2].gap == "+1.38 s"
     assert events[2].as_json()["gap_ms"] == 1380
 
 
@@ -114,7 +114,7 @@ def test_gaps_read_as_a_person_reads_them():
         "",
         "+0 ms",
         "+120 ms",
-        "+3.4 s",
+        "+3.44 s",
         "+2 min 5 s",
         "+2 h 5 min",
     ]
