@@ -29,6 +29,8 @@ def task_list(request):
     """The list; with `?fragment=1`, only the first page's rows, which static/task_list.js fetches to
     follow new tasks and state changes in place (one template draws the rows either way)."""
     given = {name: request.GET[name].strip() for name in filters.FIELDS if request.GET.get(name, "").strip()}
+    if "queue" in given:  # carried on by the export links and the chosen-rows form: shown by its short name
+        given["queue"] = catalog.short_queue(given["queue"])
     context = {
         "states": STATES,
         "task_names": sorted(catalog.ENTRIES),

@@ -54,7 +54,7 @@ def test_a_task_sent_to_the_brokers_queue_name_is_shown_and_found_by_its_short_n
     assert TaskRecord.objects.get(task_id=bulk.json()["tasks"][0]["id"]).queue == settings.QUEUES["low"]
 
     page = client.get(f"/tasks/?queue={HIGH}").content.decode()
-    assert '<td data-label="Queue">high</td>' in page
+    assert '<td data-label="Queue" data-field="queue">high</td>' in page
     assert HIGH not in page.replace(f"queue={HIGH}", "")  # only in the links that keep the filter
     assert "<option selected>high</option>" in page  # the filter form shows what it filters on
     home = client.get("/").content.decode()  # the recent tasks, as a periodic task's runs show them
